@@ -1,0 +1,187 @@
+// pybind11 module nnn._core: the engine for Python. The Python-facing API
+// (dict compositions, result objects) lives in nnn/network/core.py.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "nnn/burn.hpp"
+#include "nnn/kinetics.hpp"
+#include "nnn/network.hpp"
+
+namespace py = pybind11;
+using nnn::Network;
+// pybind11 holders cannot be shared_ptr<const T>; the module never mutates it
+using NetPtr = std::shared_ptr<Network>;
+using Array = py::array_t<double, py::array::c_style | py::array::forcecast>;
+
+namespace {
+
+void check_len(const Array& a, py::ssize_t n, const char* field) {
+  if (a.ndim() != 1 || a.shape(0) != n)
+    throw nnn::Error(nnn::Status::BadInput, std::string(field) + " has shape " +
+                                                std::string(py::str(py::tuple(py::cast(std::vector<py::ssize_t>(a.shape(), a.shape() + a.ndim()))))) +
+                                                ", expected (" + std::to_string(n) + ",)");
+}
+
+py::dict result_dict(const nnn::BurnResult& r) {
+  py::dict d;
+  Array X({r.n_times, r.n_species});
+  std::copy(r.X.begin(), r.X.end(), X.mutable_data());
+  d["X"] = X;
+  d["eps_nuc"] = Array(r.n_times, r.eps_nuc.data());
+  d["eps_nu"] = Array(r.n_times, r.eps_nu.data());
+  d["Ye"] = Array(r.n_times, r.Ye.data());
+  d["n_steps"] = r.n_steps;
+  d["n_rejected"] = r.n_rejected;
+  d["n_rhs"] = r.n_rhs;
+  d["n_jac"] = r.n_jac;
+  d["table_clamped"] = r.table_clamped;
+  d["status"] = static_cast<int>(r.status);
+  d["message"] = r.message;
+  return d;
+}
+
+nnn::BurnOptions options(double rtol, double atol, long max_steps, const std::string& integrator) {
+  nnn::BurnOptions o;
+  o.rtol = rtol;
+  o.atol = atol;
+  o.max_steps = max_steps;
+  o.integrator = integrator;
+  return o;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "nnn reaction-network engine (C++)";
+  static py::exception<nnn::Error> nnn_error(m, "NnnError", PyExc_RuntimeError);
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const nnn::Error& e) {
+      if (e.status() == nnn::Status::BadInput) {
+        PyErr_SetString(PyExc_ValueError, e.what());
+      } else {
+        // args = (message, status code)
+        py::tuple args = py::make_tuple(e.what(), static_cast<int>(e.status()));
+        PyErr_SetObject(nnn_error.ptr(), args.ptr());
+      }
+    }
+  });
+
+  py::class_<Network, NetPtr>(m, "Network")
+      .def_static("load", [](const std::string& path) {
+             return std::const_pointer_cast<Network>(Network::load(path));
+           }, py::arg("path"), "Load a network file")
+      .def_readonly("name", &Network::name)
+      .def_readonly("path", &Network::path)
+      .def_readonly("sha256", &Network::sha256)
+      .def_property_readonly("meta", [](const Network& n) {
+        py::dict d;
+        for (auto& [k, v] : n.meta) d[py::str(k)] = v;
+        return d;
+      })
+      .def_property_readonly("isotopes", [](const Network& n) {
+        std::vector<std::string> v;
+        for (auto& i : n.isotopes) v.push_back(i.name);
+        return v;
+      })
+      .def_property_readonly("A", [](const Network& n) {
+        std::vector<int> v;
+        for (auto& i : n.isotopes) v.push_back(i.A);
+        return py::array(py::cast(v));
+      })
+      .def_property_readonly("Z", [](const Network& n) {
+        std::vector<int> v;
+        for (auto& i : n.isotopes) v.push_back(i.Z);
+        return py::array(py::cast(v));
+      })
+      .def_property_readonly("mass_excess_MeV", [](const Network& n) {
+        std::vector<double> v;
+        for (auto& i : n.isotopes) v.push_back(i.dm_MeV);
+        return Array(v.size(), v.data());
+      })
+      .def_property_readonly("n_rates", [](const Network& n) { return n.network_rates.size(); })
+      .def_property_readonly("lu_nonzeros", [](const Network& n) { return n.lu.nonzeros(); })
+      .def("rhs", [](const NetPtr& net, double T, double rho, Array Y) {
+             check_len(Y, net->n_species(), "Y");
+             nnn::Kinetics kin(*net, T, rho);
+             kin.update(Y.data());
+             Array out(net->n_species());
+             double enu = 0;
+             kin.ydot(Y.data(), out.mutable_data(), &enu);
+             return py::make_tuple(out, enu);
+           }, py::arg("T"), py::arg("rho"), py::arg("Y"),
+           "dY/dt (1/s) and eps_nu (erg/g/s) at molar abundances Y")
+      .def("jacobian", [](const NetPtr& net, double T, double rho, Array Y) {
+             check_len(Y, net->n_species(), "Y");
+             const int n = net->n_species();
+             nnn::Kinetics kin(*net, T, rho);
+             kin.update(Y.data());
+             Array J({n, n});
+             std::fill(J.mutable_data(), J.mutable_data() + n * n, 0.0);
+             kin.add_jacobian(Y.data(), J.mutable_data());
+             return J;
+           }, py::arg("T"), py::arg("rho"), py::arg("Y"), "d(dY/dt)/dY at molar abundances Y")
+      .def("burn", [](const NetPtr& net, double T, double rho, Array X0, std::vector<double> times,
+                      double rtol, double atol, long max_steps, const std::string& integrator) {
+             check_len(X0, net->n_species(), "X");
+             nnn::BurnResult r;
+             {
+               py::gil_scoped_release release;
+               r = nnn::burn(*net, T, rho, X0.data(), times, options(rtol, atol, max_steps, integrator));
+             }
+             return result_dict(r);
+           }, py::arg("T"), py::arg("rho"), py::arg("X"), py::arg("times"), py::arg("rtol"),
+           py::arg("atol"), py::arg("max_steps"), py::arg("integrator"))
+      .def("burn_batch", [](const NetPtr& net, Array T, Array rho, Array X0, std::vector<double> times,
+                            double rtol, double atol, long max_steps, const std::string& integrator,
+                            int n_threads) {
+             const py::ssize_t nz = T.ndim() == 1 ? T.shape(0) : -1;
+             if (nz < 0) throw nnn::Error(nnn::Status::BadInput, "T must be a 1-d array");
+             check_len(rho, nz, "rho");
+             const int n = net->n_species();
+             if (X0.ndim() != 2 || X0.shape(0) != nz || X0.shape(1) != n)
+               throw nnn::Error(nnn::Status::BadInput, "X must have shape (" + std::to_string(nz) + ", " +
+                                                           std::to_string(n) + ")");
+             std::vector<nnn::BurnResult> rs;
+             {
+               py::gil_scoped_release release;
+               rs = nnn::burn_batch(*net, static_cast<int>(nz), T.data(), rho.data(), X0.data(), times,
+                                    options(rtol, atol, max_steps, integrator), n_threads);
+             }
+             const py::ssize_t nt = static_cast<py::ssize_t>(times.size());
+             Array X({nz, nt, static_cast<py::ssize_t>(n)}), en({nz, nt}), enu({nz, nt}), ye({nz, nt});
+             py::array_t<long> steps(nz);
+             py::array_t<int> status(nz);
+             py::array_t<bool> clamped(nz);
+             std::vector<std::string> messages(nz);
+             for (py::ssize_t z = 0; z < nz; ++z) {
+               const auto& r = rs[z];
+               double* xo = X.mutable_data() + z * nt * n;
+               if (r.X.size() == static_cast<size_t>(nt * n)) std::copy(r.X.begin(), r.X.end(), xo);
+               else std::fill(xo, xo + nt * n, 0.0);
+               for (py::ssize_t k = 0; k < nt; ++k) {
+                 const bool have = r.eps_nuc.size() == static_cast<size_t>(nt);
+                 en.mutable_data()[z * nt + k] = have ? r.eps_nuc[k] : 0.0;
+                 enu.mutable_data()[z * nt + k] = have ? r.eps_nu[k] : 0.0;
+                 ye.mutable_data()[z * nt + k] = have ? r.Ye[k] : 0.0;
+               }
+               steps.mutable_data()[z] = r.n_steps;
+               status.mutable_data()[z] = static_cast<int>(r.status);
+               clamped.mutable_data()[z] = r.table_clamped;
+               messages[z] = r.message;
+             }
+             py::dict d;
+             d["X"] = X;
+             d["eps_nuc"] = en;
+             d["eps_nu"] = enu;
+             d["Ye"] = ye;
+             d["n_steps"] = steps;
+             d["status"] = status;
+             d["table_clamped"] = clamped;
+             d["message"] = messages;
+             return d;
+           }, py::arg("T"), py::arg("rho"), py::arg("X"), py::arg("times"), py::arg("rtol"),
+           py::arg("atol"), py::arg("max_steps"), py::arg("integrator"), py::arg("n_threads"));
+}

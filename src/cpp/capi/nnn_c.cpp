@@ -1,0 +1,194 @@
+// C ABI over the C++ engine: exceptions become status codes + a thread-local message.
+#include "nnn.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <new>
+#include <string>
+
+#include "nnn/burn.hpp"
+#include "nnn/network.hpp"
+
+struct nnn_network {
+  std::shared_ptr<const nnn::Network> net;
+};
+
+namespace {
+
+thread_local std::string g_last_error;
+
+int fail(int status, const std::string& msg) {
+  g_last_error = msg;
+  return status;
+}
+
+template <class F>
+int guarded(F&& f) {
+  try {
+    g_last_error.clear();
+    return f();
+  } catch (const nnn::Error& e) {
+    return fail(static_cast<int>(e.status()), e.what());
+  } catch (const std::bad_alloc&) {
+    return fail(NNN_INTERNAL, "out of memory");
+  } catch (const std::exception& e) {
+    return fail(NNN_INTERNAL, e.what());
+  } catch (...) {
+    return fail(NNN_INTERNAL, "unknown error");
+  }
+}
+
+#define NNN_REQUIRE(ptr, name) \
+  if (!(ptr)) return fail(NNN_BAD_INPUT, std::string(name) + " is NULL")
+
+bool exists(const std::string& p) { return std::ifstream(p).good(); }
+
+std::string resolve(const std::string& s) {
+  if (exists(s)) return s;
+  std::string file = s + ".net";
+  if (const char* env = std::getenv("NNN_NETWORK_DATA"))
+    if (exists(std::string(env) + "/" + file)) return std::string(env) + "/" + file;
+#ifdef NNN_INSTALL_DATA_DIR
+  if (exists(std::string(NNN_INSTALL_DATA_DIR) + "/" + file)) return std::string(NNN_INSTALL_DATA_DIR) + "/" + file;
+#endif
+#ifdef NNN_SOURCE_DATA_DIR
+  if (exists(std::string(NNN_SOURCE_DATA_DIR) + "/" + file)) return std::string(NNN_SOURCE_DATA_DIR) + "/" + file;
+#endif
+  throw nnn::Error(nnn::Status::NetworkFile,
+                   "network '" + s + "' not found (not a file; no " + file +
+                       " in $NNN_NETWORK_DATA or the installed network_data)");
+}
+
+nnn::BurnOptions to_options(const nnn_options* o) {
+  nnn::BurnOptions b;
+  if (o) {
+    b.rtol = o->rtol;
+    b.atol = o->atol;
+    b.max_steps = o->max_steps;
+  }
+  return b;
+}
+
+}  // namespace
+
+extern "C" {
+
+void nnn_default_options(nnn_options* opt) {
+  if (!opt) return;
+  nnn::BurnOptions b;
+  opt->rtol = b.rtol;
+  opt->atol = b.atol;
+  opt->max_steps = b.max_steps;
+}
+
+const char* nnn_last_error(void) { return g_last_error.c_str(); }
+
+int nnn_network_load(const char* name_or_path, nnn_network** net) {
+  NNN_REQUIRE(name_or_path, "name_or_path");
+  NNN_REQUIRE(net, "net");
+  *net = nullptr;
+  return guarded([&]() -> int {
+    auto h = std::make_unique<nnn_network>();
+    h->net = nnn::Network::load(resolve(name_or_path));
+    *net = h.release();
+    return NNN_OK;
+  });
+}
+
+void nnn_network_free(nnn_network* net) { delete net; }
+
+int nnn_network_n_species(const nnn_network* net, int* n) {
+  NNN_REQUIRE(net, "net");
+  NNN_REQUIRE(n, "n_species");
+  *n = net->net->n_species();
+  return NNN_OK;
+}
+
+int nnn_network_isotope(const nnn_network* net, int i, char* name, int len, int* A, int* Z) {
+  NNN_REQUIRE(net, "net");
+  if (i < 0 || i >= net->net->n_species())
+    return fail(NNN_BAD_INPUT, "isotope index i = " + std::to_string(i) + " is out of range [0, " +
+                                   std::to_string(net->net->n_species()) + ")");
+  const auto& iso = net->net->isotopes[i];
+  if (name && len > 0) {
+    std::strncpy(name, iso.name.c_str(), static_cast<size_t>(len) - 1);
+    name[len - 1] = '\0';
+  }
+  if (A) *A = iso.A;
+  if (Z) *Z = iso.Z;
+  return NNN_OK;
+}
+
+int nnn_network_index(const nnn_network* net, const char* name, int* index) {
+  NNN_REQUIRE(net, "net");
+  NNN_REQUIRE(name, "name");
+  NNN_REQUIRE(index, "index");
+  *index = net->net->index_of(name);
+  if (*index < 0)
+    return fail(NNN_BAD_INPUT, std::string("isotope '") + name + "' is not in network " + net->net->name);
+  return NNN_OK;
+}
+
+int nnn_network_hash(const nnn_network* net, char* hash, int len) {
+  NNN_REQUIRE(net, "net");
+  NNN_REQUIRE(hash, "hash");
+  if (len < 65) return fail(NNN_BAD_INPUT, "len = " + std::to_string(len) + " is too short for the hash (>= 65)");
+  std::memcpy(hash, net->net->sha256.c_str(), 65);
+  return NNN_OK;
+}
+
+int nnn_burn(const nnn_network* net, double T, double rho, const double* X0, double dt,
+             const nnn_options* opt, double* X_out, double* eps_nuc, double* eps_nu, double* Ye,
+             long* n_steps) {
+  NNN_REQUIRE(net, "net");
+  NNN_REQUIRE(X0, "X0");
+  NNN_REQUIRE(X_out, "X_out");
+  NNN_REQUIRE(eps_nuc, "eps_nuc");
+  NNN_REQUIRE(eps_nu, "eps_nu");
+  return guarded([&]() -> int {
+    const auto r = nnn::burn(*net->net, T, rho, X0, {dt}, to_options(opt));
+    if (n_steps) *n_steps = r.n_steps;
+    if (r.status != nnn::Status::Ok) return fail(static_cast<int>(r.status), r.message);
+    std::memcpy(X_out, r.X.data(), sizeof(double) * r.X.size());
+    *eps_nuc = r.eps_nuc[0];
+    *eps_nu = r.eps_nu[0];
+    if (Ye) *Ye = r.Ye[0];
+    return NNN_OK;
+  });
+}
+
+int nnn_burn_zones(const nnn_network* net, int n_zones, const double* T, const double* rho,
+                   const double* X0, double dt, const nnn_options* opt, double* X_out,
+                   double* eps_nuc, double* eps_nu, int* zone_status, int n_threads) {
+  NNN_REQUIRE(net, "net");
+  NNN_REQUIRE(T, "T");
+  NNN_REQUIRE(rho, "rho");
+  NNN_REQUIRE(X0, "X0");
+  NNN_REQUIRE(X_out, "X_out");
+  NNN_REQUIRE(eps_nuc, "eps_nuc");
+  NNN_REQUIRE(eps_nu, "eps_nu");
+  return guarded([&]() -> int {
+    const int n = net->net->n_species();
+    auto rs = nnn::burn_batch(*net->net, n_zones, T, rho, X0, {dt}, to_options(opt), n_threads);
+    int first = NNN_OK;
+    for (int z = 0; z < n_zones; ++z) {
+      const auto& r = rs[z];
+      const int st = static_cast<int>(r.status);
+      if (zone_status) zone_status[z] = st;
+      if (st == NNN_OK) {
+        std::memcpy(X_out + static_cast<size_t>(z) * n, r.X.data(), sizeof(double) * n);
+        eps_nuc[z] = r.eps_nuc[0];
+        eps_nu[z] = r.eps_nu[0];
+      } else {
+        std::memcpy(X_out + static_cast<size_t>(z) * n, X0 + static_cast<size_t>(z) * n, sizeof(double) * n);
+        eps_nuc[z] = eps_nu[z] = 0;
+        if (first == NNN_OK) first = fail(st, "zone " + std::to_string(z) + ": " + r.message);
+      }
+    }
+    return first;
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,42 @@
+// Interchangeable stiff integrators behind one burn-state interface.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kinetics.hpp"
+#include "sparse_lu.hpp"
+#include "status.hpp"
+
+namespace nnn {
+
+// State of one zone during a burn at fixed (T, rho).
+struct BurnState {
+  std::vector<double> Y;   // molar abundances (mol/g)
+  double e_nu = 0;         // neutrino energy lost since t = 0 (erg/g)
+  double t = 0;            // s
+  long n_steps = 0, n_rejected = 0, n_rhs = 0, n_jac = 0;
+};
+
+struct IntegratorOptions {
+  double rtol = 1e-8;      // relative tolerance on each X_i and on e_nu
+  double atol = 1e-12;     // absolute tolerance on each mass fraction X_i
+  long max_steps = 500000;
+};
+
+class Integrator {
+ public:
+  virtual ~Integrator() = default;
+  virtual const char* name() const = 0;
+  // Advance s from s.t to t_end. Throws nnn::Error(IntegratorFailed) with
+  // the reason (step underflow, too many steps, non-finite state).
+  virtual void integrate(Kinetics& kin, BurnState& s, double t_end,
+                         const IntegratorOptions& opt) = 0;
+};
+
+// "rodas4" (the default); throws BadInput for other names.
+std::unique_ptr<Integrator> make_integrator(const std::string& name, const Network& net,
+                                            const SparseLU& lu);
+
+}  // namespace nnn

@@ -1,0 +1,240 @@
+#include "kinetics.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace nnn {
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+// pynucastro's smooth_clip: a half-cosine blend from x to `limit`.
+double smooth_clip(double x, double limit, double start) {
+  double lower, upper;
+  if (limit < start) { lower = limit; upper = x; }
+  else { lower = x; upper = limit; }
+  if (x < std::min(limit, start)) return lower;
+  if (x > std::max(limit, start)) return upper;
+  double f = (1 - std::cos(kPi * (x - std::min(limit, start)) / (start - limit))) / 2;
+  return (1 - f) * lower + f * upper;
+}
+
+double ipow(double x, int p) {
+  double r = x;
+  for (int i = 1; i < p; ++i) r *= x;
+  return r;
+}
+
+}  // namespace
+
+double PartitionFunction::log_pf(double T9) const {
+  // de Boor evaluation of the B-spline; constant beyond the end knots.
+  const int ncoef = static_cast<int>(coefs.size());
+  const double x = std::clamp(T9, knots[k], knots[ncoef]);
+  int l = k;
+  while (l < ncoef - 1 && x >= knots[l + 1]) ++l;
+  double d[6];
+  for (int j = 0; j <= k; ++j) d[j] = coefs[j + l - k];
+  for (int r = 1; r <= k; ++r)
+    for (int j = k; j >= r; --j) {
+      const int i = j + l - k;
+      const double alpha = (x - knots[i]) / (knots[i + k + 1 - r] - knots[i]);
+      d[j] = (1 - alpha) * d[j - 1] + alpha * d[j];
+    }
+  return d[k];
+}
+
+void WeakTable::eval(double lrhoy, double lT, double& lr, double& lnu, bool* clamped) const {
+  // Outside the grid: clamp to the edge (documented), flag it, never extrapolate.
+  if (lT < log_T.front() || lT > log_T.back() || lrhoy < log_rhoy.front() ||
+      lrhoy > log_rhoy.back()) {
+    if (clamped) *clamped = true;
+    lT = std::clamp(lT, log_T.front(), log_T.back());
+    lrhoy = std::clamp(lrhoy, log_rhoy.front(), log_rhoy.back());
+  }
+  auto lower_index = [](const std::vector<double>& g, double x) {
+    // i-1 such that g[i-1] < x <= g[i], as pynucastro's searchsorted
+    long i = std::lower_bound(g.begin(), g.end(), x) - g.begin();
+    i = std::min<long>(static_cast<long>(g.size()) - 1, i) - 1;
+    return static_cast<int>(std::max<long>(0, i));
+  };
+  const int i = lower_index(log_rhoy, lrhoy);
+  const int j = lower_index(log_T, lT);
+  const int nT = static_cast<int>(log_T.size());
+  const double drho = log_rhoy[i + 1] - log_rhoy[i];
+  const double dT = log_T[j + 1] - log_T[j];
+  const double x = lrhoy - log_rhoy[i], y = lT - log_T[j];
+  auto bilinear = [&](const std::vector<double>& f) {
+    const double f00 = f[i * nT + j], f10 = f[(i + 1) * nT + j];
+    const double f01 = f[i * nT + j + 1], f11 = f[(i + 1) * nT + j + 1];
+    const double D = f00, C = (f01 - f00) / dT, B = (f10 - f00) / drho;
+    const double A = (f11 - B * drho - C * dT - D) / (drho * dT);
+    return A * x * y + B * x + C * y + D;
+  };
+  lr = bilinear(log_rate);
+  lnu = bilinear(log_nu);
+}
+
+Kinetics::Kinetics(const Network& net, double T, double rho)
+    : net_(net), T_(T), rho_(rho) {
+  const size_t nr = net.rates.size();
+  t_part_.assign(nr, 0.0);
+  value_.assign(nr, 0.0);
+  k_.assign(net.network_rates.size(), 0.0);
+  log_scor_.assign(net.screen_pairs.size(), 0.0);
+  nu_coef_.assign(net.isotopes.size(), 0.0);
+  log_rhoT_ = std::log10(T);
+
+  // ReacLib temperature factors
+  const double T9 = T * 1e-9, T9i = 1 / T9, T913 = std::cbrt(T9);
+  const double T953 = std::pow(T9, 5.0 / 3.0), lnT9 = std::log(T9);
+  std::vector<double> log_pf(net.partition_functions.size());
+  for (size_t p = 0; p < log_pf.size(); ++p) log_pf[p] = net.partition_functions[p].log_pf(T9);
+
+  for (size_t i = 0; i < nr; ++i) {
+    const Rate& r = net.rates[i];
+    if (r.kind != RateKind::ReacLib && r.kind != RateKind::Derived) continue;
+    double pf = 0;
+    for (auto [p, sign] : r.pf_terms) pf += sign * log_pf[p];
+    double sum = 0;
+    for (const auto& a : r.sets)
+      sum += std::exp(a[0] + a[1] * T9i + a[2] / T913 + a[3] * T913 + a[4] * T9 +
+                      a[5] * T953 + a[6] * lnT9 + pf);
+    t_part_[i] = sum;
+  }
+
+  // Chugunov 2007 factors that depend on the pair and T only
+  const Constants& c = net.constants;
+  for (const ScreenPair& s : net.screen_pairs) {
+    const double mu12 = s.a1 * s.a2 / (s.a1 + s.a2);
+    const double ztilde = 0.5 * (std::cbrt(s.z1) + std::cbrt(s.z2));
+    const double m_i = 2 * mu12 * c.m_u_C18;
+    // T_p = hbar/k q_e sqrt(4 pi z1 z2 n_i / m_i), n_i = n_e / ztilde^3
+    pair_Tp_coef_.push_back(c.hbar / c.k * c.q_e *
+                            std::sqrt(4 * kPi * s.z1 * s.z2 / (ztilde * ztilde * ztilde) / m_i));
+    pair_z12_.push_back(s.z1 * s.z2);
+    pair_ztilde_.push_back(ztilde);
+  }
+}
+
+double Kinetics::screening_log(int p, double n_e) const {
+  // Chugunov, DeWitt & Yakovlev 2007 with the MCP extension of Yakovlev 2006,
+  // transcribed from pynucastro.screening.chugunov_2007.
+  const Constants& c = net_.constants;
+  const double T_p = pair_Tp_coef_[p] * std::sqrt(n_e);
+  double T_norm = smooth_clip(T_ / T_p, 0.1, 0.2);
+  const double gamma_e_fac = c.q_e * c.q_e / c.k * std::cbrt(4 * kPi / 3) * std::cbrt(n_e);
+  double Gamma = gamma_e_fac * pair_z12_[p] / (pair_ztilde_[p] * T_norm * T_p);
+  Gamma = smooth_clip(Gamma, 600, 590);
+  const double zeta = std::cbrt(4 / (3 * kPi * kPi * T_norm * T_norm));
+  const double fit_alpha = 0.022, fit_beta = 0.41 - 0.6 / Gamma, fit_gamma = 0.06 + 2.2 / Gamma;
+  const double poly = 1 + zeta * (fit_alpha + zeta * (fit_beta + fit_gamma * zeta));
+  const double g = Gamma / std::cbrt(poly);
+  const double A1 = 2.7822, A2 = 98.34, A3 = std::sqrt(3.0) - A1 / std::sqrt(A2);
+  const double B1 = -1.7476, B2 = 66.07, B3 = 1.12, B4 = 65;
+  const double g2 = g * g;
+  const double h = std::pow(g, 1.5) * (A1 / std::sqrt(A2 + g) + A3 / (1 + g)) +
+                   B1 * g2 / (B2 + g) + B3 * g2 / (B4 + g2);
+  return std::max(h, 0.0);
+}
+
+void Kinetics::update(const double* Y) {
+  const int n = net_.n_species();
+  double sumZY = 0, sumAY = 0;
+  for (int i = 0; i < n; ++i) {
+    sumZY += net_.isotopes[i].Z * Y[i];
+    sumAY += net_.isotopes[i].A * Y[i];
+  }
+  const double ye = sumZY / sumAY;
+  const double n_e = rho_ * sumZY / net_.constants.m_u_C18;
+  for (size_t p = 0; p < log_scor_.size(); ++p) log_scor_[p] = screening_log(static_cast<int>(p), n_e);
+
+  const double log_rhoy = std::log10(rho_ * ye);
+  const double ln10 = std::log(10.0);
+  std::fill(nu_coef_.begin(), nu_coef_.end(), 0.0);
+  const double Yn = net_.neutron >= 0 ? Y[net_.neutron] : 0.0;
+  bool clamped = false;
+
+  for (size_t i = 0; i < net_.rates.size(); ++i) {
+    const Rate& r = net_.rates[i];
+    double v = 0;
+    switch (r.kind) {
+      case RateKind::ReacLib:
+      case RateKind::Derived: {
+        double ls = 0;
+        for (int p : r.screen) ls += log_scor_[p];
+        v = ls != 0 ? t_part_[i] * std::exp(ls) : t_part_[i];
+        break;
+      }
+      case RateKind::Tabular: {
+        double lr, lnu;
+        net_.tables[r.table].eval(log_rhoy, log_rhoT_, lr, lnu, &clamped);
+        v = std::exp(lr * ln10);
+        if (r.in_network)
+          nu_coef_[r.term.y_species[0]] += net_.constants.N_A * std::pow(10.0, lnu);
+        break;
+      }
+      case RateKind::ApproxApPg: {
+        auto val = [&](int slot) { return r.children[slot] >= 0 ? value_[r.children[slot]] : 0.0; };
+        const double r_pg = val(2), r_pa = val(3), r_pY = val(4);
+        const double denom = r_pg + r_pa + r_pY;
+        v = r.is_reverse ? val(5) + r_pa * val(6) / denom : val(0) + val(1) * r_pg / denom;
+        break;
+      }
+      case RateKind::ApproxNnG: {
+        const double X_ng_B = value_[r.children[1]], X_gn_A = value_[r.children[2]];
+        const double denom = rho_ * Yn * X_ng_B + X_gn_A;
+        v = r.is_reverse ? value_[r.children[3]] * X_gn_A / denom
+                         : 2.0 * value_[r.children[0]] * X_ng_B / denom;
+        break;
+      }
+    }
+    value_[i] = v;
+  }
+  table_clamped_ = clamped;
+
+  for (size_t m = 0; m < net_.network_rates.size(); ++m) {
+    const Term& t = net_.rates[net_.network_rates[m]].term;
+    double k = t.prefactor * value_[net_.network_rates[m]];
+    for (int d = 0; d < t.dens_exp; ++d) k *= rho_;
+    if (t.ye_weight) k *= ye;
+    k_[m] = k;
+  }
+}
+
+void Kinetics::ydot(const double* Y, double* dYdt, double* eps_nu) const {
+  const int n = net_.n_species();
+  std::fill(dYdt, dYdt + n, 0.0);
+  for (size_t m = 0; m < net_.network_rates.size(); ++m) {
+    const Term& t = net_.rates[net_.network_rates[m]].term;
+    double flux = k_[m];
+    for (size_t q = 0; q < t.y_species.size(); ++q) flux *= ipow(Y[t.y_species[q]], t.y_power[q]);
+    for (size_t q = 0; q < t.species.size(); ++q) dYdt[t.species[q]] += t.coef[q] * flux;
+  }
+  if (eps_nu) {
+    double e = 0;
+    for (int i = 0; i < n; ++i) e += nu_coef_[i] * Y[i];
+    *eps_nu = e;
+  }
+}
+
+void Kinetics::add_jacobian(const double* Y, double* J, double scale) const {
+  const int n = net_.n_species();
+  for (size_t m = 0; m < net_.network_rates.size(); ++m) {
+    const Term& t = net_.rates[net_.network_rates[m]].term;
+    for (size_t dq = 0; dq < t.y_species.size(); ++dq) {
+      // d flux / d Y_j with j = y_species[dq]
+      double d = scale * k_[m];
+      for (size_t q = 0; q < t.y_species.size(); ++q) {
+        const double y = Y[t.y_species[q]];
+        const int p = t.y_power[q];
+        d *= (q == dq) ? (p == 1 ? 1.0 : p * ipow(y, p - 1)) : ipow(y, p);
+      }
+      const int j = t.y_species[dq];
+      for (size_t q = 0; q < t.species.size(); ++q) J[t.species[q] * n + j] += t.coef[q] * d;
+    }
+  }
+}
+
+}  // namespace nnn

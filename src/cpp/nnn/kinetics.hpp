@@ -1,0 +1,61 @@
+// Rates, dY/dt and the Jacobian of one zone at fixed (T, rho).
+//
+// Everything that depends on T alone (ReacLib fits, partition functions,
+// detailed-balance factors) is evaluated once in the constructor: during a
+// burn T and rho are constant, so an RHS call only redoes what depends on the
+// composition: screening (through n_e), weak-rate tables (through rho*Ye) and
+// the nn_g approximation (through Y_n). This is where nnn saves most of the
+// cost of a code that re-evaluates every rate on every RHS call.
+//
+// Conventions follow pynucastro 3.1 exactly (the tests compare with it):
+//   Y_i = X_i / A_i, Ye = sum Z_i Y_i / sum A_i Y_i,
+//   flux_r = prefactor * rho^dens_exp * (Ye if ye_weight) * rate_r * prod Y^p,
+//   the Jacobian treats rate_r as constant in Y (as pynucastro's does).
+#pragma once
+
+#include <vector>
+
+#include "network.hpp"
+
+namespace nnn {
+
+class Kinetics {
+ public:
+  Kinetics(const Network& net, double T, double rho);
+
+  // Evaluate all rates at molar abundances Y (length n_species).
+  void update(const double* Y);
+  // After update(Y): dY/dt (1/s) and the neutrino loss rate (erg/g/s) of
+  // the tabulated weak rates.
+  void ydot(const double* Y, double* dYdt, double* eps_nu) const;
+  // After update(Y): add d(dY/dt)/dY into J, row-major n x n, scaled by
+  // `scale` (the integrator uses scale = -1 to build I/(h gamma) - J).
+  void add_jacobian(const double* Y, double* J, double scale = 1.0) const;
+
+  // N_A-weighted neutrino loss per unit Y of each species (erg/g/s), i.e.
+  // d eps_nu / dY_i, valid after update().
+  const std::vector<double>& nu_coef() const { return nu_coef_; }
+  double T() const { return T_; }
+  double rho() const { return rho_; }
+  bool table_clamped() const { return table_clamped_; }
+  const Network& network() const { return net_; }
+  // value of evaluator i (bare N_A<sigma v>, with screening), after update()
+  double rate_value(int i) const { return value_[i]; }
+
+ private:
+  double screening_log(int pair, double n_e) const;
+
+  const Network& net_;
+  double T_, rho_;
+  std::vector<double> t_part_;   // per evaluator: T-dependent factor
+  std::vector<double> value_;    // per evaluator: current value
+  std::vector<double> k_;        // per network rate: flux / prod Y^p
+  std::vector<double> log_scor_; // per screening pair
+  std::vector<double> nu_coef_;  // per species
+  // per screening pair: T-only factors of Chugunov 2007
+  std::vector<double> pair_Tp_coef_, pair_z12_, pair_ztilde_;
+  double log_rhoT_ = 0;          // log10 T for the tables
+  bool table_clamped_ = false;
+};
+
+}  // namespace nnn

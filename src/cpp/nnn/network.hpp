@@ -1,0 +1,106 @@
+// A reaction network as data: isotopes, partition functions and rate
+// evaluators, read from an nnn network file (network_data/FORMAT.md).
+// A loaded Network is immutable and shared read-only by any number of threads.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sparse_lu.hpp"
+
+namespace nnn {
+
+struct Isotope {
+  std::string name;        // pynucastro spelling: "n", "p", "he4", "si28"
+  int A = 0;
+  int Z = 0;
+  double mass_MeV = 0;     // nuclear mass as pynucastro defines it: A m_u + dm
+  double dm_MeV = 0;       // mass excess
+};
+
+// log(partition function) as a cubic B-spline in T9 (scipy's representation),
+// held constant outside the knots like pynucastro (ext="const").
+struct PartitionFunction {
+  std::string nucleus;
+  int k = 3;
+  std::vector<double> knots, coefs;
+  double log_pf(double T9) const;
+};
+
+// One pair of charged reactants that screening acts on.
+struct ScreenPair {
+  double z1, a1, z2, a2;
+};
+
+// A weak rate tabulated on (log10 rho*Ye, log10 T): log10 of the rate (1/s)
+// and of the neutrino energy loss (erg/s per reactant nucleus).
+struct WeakTable {
+  std::vector<double> log_rhoy, log_T;
+  std::vector<double> log_rate, log_nu;   // row-major [i_rhoy * n_T + j_T]
+  // Bilinear interpolation as pynucastro's TableInterpolator. Points outside
+  // the grid are clamped to its edge and *clamped is set (never extrapolated).
+  void eval(double log_rhoy, double log_T, double& lr, double& lnu, bool* clamped) const;
+};
+
+enum class RateKind { ReacLib, Derived, Tabular, ApproxApPg, ApproxNnG };
+
+// Stoichiometry of a rate that is a term of dY/dt.
+struct Term {
+  std::vector<int> species;    // distinct reactants then distinct products
+  std::vector<double> coef;    // -count for reactants, +count for products
+  double prefactor = 1;        // 1/n! for identical reactants
+  int dens_exp = 0;            // power of rho
+  bool ye_weight = false;
+  std::vector<int> y_species;  // flux = k * prod Y[y_species[m]]^y_power[m]
+  std::vector<int> y_power;
+};
+
+// A rate evaluator: computes the bare rate N_A<sigma v> including screening.
+struct Rate {
+  RateKind kind = RateKind::ReacLib;
+  std::string label;
+  bool in_network = false;
+  Term term;                                 // valid when in_network
+  std::vector<int> screen;                   // indices into Network::screen_pairs
+  std::vector<std::array<double, 7>> sets;   // ReacLib / derived
+  std::vector<std::pair<int, int>> pf_terms; // (partition function index, +-1)
+  int table = -1;                            // index into Network::tables
+  // approximate rates: child evaluator indices in pynucastro's key order
+  //   ap_pg: A(a,g)B A(a,p)X X(p,g)B X(p,a)A X(p,Y)C B(g,a)A B(g,p)X
+  //   nn_g : A(n,g)X X(n,g)B X(g,n)A B(g,n)X
+  bool is_reverse = false;
+  std::vector<int> children;
+};
+
+struct Constants {
+  double N_A, MeV2erg, m_u_C18, m_u_MeV, q_e, hbar, k;
+};
+
+class Network {
+ public:
+  // Throws nnn::Error(Status::NetworkFile) naming the file and the problem.
+  static std::shared_ptr<const Network> load(const std::string& path);
+
+  std::string name;
+  std::string path;
+  std::string sha256;                   // of the file's bytes
+  std::vector<std::pair<std::string, std::string>> meta;
+  Constants constants{};
+  std::vector<Isotope> isotopes;
+  std::vector<PartitionFunction> partition_functions;
+  std::vector<ScreenPair> screen_pairs; // unique pairs over all rates
+  std::vector<WeakTable> tables;
+  std::vector<Rate> rates;
+  std::vector<int> network_rates;       // evaluators that are terms of dY/dt
+  int neutron = -1;                     // index of "n", -1 if absent
+  SparseLU lu;                          // fill pattern of I/(h gamma) - J
+
+  int n_species() const { return static_cast<int>(isotopes.size()); }
+  int index_of(const std::string& isotope) const;  // -1 if unknown
+  // Structural nonzeros of dYdot/dY (row i, column j), for the sparse LU.
+  std::vector<std::vector<int>> jacobian_pattern() const;
+};
+
+}  // namespace nnn
