@@ -11,11 +11,13 @@
 namespace nnn {
 
 std::unique_ptr<Integrator> make_rodas4(const Network& net, const SparseLU& lu);
+std::unique_ptr<Integrator> make_bdf(const Network& net, const SparseLU& lu);
 
 std::unique_ptr<Integrator> make_integrator(const std::string& name, const Network& net,
                                             const SparseLU& lu) {
+  if (name == "bdf") return make_bdf(net, lu);
   if (name == "rodas4") return make_rodas4(net, lu);
-  throw Error(Status::BadInput, "integrator = '" + name + "' is unknown (use rodas4)");
+  throw Error(Status::BadInput, "integrator = '" + name + "' is unknown (use bdf or rodas4)");
 }
 
 namespace {

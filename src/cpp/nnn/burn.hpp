@@ -13,7 +13,7 @@ struct BurnOptions {
   double rtol = 1e-8;               // relative tolerance on X_i and on the neutrino energy
   double atol = 1e-12;              // absolute tolerance on each mass fraction X_i
   long max_steps = 500000;
-  std::string integrator = "rodas4";
+  std::string integrator = "bdf";           // or "rodas4"
 };
 
 // Result at each requested output time t_k (k = 0..n_times-1).

@@ -25,6 +25,13 @@ struct IntegratorOptions {
   long max_steps = 500000;
 };
 
+// Absolute tolerance on the neutrino energy e_nu (erg/g): the energy of a
+// mass fraction atol at 1 MeV per nucleon. e_nu starts from 0, so a purely
+// relative tolerance would reject every first step.
+inline double e_nu_atol(const Network& net, const IntegratorOptions& opt) {
+  return opt.atol * net.constants.N_A * net.constants.MeV2erg;
+}
+
 class Integrator {
  public:
   virtual ~Integrator() = default;
@@ -35,7 +42,7 @@ class Integrator {
                          const IntegratorOptions& opt) = 0;
 };
 
-// "rodas4" (the default); throws BadInput for other names.
+// "bdf" (the default) or "rodas4"; throws BadInput for other names.
 std::unique_ptr<Integrator> make_integrator(const std::string& name, const Network& net,
                                             const SparseLU& lu);
 

@@ -82,7 +82,7 @@ Kinetics::Kinetics(const Network& net, double T, double rho)
   t_part_.assign(nr, 0.0);
   value_.assign(nr, 0.0);
   k_.assign(net.network_rates.size(), 0.0);
-  log_scor_.assign(net.screen_pairs.size(), 0.0);
+  scor_.assign(net.screen_pairs.size(), 1.0);
   nu_coef_.assign(net.isotopes.size(), 0.0);
   log_rhoT_ = std::log10(T);
 
@@ -115,26 +115,32 @@ Kinetics::Kinetics(const Network& net, double T, double rho)
                             std::sqrt(4 * kPi * s.z1 * s.z2 / (ztilde * ztilde * ztilde) / m_i));
     pair_z12_.push_back(s.z1 * s.z2);
     pair_ztilde_.push_back(ztilde);
+    // zeta = cbrt(4/(3 pi^2 T_norm^2)) with T_norm = T / (Tp_coef sqrt(n_e))
+    const double tp = pair_Tp_coef_.back();
+    pair_zeta_coef_.push_back(std::cbrt(4 / (3 * kPi * kPi) * tp * tp / (T * T)));
   }
+  gamma_e_coef_ = c.q_e * c.q_e / c.k * std::cbrt(4 * kPi / 3);
 }
 
-double Kinetics::screening_log(int p, double n_e) const {
+double Kinetics::screening_log(int p, double sqrt_ne, double cbrt_ne) const {
   // Chugunov, DeWitt & Yakovlev 2007 with the MCP extension of Yakovlev 2006,
-  // transcribed from pynucastro.screening.chugunov_2007.
-  const Constants& c = net_.constants;
-  const double T_p = pair_Tp_coef_[p] * std::sqrt(n_e);
-  double T_norm = smooth_clip(T_ / T_p, 0.1, 0.2);
-  const double gamma_e_fac = c.q_e * c.q_e / c.k * std::cbrt(4 * kPi / 3) * std::cbrt(n_e);
-  double Gamma = gamma_e_fac * pair_z12_[p] / (pair_ztilde_[p] * T_norm * T_p);
+  // transcribed from pynucastro.screening.chugunov_2007; the powers of n_e
+  // are taken once per update, the pair/T factors once per burn.
+  const double T_p = pair_Tp_coef_[p] * sqrt_ne;
+  const double T_raw = T_ / T_p;
+  const double T_norm = smooth_clip(T_raw, 0.1, 0.2);
+  double Gamma = gamma_e_coef_ * cbrt_ne * pair_z12_[p] / (pair_ztilde_[p] * T_norm * T_p);
   Gamma = smooth_clip(Gamma, 600, 590);
-  const double zeta = std::cbrt(4 / (3 * kPi * kPi * T_norm * T_norm));
+  // zeta = cbrt(4 / (3 pi^2 T_norm^2)); unclipped T_norm^2 is proportional to 1/n_e
+  const double zeta = T_norm == T_raw ? pair_zeta_coef_[p] * cbrt_ne
+                                      : std::cbrt(4 / (3 * kPi * kPi * T_norm * T_norm));
   const double fit_alpha = 0.022, fit_beta = 0.41 - 0.6 / Gamma, fit_gamma = 0.06 + 2.2 / Gamma;
   const double poly = 1 + zeta * (fit_alpha + zeta * (fit_beta + fit_gamma * zeta));
   const double g = Gamma / std::cbrt(poly);
   const double A1 = 2.7822, A2 = 98.34, A3 = std::sqrt(3.0) - A1 / std::sqrt(A2);
   const double B1 = -1.7476, B2 = 66.07, B3 = 1.12, B4 = 65;
   const double g2 = g * g;
-  const double h = std::pow(g, 1.5) * (A1 / std::sqrt(A2 + g) + A3 / (1 + g)) +
+  const double h = g * std::sqrt(g) * (A1 / std::sqrt(A2 + g) + A3 / (1 + g)) +
                    B1 * g2 / (B2 + g) + B3 * g2 / (B4 + g2);
   return std::max(h, 0.0);
 }
@@ -148,7 +154,9 @@ void Kinetics::update(const double* Y) {
   }
   const double ye = sumZY / sumAY;
   const double n_e = rho_ * sumZY / net_.constants.m_u_C18;
-  for (size_t p = 0; p < log_scor_.size(); ++p) log_scor_[p] = screening_log(static_cast<int>(p), n_e);
+  const double sqrt_ne = std::sqrt(n_e), cbrt_ne = std::cbrt(n_e);
+  for (size_t p = 0; p < scor_.size(); ++p)
+    scor_[p] = std::exp(screening_log(static_cast<int>(p), sqrt_ne, cbrt_ne));
 
   const double log_rhoy = std::log10(rho_ * ye);
   const double ln10 = std::log(10.0);
@@ -162,9 +170,8 @@ void Kinetics::update(const double* Y) {
     switch (r.kind) {
       case RateKind::ReacLib:
       case RateKind::Derived: {
-        double ls = 0;
-        for (int p : r.screen) ls += log_scor_[p];
-        v = ls != 0 ? t_part_[i] * std::exp(ls) : t_part_[i];
+        v = t_part_[i];
+        for (int p : r.screen) v *= scor_[p];
         break;
       }
       case RateKind::Tabular: {
@@ -203,14 +210,17 @@ void Kinetics::update(const double* Y) {
   }
 }
 
-void Kinetics::ydot(const double* Y, double* dYdt, double* eps_nu) const {
+void Kinetics::ydot(const double* Y, double* dYdt, double* eps_nu, double* gross) const {
   const int n = net_.n_species();
   std::fill(dYdt, dYdt + n, 0.0);
+  if (gross) std::fill(gross, gross + n, 0.0);
   for (size_t m = 0; m < net_.network_rates.size(); ++m) {
     const Term& t = net_.rates[net_.network_rates[m]].term;
     double flux = k_[m];
     for (size_t q = 0; q < t.y_species.size(); ++q) flux *= ipow(Y[t.y_species[q]], t.y_power[q]);
     for (size_t q = 0; q < t.species.size(); ++q) dYdt[t.species[q]] += t.coef[q] * flux;
+    if (gross)
+      for (size_t q = 0; q < t.species.size(); ++q) gross[t.species[q]] += std::abs(t.coef[q] * flux);
   }
   if (eps_nu) {
     double e = 0;

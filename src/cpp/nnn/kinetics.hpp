@@ -27,7 +27,9 @@ class Kinetics {
   void update(const double* Y);
   // After update(Y): dY/dt (1/s) and the neutrino loss rate (erg/g/s) of
   // the tabulated weak rates.
-  void ydot(const double* Y, double* dYdt, double* eps_nu) const;
+  // If `gross` is given it receives sum |coef * flux| per species: the size
+  // of the terms that cancel in dY/dt, which sets its round-off floor.
+  void ydot(const double* Y, double* dYdt, double* eps_nu, double* gross = nullptr) const;
   // After update(Y): add d(dY/dt)/dY into J, row-major n x n, scaled by
   // `scale` (the integrator uses scale = -1 to build I/(h gamma) - J).
   void add_jacobian(const double* Y, double* J, double scale = 1.0) const;
@@ -43,17 +45,18 @@ class Kinetics {
   double rate_value(int i) const { return value_[i]; }
 
  private:
-  double screening_log(int pair, double n_e) const;
+  double screening_log(int pair, double sqrt_ne, double cbrt_ne) const;
 
   const Network& net_;
   double T_, rho_;
   std::vector<double> t_part_;   // per evaluator: T-dependent factor
   std::vector<double> value_;    // per evaluator: current value
   std::vector<double> k_;        // per network rate: flux / prod Y^p
-  std::vector<double> log_scor_; // per screening pair
+  std::vector<double> scor_;     // per screening pair: screening factor exp(h)
   std::vector<double> nu_coef_;  // per species
   // per screening pair: T-only factors of Chugunov 2007
-  std::vector<double> pair_Tp_coef_, pair_z12_, pair_ztilde_;
+  std::vector<double> pair_Tp_coef_, pair_z12_, pair_ztilde_, pair_zeta_coef_;
+  double gamma_e_coef_ = 0;      // q_e^2 / k (4 pi / 3)^(1/3)
   double log_rhoT_ = 0;          // log10 T for the tables
   bool table_clamped_ = false;
 };

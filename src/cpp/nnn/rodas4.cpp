@@ -122,7 +122,7 @@ class Rodas4 : public Integrator {
           const double e = A_iso[i] * K[(S - 1) * nv + i] / sc;
           err += e * e;
         }
-        const double sce = 1e-300 + opt.rtol * std::max(std::abs(y[n]), std::abs(ynew[n]));
+        const double sce = e_nu_atol(net_, opt) + opt.rtol * std::max(std::abs(y[n]), std::abs(ynew[n]));
         const double ee = K[(S - 1) * nv + n] / sce;
         err = std::sqrt((err + ee * ee) / nv);
         if (!std::isfinite(err)) ok = false;

@@ -1,68 +1,117 @@
 #include "sparse_lu.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <set>
 
 namespace nnn {
 
+namespace {
+
+// Greedy minimum-degree ordering of the symmetrised pattern.
+std::vector<int> minimum_degree(int n, const std::vector<std::vector<int>>& pattern) {
+  std::vector<std::set<int>> adj(n);
+  for (int i = 0; i < n; ++i)
+    for (int j : pattern[i])
+      if (j != i) {
+        adj[i].insert(j);
+        adj[j].insert(i);
+      }
+  std::vector<char> done(n, 0);
+  std::vector<int> order;
+  for (int step = 0; step < n; ++step) {
+    int best = -1;
+    for (int v = 0; v < n; ++v)
+      if (!done[v] && (best < 0 || adj[v].size() < adj[best].size())) best = v;
+    order.push_back(best);
+    done[best] = 1;
+    std::vector<int> nb(adj[best].begin(), adj[best].end());
+    for (int u : nb) {
+      adj[u].erase(best);
+      for (int w : nb)
+        if (w != u) adj[u].insert(w);
+    }
+    adj[best].clear();
+  }
+  return order;
+}
+
+}  // namespace
+
 SparseLU::SparseLU(int n, const std::vector<std::vector<int>>& pattern) : n_(n) {
-  // symbolic elimination: fill(i,j) |= fill(i,k) && fill(k,j) for k < i, j
+  order_ = minimum_degree(n, pattern);
+  std::vector<int> pos(n);  // species -> elimination step
+  for (int k = 0; k < n; ++k) pos[order_[k]] = k;
+  // symbolic factorisation in elimination order (p, q are steps)
   std::vector<std::vector<char>> f(n, std::vector<char>(n, 0));
   for (int i = 0; i < n; ++i) {
-    f[i][i] = 1;
-    for (int j : pattern[i]) f[i][j] = 1;
+    f[pos[i]][pos[i]] = 1;
+    for (int j : pattern[i]) f[pos[i]][pos[j]] = 1;
   }
-  for (int k = 0; k < n; ++k)
-    for (int i = k + 1; i < n; ++i)
-      if (f[i][k])
-        for (int j = k + 1; j < n; ++j)
-          if (f[k][j]) f[i][j] = 1;
-  below_.resize(n);
-  right_.resize(n);
-  left_.resize(n);
-  for (int i = 0; i < n; ++i)
-    for (int j = 0; j < n; ++j) {
-      if (!f[i][j]) continue;
-      ++nnz_;
-      entries_.push_back(i * n + j);
-      if (j < i) {
-        below_[j].push_back(i);
-        left_[i].push_back(j);
-      } else if (j > i) {
-        right_[i].push_back(j);
+  auto off = [&](int p, int q) { return order_[p] * n + order_[q]; };
+  row_begin_.push_back(0);
+  for (int k = 0; k < n; ++k) {
+    piv_off_.push_back(off(k, k));
+    for (int i = k + 1; i < n; ++i) {
+      if (!f[i][k]) continue;
+      row_off_.push_back(off(i, k));
+      upd_begin_.push_back(static_cast<int>(upd_dst_.size()));
+      for (int j = k + 1; j < n; ++j)
+        if (f[k][j]) {
+          f[i][j] = 1;
+          upd_dst_.push_back(off(i, j));
+          upd_src_.push_back(off(k, j));
+        }
+    }
+    row_begin_.push_back(static_cast<int>(row_off_.size()));
+  }
+  upd_begin_.push_back(static_cast<int>(upd_dst_.size()));
+  l_begin_.push_back(0);
+  u_begin_.push_back(0);
+  for (int p = 0; p < n; ++p) {
+    for (int q = 0; q < n; ++q) {
+      if (!f[p][q]) continue;
+      entries_.push_back(off(p, q));
+      if (q < p) {
+        l_off_.push_back(off(p, q));
+        l_col_.push_back(order_[q]);
+      } else if (q > p) {
+        u_off_.push_back(off(p, q));
+        u_col_.push_back(order_[q]);
       }
     }
+    l_begin_.push_back(static_cast<int>(l_off_.size()));
+    u_begin_.push_back(static_cast<int>(u_off_.size()));
+  }
 }
 
 bool SparseLU::factor(double* a) const {
-  const int n = n_;
-  for (int k = 0; k < n; ++k) {
-    const double piv = a[k * n + k];
+  int r = 0;
+  for (int k = 0; k < n_; ++k) {
+    const double piv = a[piv_off_[k]];
     if (!(piv > 0) || !std::isfinite(piv)) return false;
     const double inv = 1.0 / piv;
-    const double* rowk = a + k * n;
-    for (int i : below_[k]) {
-      double* rowi = a + i * n;
-      const double l = (rowi[k] *= inv);
+    for (; r < row_begin_[k + 1]; ++r) {
+      const double l = (a[row_off_[r]] *= inv);
       if (l == 0.0) continue;
-      for (int j : right_[k]) rowi[j] -= l * rowk[j];
+      for (int u = upd_begin_[r]; u < upd_begin_[r + 1]; ++u) a[upd_dst_[u]] -= l * a[upd_src_[u]];
     }
   }
   return true;
 }
 
 void SparseLU::solve(const double* lu, double* b) const {
-  const int n = n_;
-  for (int i = 0; i < n; ++i) {
-    double s = b[i];
-    const double* row = lu + i * n;
-    for (int j : left_[i]) s -= row[j] * b[j];
-    b[i] = s;
+  // b is indexed by species; rows are visited in elimination order
+  for (int p = 0; p < n_; ++p) {
+    double s = b[order_[p]];
+    for (int e = l_begin_[p]; e < l_begin_[p + 1]; ++e) s -= lu[l_off_[e]] * b[l_col_[e]];
+    b[order_[p]] = s;
   }
-  for (int i = n - 1; i >= 0; --i) {
+  for (int p = n_ - 1; p >= 0; --p) {
+    const int i = order_[p];
     double s = b[i];
-    const double* row = lu + i * n;
-    for (int j : right_[i]) s -= row[j] * b[j];
-    b[i] = s / row[i];
+    for (int e = u_begin_[p]; e < u_begin_[p + 1]; ++e) s -= lu[u_off_[e]] * b[u_col_[e]];
+    b[i] = s / lu[i * n_ + i];
   }
 }
 

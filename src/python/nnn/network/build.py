@@ -242,7 +242,9 @@ def build_network(isotopes, path, *, name, tabular_ordering=DEFAULT_TABULAR_ORDE
         net = recipes.RECIPES[approximate](isotopes, tabular_ordering=tabular_ordering)
     else:
         net = helper_network(isotopes, tabular_ordering=tabular_ordering)
-    missing = sorted(set(isotopes) - {n.raw for n in net.unique_nuclei})
+    import pynucastro as pyna
+    linked = set(net.unique_nuclei)
+    missing = sorted(i for i in isotopes if pyna.Nucleus.cast(i) not in linked)
     if missing:
         options["unlinked_isotopes"] = ",".join(missing)
     return write_network(net, path, name=name, options=options), net, missing

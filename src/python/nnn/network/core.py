@@ -18,6 +18,9 @@ class BurnError(NnnError):
     """The integrator could not complete a burn (status and message attached)."""
 
 
+#: MESA / alternative spellings of light species
+_ALIASES = {"h1": "p", "prot": "p", "neut": "n", "h2": "d", "h3": "t"}
+
 DEFAULT_RTOL = 1e-8
 DEFAULT_ATOL = 1e-12
 
@@ -121,7 +124,7 @@ class Network:
         if isinstance(X, Mapping):
             out = np.zeros(self.n_species)
             for name, value in X.items():
-                key = {"h1": "p", "prot": "p", "neut": "n"}.get(str(name).lower(), str(name).lower())
+                key = _ALIASES.get(str(name).lower(), str(name).lower())
                 if key not in self._index:
                     raise ValueError(f"X: isotope {name!r} is not in network {self.name} "
                                      f"(isotopes: {', '.join(self.isotopes)})")
@@ -165,7 +168,7 @@ class Network:
 
     def burn(self, T, rho, X, dt=None, *, times: Sequence[float] | None = None,
              rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, max_steps=500000,
-             integrator="rodas4") -> BurnResult:
+             integrator="bdf") -> BurnResult:
         """Burn one zone at constant T (K) and rho (g/cm3) from X over dt (s),
         or through each of ``times``. ``rtol``/``atol`` apply to every mass
         fraction. Raises ValueError for bad input and BurnError if the
@@ -184,7 +187,7 @@ class Network:
                           isotopes=self.isotopes)
 
     def burn_batch(self, T, rho, X, dt=None, *, times=None, rtol=DEFAULT_RTOL,
-                   atol=DEFAULT_ATOL, max_steps=500000, integrator="rodas4",
+                   atol=DEFAULT_ATOL, max_steps=500000, integrator="bdf",
                    n_threads=0) -> BatchResult:
         """Burn n zones (T, rho of shape (n,), X of shape (n, n_species)) on
         n_threads threads (0: all cores), with the GIL released. Integrator
