@@ -155,7 +155,7 @@ class Bdf : public Integrator {
     kin.update(y.data());
     ++s.n_rhs;
     for (int e : lu_.entries()) J_[e] = 0.0;
-    kin.add_jacobian(y.data(), J_.data());
+    kin.add_jacobian(y.data(), J_.data(), 1.0, true);
     nu_ = kin.nu_coef();
     jac_fresh_ = true;
     lu_valid_ = false;

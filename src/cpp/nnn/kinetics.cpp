@@ -82,6 +82,7 @@ Kinetics::Kinetics(const Network& net, double T, double rho)
   t_part_.assign(nr, 0.0);
   value_.assign(nr, 0.0);
   k_.assign(net.network_rates.size(), 0.0);
+  dlnk_dYn_.assign(net.network_rates.size(), 0.0);
   scor_.assign(net.screen_pairs.size(), 1.0);
   nu_coef_.assign(net.isotopes.size(), 0.0);
   log_rhoT_ = std::log10(T);
@@ -207,6 +208,12 @@ void Kinetics::update(const double* Y) {
     for (int d = 0; d < t.dens_exp; ++d) k *= rho_;
     if (t.ye_weight) k *= ye;
     k_[m] = k;
+    const Rate& r = net_.rates[net_.network_rates[m]];
+    if (r.kind == RateKind::ApproxNnG) {
+      // both directions carry 1 / (rho Y_n X(n,g)B + X(g,n)A)
+      const double X_ng_B = value_[r.children[1]], X_gn_A = value_[r.children[2]];
+      dlnk_dYn_[m] = -rho_ * X_ng_B / (rho_ * Yn * X_ng_B + X_gn_A);
+    }
   }
 }
 
@@ -229,10 +236,15 @@ void Kinetics::ydot(const double* Y, double* dYdt, double* eps_nu, double* gross
   }
 }
 
-void Kinetics::add_jacobian(const double* Y, double* J, double scale) const {
+void Kinetics::add_jacobian(const double* Y, double* J, double scale, bool exact) const {
   const int n = net_.n_species();
   for (size_t m = 0; m < net_.network_rates.size(); ++m) {
     const Term& t = net_.rates[net_.network_rates[m]].term;
+    if (exact && dlnk_dYn_[m] != 0.0) {
+      double flux = scale * k_[m] * dlnk_dYn_[m];
+      for (size_t q = 0; q < t.y_species.size(); ++q) flux *= ipow(Y[t.y_species[q]], t.y_power[q]);
+      for (size_t q = 0; q < t.species.size(); ++q) J[t.species[q] * n + net_.neutron] += t.coef[q] * flux;
+    }
     for (size_t dq = 0; dq < t.y_species.size(); ++dq) {
       // d flux / d Y_j with j = y_species[dq]
       double d = scale * k_[m];

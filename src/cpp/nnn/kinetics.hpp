@@ -31,8 +31,11 @@ class Kinetics {
   // of the terms that cancel in dY/dt, which sets its round-off floor.
   void ydot(const double* Y, double* dYdt, double* eps_nu, double* gross = nullptr) const;
   // After update(Y): add d(dY/dt)/dY into J, row-major n x n, scaled by
-  // `scale` (the integrator uses scale = -1 to build I/(h gamma) - J).
-  void add_jacobian(const double* Y, double* J, double scale = 1.0) const;
+  // `scale`. With exact = false the rate values are held fixed, which is
+  // pynucastro's Jacobian (the tests compare with it); exact = true adds the
+  // dependence of the nn_g approximate rates on Y_n, which the integrators use
+  // (without it Newton stalls where (n,g)<->(g,n) equilibria dominate).
+  void add_jacobian(const double* Y, double* J, double scale = 1.0, bool exact = false) const;
 
   // N_A-weighted neutrino loss per unit Y of each species (erg/g/s), i.e.
   // d eps_nu / dY_i, valid after update().
@@ -52,6 +55,7 @@ class Kinetics {
   std::vector<double> t_part_;   // per evaluator: T-dependent factor
   std::vector<double> value_;    // per evaluator: current value
   std::vector<double> k_;        // per network rate: flux / prod Y^p
+  std::vector<double> dlnk_dYn_; // per network rate: d ln k / d Y_n (nn_g rates)
   std::vector<double> scor_;     // per screening pair: screening factor exp(h)
   std::vector<double> nu_coef_;  // per species
   // per screening pair: T-only factors of Chugunov 2007

@@ -248,8 +248,10 @@ std::vector<std::vector<int>> Network::jacobian_pattern() const {
   std::vector<std::set<int>> rows(n);
   for (int ri : network_rates) {
     const Term& t = rates[ri].term;
-    for (int s : t.species)
+    for (int s : t.species) {
       for (int j : t.y_species) rows[s].insert(j);
+      if (rates[ri].kind == RateKind::ApproxNnG) rows[s].insert(neutron);  // exact Jacobian
+    }
   }
   std::vector<std::vector<int>> out(n);
   for (int i = 0; i < n; ++i) out[i].assign(rows[i].begin(), rows[i].end());

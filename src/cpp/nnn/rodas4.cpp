@@ -75,7 +75,7 @@ class Rodas4 : public Integrator {
       ++s.n_rhs;
       ++s.n_jac;
       for (int e : lu_.entries()) J[e] = 0.0;
-      kin.add_jacobian(y.data(), J.data());
+      kin.add_jacobian(y.data(), J.data(), 1.0, true);
       std::copy(kin.nu_coef().begin(), kin.nu_coef().end(), nu.begin());
       const double d = 1.0 / (h * kGamma);
       for (int e : lu_.entries()) G[e] = -J[e];
