@@ -1,6 +1,7 @@
 // C ABI over the C++ engine: exceptions become status codes + a thread-local message.
 #include "nnn.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -11,13 +12,9 @@
 #include "nnn/burn.hpp"
 #include "nnn/network.hpp"
 
-struct nnn_network {
-  std::shared_ptr<const nnn::Network> net;
-};
+#include "handles.hpp"
 
 namespace {
-
-thread_local std::string g_last_error;
 
 int fail(int status, const std::string& msg) {
   g_last_error = msg;
@@ -59,6 +56,12 @@ std::string resolve(const std::string& s) {
   throw nnn::Error(nnn::Status::NetworkFile,
                    "network '" + s + "' not found (not a file; no " + file +
                        " in $NNN_NETWORK_DATA or the installed network_data)");
+}
+
+void check_dt(double dt) {
+  if (!std::isfinite(dt) || dt <= 0)
+    throw nnn::Error(nnn::Status::BadInput,
+                     "dt = " + std::to_string(dt) + " s is invalid: must be finite and > 0");
 }
 
 nnn::BurnOptions to_options(const nnn_options* o) {
@@ -148,6 +151,7 @@ int nnn_burn(const nnn_network* net, double T, double rho, const double* X0, dou
   NNN_REQUIRE(eps_nuc, "eps_nuc");
   NNN_REQUIRE(eps_nu, "eps_nu");
   return guarded([&]() -> int {
+    check_dt(dt);
     const auto r = nnn::burn(*net->net, T, rho, X0, {dt}, to_options(opt));
     if (n_steps) *n_steps = r.n_steps;
     if (r.status != nnn::Status::Ok) return fail(static_cast<int>(r.status), r.message);
@@ -169,7 +173,8 @@ int nnn_burn_zones(const nnn_network* net, int n_zones, const double* T, const d
   NNN_REQUIRE(X_out, "X_out");
   NNN_REQUIRE(eps_nuc, "eps_nuc");
   NNN_REQUIRE(eps_nu, "eps_nu");
-  return guarded([&]() -> int {
+  const int st = guarded([&]() -> int {
+    check_dt(dt);
     const int n = net->net->n_species();
     auto rs = nnn::burn_batch(*net->net, n_zones, T, rho, X0, {dt}, to_options(opt), n_threads);
     int first = NNN_OK;
@@ -189,6 +194,10 @@ int nnn_burn_zones(const nnn_network* net, int n_zones, const double* T, const d
     }
     return first;
   });
+  // invalid input is rejected before any work: every zone carries that status
+  if (zone_status && (st == NNN_BAD_INPUT || st == NNN_INTERNAL) && n_zones > 0)
+    for (int z = 0; z < n_zones; ++z) zone_status[z] = st;
+  return st;
 }
 
 }  // extern "C"

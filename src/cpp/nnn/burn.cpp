@@ -75,6 +75,8 @@ BurnResult burn(const Network& net, double T, double rho, const double* X0,
   check_times(times);
   if (!(opt.rtol > 0 && opt.rtol < 1)) throw Error(Status::BadInput, "rtol = " + fmt(opt.rtol) + " must be in (0, 1)");
   if (!(opt.atol > 0 && opt.atol < 1)) throw Error(Status::BadInput, "atol = " + fmt(opt.atol) + " must be in (0, 1)");
+  if (opt.max_steps <= 0)
+    throw Error(Status::BadInput, "max_steps = " + std::to_string(opt.max_steps) + " must be > 0");
   const int n = net.n_species();
   const auto& iso = net.isotopes;
 

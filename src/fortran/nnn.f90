@@ -1,0 +1,17 @@
+! nnn: the Fortran interface of the nnn reaction-network engine.
+!
+!   use nnn
+!   type(nnn_network_t) :: net
+!   call nnn_load_network(net, 'approx21_cr60_plus_co56', ierr)
+!   call nnn_burn(net, T, rho, X, dt, eps_nuc, eps_nu, ierr)
+!   if (ierr /= NNN_OK) call nnn_error_message(msg)
+!   call nnn_free_network(net)
+!
+! See nnn_network.f90 (loading, isotopes, status codes, error messages),
+! nnn_burn.f90 (burn calls) and docs/fortran.md.
+module nnn
+  use nnn_network
+  use nnn_burning
+  implicit none
+  public
+end module nnn

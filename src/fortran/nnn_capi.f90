@@ -1,0 +1,181 @@
+! nnn_capi: raw iso_c_binding interfaces to include/nnn.h, plus the helpers the
+! public modules (nnn_network, nnn_burning) share. Not meant to be used
+! directly by applications: `use nnn` instead.
+module nnn_capi
+  use, intrinsic :: iso_c_binding
+  implicit none
+  private
+
+  !> Real kind of every floating-point argument (= MESA's dp on gfortran/ifx).
+  integer, parameter, public :: dp = c_double
+
+  ! Status codes: same values as enum nnn_status in nnn.h.
+  integer, parameter, public :: NNN_OK = 0
+  integer, parameter, public :: NNN_BAD_INPUT = 1
+  integer, parameter, public :: NNN_NETWORK_FILE = 2
+  integer, parameter, public :: NNN_INTEGRATOR_FAILED = 3
+  integer, parameter, public :: NNN_EMULATOR_FILE = 4
+  integer, parameter, public :: NNN_INTERNAL = 5
+
+  !> struct nnn_options
+  type, bind(C), public :: nnn_options_c
+    real(c_double) :: rtol
+    real(c_double) :: atol
+    integer(c_long) :: max_steps
+  end type nnn_options_c
+
+  public :: c_nnn_default_options, c_nnn_network_load, c_nnn_network_free
+  public :: c_nnn_network_n_species, c_nnn_network_isotope, c_nnn_network_index
+  public :: c_nnn_network_hash, c_nnn_burn, c_nnn_burn_zones
+  public :: nnn_f_clear_error, nnn_f_set_error_c, nnn_f_last_error
+  public :: set_error, to_c_string, from_c_string, last_message, itoa, rtoa
+
+  interface
+    subroutine c_nnn_default_options(opt) bind(C, name="nnn_default_options")
+      import :: nnn_options_c
+      type(nnn_options_c), intent(out) :: opt
+    end subroutine
+
+    integer(c_int) function c_nnn_network_load(name_or_path, net) bind(C, name="nnn_network_load")
+      import :: c_int, c_char, c_ptr
+      character(kind=c_char), intent(in) :: name_or_path(*)
+      type(c_ptr), intent(out) :: net
+    end function
+
+    subroutine c_nnn_network_free(net) bind(C, name="nnn_network_free")
+      import :: c_ptr
+      type(c_ptr), value :: net
+    end subroutine
+
+    integer(c_int) function c_nnn_network_n_species(net, n_species) bind(C, name="nnn_network_n_species")
+      import :: c_int, c_ptr
+      type(c_ptr), value :: net
+      integer(c_int), intent(out) :: n_species
+    end function
+
+    integer(c_int) function c_nnn_network_isotope(net, i, name, len, A, Z) bind(C, name="nnn_network_isotope")
+      import :: c_int, c_ptr, c_char
+      type(c_ptr), value :: net
+      integer(c_int), value :: i, len
+      character(kind=c_char), intent(out) :: name(*)
+      integer(c_int), intent(out) :: A, Z
+    end function
+
+    integer(c_int) function c_nnn_network_index(net, name, index) bind(C, name="nnn_network_index")
+      import :: c_int, c_ptr, c_char
+      type(c_ptr), value :: net
+      character(kind=c_char), intent(in) :: name(*)
+      integer(c_int), intent(out) :: index
+    end function
+
+    integer(c_int) function c_nnn_network_hash(net, hash, len) bind(C, name="nnn_network_hash")
+      import :: c_int, c_ptr, c_char
+      type(c_ptr), value :: net
+      character(kind=c_char), intent(out) :: hash(*)
+      integer(c_int), value :: len
+    end function
+
+    integer(c_int) function c_nnn_burn(net, T, rho, X0, dt, opt, X_out, eps_nuc, eps_nu, Ye, n_steps) &
+        bind(C, name="nnn_burn")
+      import :: c_int, c_ptr, c_double, c_long
+      type(c_ptr), value :: net
+      real(c_double), value :: T, rho
+      real(c_double), intent(in) :: X0(*)
+      real(c_double), value :: dt
+      type(c_ptr), value :: opt
+      real(c_double), intent(out) :: X_out(*)
+      real(c_double), intent(out) :: eps_nuc, eps_nu, Ye
+      integer(c_long), intent(out) :: n_steps
+    end function
+
+    integer(c_int) function c_nnn_burn_zones(net, n_zones, T, rho, X0, dt, opt, X_out, eps_nuc, eps_nu, &
+        zone_status, n_threads) bind(C, name="nnn_burn_zones")
+      import :: c_int, c_ptr, c_double
+      type(c_ptr), value :: net
+      integer(c_int), value :: n_zones
+      real(c_double), intent(in) :: T(*), rho(*), X0(*)
+      real(c_double), value :: dt
+      type(c_ptr), value :: opt
+      real(c_double), intent(inout) :: X_out(*), eps_nuc(*), eps_nu(*)
+      integer(c_int), intent(inout) :: zone_status(*)
+      integer(c_int), value :: n_threads
+    end function
+
+    ! src/fortran/nnn_fortran_error.c: thread-local message of errors found here
+    subroutine nnn_f_clear_error() bind(C, name="nnn_f_clear_error")
+    end subroutine
+
+    subroutine nnn_f_set_error_c(msg, len) bind(C, name="nnn_f_set_error")
+      import :: c_char, c_int
+      character(kind=c_char), intent(in) :: msg(*)
+      integer(c_int), value :: len
+    end subroutine
+
+    type(c_ptr) function nnn_f_last_error() bind(C, name="nnn_f_last_error")
+      import :: c_ptr
+    end function
+
+    integer(c_size_t) function c_strlen(s) bind(C, name="strlen")
+      import :: c_size_t, c_ptr
+      type(c_ptr), value :: s
+    end function
+  end interface
+
+contains
+
+  !> Records msg as this thread's last error and returns status (for `ierr = set_error(...)`).
+  integer function set_error(status, msg) result(ierr)
+    integer, intent(in) :: status
+    character(len=*), intent(in) :: msg
+    call nnn_f_set_error_c(msg, len(msg, kind=c_int))
+    ierr = status
+  end function set_error
+
+  !> NUL-terminated copy of a Fortran string (trailing blanks removed).
+  pure function to_c_string(s) result(c)
+    character(len=*), intent(in) :: s
+    character(kind=c_char, len=len_trim(s) + 1) :: c
+    c = trim(s) // c_null_char
+  end function to_c_string
+
+  !> Copies the NUL-terminated C string at p into s (blank-padded or truncated).
+  subroutine from_c_string(p, s)
+    type(c_ptr), intent(in) :: p
+    character(len=*), intent(out) :: s
+    character(kind=c_char), pointer :: chars(:)
+    integer :: n, i
+    s = ' '
+    if (.not. c_associated(p)) return
+    n = int(c_strlen(p))
+    if (n == 0) return
+    call c_f_pointer(p, chars, [n])
+    do i = 1, min(n, len(s))
+      s(i:i) = chars(i)
+    end do
+  end subroutine from_c_string
+
+  !> This thread's last error message (Fortran-side check or engine).
+  subroutine last_message(msg)
+    character(len=*), intent(out) :: msg
+    call from_c_string(nnn_f_last_error(), msg)
+  end subroutine last_message
+
+  !> Decimal text of an integer.
+  pure function itoa(i) result(s)
+    integer, intent(in) :: i
+    character(len=:), allocatable :: s
+    character(len=24) :: buf
+    write (buf, '(i0)') i
+    s = trim(buf)
+  end function itoa
+
+  !> Text of a real with all significant digits ('NaN', 'Inf' as gfortran writes them).
+  function rtoa(x) result(s)
+    real(c_double), intent(in) :: x
+    character(len=:), allocatable :: s
+    character(len=40) :: buf
+    write (buf, '(g0)') x
+    s = trim(adjustl(buf))
+  end function rtoa
+
+end module nnn_capi

@@ -1,0 +1,130 @@
+"""Session fixtures of the cross-language tests: one CMake build of libnnn, the
+Fortran module and the examples; one f90wrap wrapper of the Fortran module; one
+small network file."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL_NET = "approx21_cr60_plus_co56"
+# ../shared/networks/approx21_cr60_plus_co56.txt, for a checkout without the committed net
+SMALL_NET_ISOTOPES = ("h1 he3 he4 c12 n14 o16 ne20 mg24 si28 s32 ar36 ca40 ti44 cr48 cr60 fe52 fe54 "
+                      "fe56 ni56 neut prot co56").split()
+
+
+def run(cmd, *, cwd=None, env=None, timeout=300, check=True) -> subprocess.CompletedProcess:
+    """Runs cmd; on failure shows the tail of its output in the test failure."""
+    p = subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, timeout=timeout,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if check and p.returncode != 0:
+        pytest.fail(f"command failed (exit {p.returncode}): {' '.join(map(str, cmd))}\n"
+                    f"{p.stdout[-6000:]}", pytrace=False)
+    return p
+
+
+def need(*tools):
+    missing = [t for t in tools if shutil.which(t) is None]
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)} on PATH")
+
+
+@pytest.fixture(scope="session")
+def small_net(tmp_path_factory) -> Path:
+    """Path of the small network: network_data/approx21_cr60_plus_co56.net, or
+    the same isotope list built here (about 20 s, needs pynucastro)."""
+    committed = ROOT / "network_data" / f"{SMALL_NET}.net"
+    if committed.exists():
+        return committed
+    pytest.importorskip("pynucastro")
+    out = tmp_path_factory.mktemp("network")
+    iso = out / "isotopes.txt"
+    iso.write_text("\n".join(SMALL_NET_ISOTOPES) + "\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src" / "python") + os.pathsep
+               + os.environ.get("PYTHONPATH", ""))
+    run([sys.executable, "-m", "nnn.network", "build", "--isotopes", iso, "--name", "t21",
+         "--out", out], env=env, timeout=600)
+    return out / "t21.net"
+
+
+@pytest.fixture(scope="session")
+def cmake_build(tmp_path_factory) -> SimpleNamespace:
+    """The top-level CMake project (libnnn, libnnn_fortran, examples) built once
+    in a temporary directory, Release, 2 jobs."""
+    need("cmake", "gfortran")
+    top = tmp_path_factory.mktemp("cmake")
+    build, prefix = top / "build", top / "prefix"
+    run(["cmake", "-S", ROOT, "-B", build, "-DCMAKE_BUILD_TYPE=Release",
+         f"-DCMAKE_INSTALL_PREFIX={prefix}", "-DNNN_BUILD_FORTRAN=ON", "-DNNN_BUILD_EXAMPLES=ON"])
+    run(["cmake", "--build", build, "-j2"], timeout=900)
+    ns = SimpleNamespace(
+        build=build, prefix=prefix,
+        libnnn=build / "libnnn.so",
+        libdir_fortran=build / "src" / "fortran",
+        moddir=build / "src" / "fortran" / "modules",
+        c_01=build / "examples" / "c" / "01_burn",
+        f_01=build / "examples" / "fortran" / "01_burn_one_zone",
+        f_02=build / "examples" / "fortran" / "02_burn_zones_openmp",
+    )
+    for p in (ns.libnnn, ns.moddir / "nnn.mod", ns.c_01, ns.f_01, ns.f_02):
+        assert p.exists(), f"the CMake build did not produce {p}"
+    return ns
+
+
+@pytest.fixture(scope="session")
+def fortran_py(cmake_build, tmp_path_factory):
+    """The Fortran modules nnn_network + nnn_burning, importable from Python
+    through an f90wrap wrapper (f90wrap + f2py-f90wrap generate the sources;
+    they are compiled here with gcc/gfortran and linked against the CMake-built
+    libnnn_fortran and libnnn). numpy >= 2 f2py would compile through meson,
+    and its distutils backend no longer works with current setuptools, so the
+    few compile lines are spelled out instead."""
+    need("f90wrap", "f2py-f90wrap", "gfortran")
+    cc = shutil.which("gcc") or shutil.which("cc")
+    if cc is None:
+        pytest.skip("needs a C compiler")
+    import numpy
+    import numpy.f2py
+
+    d = tmp_path_factory.mktemp("f90wrap")
+    sources = ["nnn_network.f90", "nnn_burn.f90"]
+    for s in sources:
+        shutil.copy(ROOT / "src" / "fortran" / s, d / s)
+    (d / "kind_map").write_text(
+        "{'real': {'dp': 'double', 'c_double': 'double'}, 'integer': {'c_int': 'int'}}\n")
+    run(["f90wrap", "-m", "nnn_f90", "-k", "kind_map", *sources], cwd=d)
+    wrappers = [f"f90wrap_{Path(s).stem}.f90" for s in sources]
+    run(["f2py-f90wrap", "-m", "_nnn_f90", *wrappers], cwd=d)
+
+    f2py_src = numpy.f2py.get_include()
+    incs = [f"-I{f2py_src}", f"-I{numpy.get_include()}", f"-I{sysconfig.get_paths()['include']}"]
+    objs = []
+    for c in ["_nnn_f90module.c", Path(f2py_src) / "fortranobject.c"]:
+        o = d / (Path(c).stem + ".o")
+        run([cc, "-O2", "-fPIC", *incs, "-c", c, "-o", o], cwd=d)
+        objs.append(o)
+    extra = [f for f in ("_nnn_f90-f2pywrappers.f", "_nnn_f90-f2pywrappers2.f90") if (d / f).exists()]
+    for f in wrappers + extra:
+        o = d / (Path(f).stem + ".o")
+        run(["gfortran", "-O2", "-fPIC", f"-I{cmake_build.moddir}", "-c", f, "-o", o], cwd=d)
+        objs.append(o)
+    ext = sysconfig.get_config_var("EXT_SUFFIX")
+    libdirs = [cmake_build.libdir_fortran, cmake_build.build]
+    run(["gfortran", "-shared", "-o", f"_nnn_f90{ext}", *objs,
+         *[f"-L{p}" for p in libdirs], "-lnnn_fortran", "-lnnn",
+         *[f"-Wl,-rpath,{p}" for p in libdirs]], cwd=d)
+
+    sys.path.insert(0, str(d))
+    try:
+        import nnn_f90
+    finally:
+        sys.path.remove(str(d))
+    return nnn_f90
