@@ -113,16 +113,17 @@ PYBIND11_MODULE(_core, m) {
              return py::make_tuple(out, enu);
            }, py::arg("T"), py::arg("rho"), py::arg("Y"),
            "dY/dt (1/s) and eps_nu (erg/g/s) at molar abundances Y")
-      .def("jacobian", [](const NetPtr& net, double T, double rho, Array Y) {
+      .def("jacobian", [](const NetPtr& net, double T, double rho, Array Y, bool exact) {
              check_len(Y, net->n_species(), "Y");
              const int n = net->n_species();
              nnn::Kinetics kin(*net, T, rho);
              kin.update(Y.data());
              Array J({n, n});
              std::fill(J.mutable_data(), J.mutable_data() + n * n, 0.0);
-             kin.add_jacobian(Y.data(), J.mutable_data());
+             kin.add_jacobian(Y.data(), J.mutable_data(), 1.0, exact);
              return J;
-           }, py::arg("T"), py::arg("rho"), py::arg("Y"), "d(dY/dt)/dY at molar abundances Y")
+           }, py::arg("T"), py::arg("rho"), py::arg("Y"), py::arg("exact") = false,
+           "d(dY/dt)/dY at molar abundances Y (exact: include the Y_n dependence of nn_g rates)")
       .def("burn", [](const NetPtr& net, double T, double rho, Array X0, std::vector<double> times,
                       double rtol, double atol, long max_steps, const std::string& integrator) {
              check_len(X0, net->n_species(), "X");

@@ -1,6 +1,7 @@
 #include "burn.hpp"
 
 #include <atomic>
+#include <charconv>
 #include <cmath>
 #include <sstream>
 #include <thread>
@@ -21,11 +22,11 @@ std::unique_ptr<Integrator> make_integrator(const std::string& name, const Netwo
 }
 
 namespace {
+// shortest text that reads back as v (like Python's repr)
 std::string fmt(double v) {
-  std::ostringstream s;
-  s.precision(17);
-  s << v;
-  return s.str();
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, res.ptr);
 }
 std::string where(int zone) { return zone >= 0 ? " (zone " + std::to_string(zone) + ")" : ""; }
 }  // namespace

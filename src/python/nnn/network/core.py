@@ -155,10 +155,14 @@ class Network:
         Y = self.molar(X) if Y is None else np.asarray(Y, dtype=float)
         return self._core.rhs(float(T), float(rho), Y)[1]
 
-    def jacobian(self, T, rho, X=None, *, Y=None):
-        """d(dY/dt)/dY (1/s) at (T, rho) and composition X (or molar Y)."""
+    def jacobian(self, T, rho, X=None, *, Y=None, exact=False):
+        """d(dY/dt)/dY (1/s) at (T, rho) and composition X (or molar Y).
+
+        By default the rate values are held fixed, as in pynucastro's
+        Jacobian; ``exact=True`` adds the Y_n dependence of the nn_g
+        approximate rates (what the integrators use)."""
         Y = self.molar(X) if Y is None else np.asarray(Y, dtype=float)
-        return self._core.jacobian(float(T), float(rho), Y)
+        return self._core.jacobian(float(T), float(rho), Y, bool(exact))
 
     @staticmethod
     def _times(dt, times):
