@@ -134,6 +134,9 @@ PYBIND11_MODULE(_emulator, m) {
              d["status"] = py::array_t<int>(nz, r.status.data());
              d["path"] = py::array_t<int>(nz, r.path.data());
              d["n_emulator_steps"] = py::array_t<int>(nz, r.n_emulator_steps.data());
+             py::array_t<bool> clamped(nz);
+             for (py::ssize_t z = 0; z < nz; ++z) clamped.mutable_data()[z] = r.table_clamped[z] != 0;
+             d["table_clamped"] = clamped;
              d["message"] = r.message;
              return d;
            }, py::arg("T"), py::arg("rho"), py::arg("X"), py::arg("dt"), py::arg("rtol"),

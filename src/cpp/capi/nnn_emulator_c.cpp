@@ -106,6 +106,16 @@ int nnn_emulator_load(const nnn_network* net, const char* path, nnn_emulator** e
 
 void nnn_emulator_free(nnn_emulator* em) { delete em; }
 
+int nnn_emulator_check_network(const nnn_emulator* em, const nnn_network* net) {
+  NNN_REQUIRE(em, "em");
+  NNN_REQUIRE(net, "net");
+  const nnn::Network& a = em->em->network();
+  const nnn::Network& b = *net->net;
+  if (&a == &b || a.sha256 == b.sha256) return NNN_OK;
+  return fail(NNN_EMULATOR_FILE, "the emulator was loaded for network '" + a.name + "' (hash " + a.sha256 +
+                                     ") but is used with network '" + b.name + "' (hash " + b.sha256 + ")");
+}
+
 int nnn_emulator_set_threads(nnn_emulator* em, int n_threads) {
   NNN_REQUIRE(em, "em");
   if (n_threads < 0) return fail(NNN_BAD_INPUT, "n_threads = " + std::to_string(n_threads) + " must be >= 0");

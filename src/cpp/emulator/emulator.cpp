@@ -143,7 +143,10 @@ std::vector<std::string> expand(const std::vector<std::string>& paths) {
   return files;
 }
 
-bool inside(double v, const double iv[2]) { return v >= iv[0] && v <= iv[1]; }
+// Closed interval with a round-off slack: Ye of an N = Z composition computes
+// to 0.5 +- 1 ulp, and domains are often [.., 0.5].
+constexpr double kDomainSlack = 1e-10;
+bool inside(double v, const double iv[2]) { return v >= iv[0] - kDomainSlack && v <= iv[1] + kDomainSlack; }
 
 }  // namespace
 
@@ -229,6 +232,7 @@ ZoneResults Emulator::burn(int n_zones, const double* T, const double* rho, cons
   R.status.assign(n_zones, 0);
   R.n_steps.assign(n_zones, 0);
   R.n_emulator_steps.assign(n_zones, 0);
+  R.table_clamped.assign(n_zones, 0);
   R.message.assign(n_zones, std::string());
 
   const auto [im, k_steps] = plan(dt, cfg);
@@ -330,6 +334,7 @@ ZoneResults Emulator::burn(int n_zones, const double* T, const double* rho, cons
       R.n_emulator_steps[z] = 0;
       R.n_steps[z] = r.n_steps;
       R.status[z] = static_cast<int>(r.status);
+      R.table_clamped[z] = r.table_clamped ? 1 : 0;
       if (r.status == Status::Ok) {
         std::copy(r.X.begin(), r.X.begin() + n, x);
         R.eps_nuc[z] = r.eps_nuc[0];

@@ -7,7 +7,8 @@
 //     Config::chain_dt, is a whole multiple k <= max_chain_steps of a trained
 //     dt (the largest such dt is chained k times);
 //   - log10 T, log10 rho and Ye of the zone's input (of every chained step)
-//     lie inside the model's training domain (closed intervals);
+//     lie inside the model's training domain (closed intervals, widened by
+//     1e-10 for round-off: Ye of an N = Z mixture computes to 0.5 +- 1 ulp);
 //   - the output passes the sanity check: every value finite, |sum X - 1| <=
 //     sum_tolerance, no X_i < -negative_tolerance (smaller negatives are
 //     clipped to 0; X is then renormalised to sum 1).
@@ -72,6 +73,7 @@ struct ZoneResults {
   std::vector<int> status;      // nnn::Status per zone (fallback integrator failures)
   std::vector<long> n_steps;    // integrator steps (0 for emulator zones)
   std::vector<int> n_emulator_steps;  // forward steps (1, or k when chained; 0 for fallback)
+  std::vector<char> table_clamped;    // fallback: a weak-rate table was clamped
   std::vector<std::string> message;   // empty unless status != Ok
 };
 

@@ -1,5 +1,8 @@
 // The libtorch backend: the only translation unit that includes torch headers.
+#include <ATen/Parallel.h>
+#include <torch/cuda.h>
 #include <torch/script.h>
+#include <torch/version.h>
 
 #include <cstring>
 
@@ -39,10 +42,12 @@ class TorchModel final : public EmulatorModel {
         throw Error(Status::EmulatorFile, "model '" + path_ + "': forward returned " +
                                               r.tagKind() + ", expected a Tensor");
       y = r.toTensor();
+    } catch (const Error&) {
+      throw;
     } catch (const c10::Error& e) {
-      throw Error(Status::EmulatorFile, "model '" + path_ + "': forward failed on input of shape (" +
-                                            std::to_string(n) + ", " + std::to_string(n_in) +
-                                            "): " + first_line(e.what_without_backtrace()));
+      throw Error(Status::EmulatorFile, forward_failed(n, n_in, e.what_without_backtrace()));
+    } catch (const std::exception& e) {  // torch::jit::JITException and friends
+      throw Error(Status::EmulatorFile, forward_failed(n, n_in, e.what()));
     }
     if (y.dim() != 2 || y.size(0) != n || y.size(1) != n_out)
       throw Error(Status::EmulatorFile, "model '" + path_ + "': forward returned shape " +
@@ -57,6 +62,16 @@ class TorchModel final : public EmulatorModel {
   std::string device() const override { return device_.str(); }
 
  private:
+  std::string forward_failed(int n, int n_in, const std::string& what) const {
+    // TorchScript errors carry the traceback first; the last line is the reason
+    std::string s = what;
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    const auto p = s.rfind('\n');
+    const std::string reason = p == std::string::npos ? s : s.substr(p + 1);
+    return "model '" + path_ + "': forward failed on input of shape (" + std::to_string(n) + ", " +
+           std::to_string(n_in) + "): " + reason;
+  }
+
   torch::jit::Module module_;
   torch::Device device_;
   std::string path_;

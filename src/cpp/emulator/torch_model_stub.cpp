@@ -12,8 +12,8 @@ std::unique_ptr<EmulatorModel> load_torch_model(const std::string& path, std::st
                                                 const std::string&) {
   throw Error(Status::EmulatorFile,
               "cannot load emulator model '" + path +
-                  "': nnn was built without libtorch (reconfigure with -DTorch_DIR=<torch>/share/cmake/Torch, "
-                  "e.g. python -c \"import torch; print(torch.utils.cmake_prefix_path)\")");
+                  "': nnn was built without libtorch (reconfigure CMake with "
+                  "-DTorch_DIR=$(python -c 'import torch; print(torch.utils.cmake_prefix_path)')/Torch)");
 }
 
 }  // namespace nnn::emulator
