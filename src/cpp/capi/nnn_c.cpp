@@ -16,29 +16,6 @@
 
 namespace {
 
-int fail(int status, const std::string& msg) {
-  g_last_error = msg;
-  return status;
-}
-
-template <class F>
-int guarded(F&& f) {
-  try {
-    g_last_error.clear();
-    return f();
-  } catch (const nnn::Error& e) {
-    return fail(static_cast<int>(e.status()), e.what());
-  } catch (const std::bad_alloc&) {
-    return fail(NNN_INTERNAL, "out of memory");
-  } catch (const std::exception& e) {
-    return fail(NNN_INTERNAL, e.what());
-  } catch (...) {
-    return fail(NNN_INTERNAL, "unknown error");
-  }
-}
-
-#define NNN_REQUIRE(ptr, name) \
-  if (!(ptr)) return fail(NNN_BAD_INPUT, std::string(name) + " is NULL")
 
 bool exists(const std::string& p) { return std::ifstream(p).good(); }
 
@@ -62,16 +39,6 @@ void check_dt(double dt) {
   if (!std::isfinite(dt) || dt <= 0)
     throw nnn::Error(nnn::Status::BadInput,
                      "dt = " + std::to_string(dt) + " s is invalid: must be finite and > 0");
-}
-
-nnn::BurnOptions to_options(const nnn_options* o) {
-  nnn::BurnOptions b;
-  if (o) {
-    b.rtol = o->rtol;
-    b.atol = o->atol;
-    b.max_steps = o->max_steps;
-  }
-  return b;
 }
 
 }  // namespace
