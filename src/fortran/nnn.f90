@@ -7,10 +7,17 @@
 !   if (ierr /= NNN_OK) call nnn_error_message(msg)
 !   call nnn_free_network(net)
 !
+!   type(nnn_emulator_t) :: em                         ! the emulator path
+!   call nnn_load_emulator(em, net, 'models/', ierr, torch_threads=1)
+!   call nnn_burn(net, T, rho, X, dt, eps_nuc, eps_nu, ierr, emulator=em, used_fallback=path)
+!   call nnn_free_emulator(em)
+!
 ! See nnn_network.f90 (loading, isotopes, status codes, error messages),
-! nnn_burn.f90 (burn calls) and docs/fortran.md.
+! nnn_emulation.f90 (emulator models), nnn_burn.f90 (burn calls) and
+! docs/fortran.md.
 module nnn
   use nnn_network
+  use nnn_emulation
   use nnn_burning
   implicit none
   public

@@ -1,8 +1,10 @@
 ! nnn_burning: burn one zone or many zones at constant (T, rho) over dt, the
 ! way a stellar-evolution code's burn step calls its network:
 !
-!   call nnn_burn(net, T, rho, X, dt, eps_nuc, eps_nu, ierr [, Ye, n_steps, rtol, atol, max_steps])
-!   call nnn_burn_zones(net, T, rho, X, dt, eps_nuc, eps_nu, ierr [, zone_status, n_threads, rtol, atol, max_steps])
+!   call nnn_burn(net, T, rho, X, dt, eps_nuc, eps_nu, ierr [, Ye, n_steps, rtol, atol, max_steps, &
+!                 emulator, used_fallback])
+!   call nnn_burn_zones(net, T, rho, X, dt, eps_nuc, eps_nu, ierr [, zone_status, n_threads, rtol, &
+!                       atol, max_steps, emulator, used_fallback])
 !
 ! Units: T in K, rho in g/cm^3, dt in s, X mass fractions (sum 1 within the
 ! engine's tolerance, renormalised), eps_nuc in erg/g released over dt
@@ -16,15 +18,20 @@
 ! one shared net (each thread gets its own error message), or let
 ! nnn_burn_zones spread zones over n_threads threads of its own.
 !
-! Extension point (issue 6): the emulator is added as one more optional,
-! keyword-only argument, `emulator=`, of these same two calls (after the
-! existing optional ones). A code switches from the network to the emulator
-! by passing that one argument; every existing call stays valid.
+! Emulator (module nnn_emulation): pass a loaded nnn_emulator_t as the
+! keyword argument `emulator=` and the same call uses the trained emulator
+! for every zone it can (dt trained, T/rho/Ye in the training domain, sane
+! output) and the integrator (with rtol, atol, max_steps) for the others;
+! `used_fallback` (NNN_PATH_*) says which path each zone took. A code switches
+! between the network and its emulator by that one argument; without it
+! these calls are the integrator's, as before.
 module nnn_burning
   use, intrinsic :: iso_c_binding
   use nnn_capi, only: dp, NNN_OK, NNN_BAD_INPUT, nnn_options_c, c_nnn_default_options, &
-      c_nnn_burn, c_nnn_burn_zones, nnn_f_clear_error, set_error, itoa, rtoa
+      c_nnn_burn, c_nnn_burn_zones, c_nnn_emulator_burn, c_nnn_emulator_burn_zones, &
+      c_nnn_emulator_check_network, nnn_f_clear_error, set_error, itoa, rtoa
   use nnn_network, only: nnn_network_t, nnn_network_c_ptr, nnn_n_species
+  use nnn_emulation, only: nnn_emulator_t, nnn_emulator_c_ptr, NNN_PATH_NONE
   implicit none
   private
 
@@ -54,7 +61,14 @@ contains
   !>   Ye       optional out: electron fraction of X(dt)
   !>   n_steps  optional out: integrator steps taken
   !>   rtol, atol, max_steps  optional integrator settings (engine defaults if absent)
-  subroutine nnn_burn(net, T, rho, X, dt, eps_nuc, eps_nu, ierr, Ye, n_steps, rtol, atol, max_steps)
+  !>   emulator       optional: a loaded emulator of net; the zone is done by
+  !>                  it where it is trusted, else by the integrator
+  !>   used_fallback  optional out: NNN_PATH_EMULATOR (0) or the reason the
+  !>                  integrator was used (NNN_PATH_FALLBACK_*, > 0);
+  !>                  NNN_PATH_NONE (-1) without emulator or if the input was
+  !>                  rejected. With the emulator, n_steps is 0 for its zones.
+  subroutine nnn_burn(net, T, rho, X, dt, eps_nuc, eps_nu, ierr, Ye, n_steps, rtol, atol, max_steps, &
+      emulator, used_fallback)
     type(nnn_network_t), intent(in) :: net
     real(dp), intent(in) :: T, rho
     real(dp), intent(inout) :: X(:)
@@ -65,9 +79,12 @@ contains
     integer, intent(out), optional :: n_steps
     real(dp), intent(in), optional :: rtol, atol
     integer, intent(in), optional :: max_steps
+    type(nnn_emulator_t), intent(in), optional :: emulator
+    integer, intent(out), optional :: used_fallback
     real(c_double) :: x0(nnn_n_species(net)), x1(nnn_n_species(net))
     real(c_double) :: ye_c
     integer(c_long) :: steps_c
+    integer(c_int) :: path_c
     type(nnn_options_c), target :: opt
     type(c_ptr) :: popt
 
@@ -76,7 +93,9 @@ contains
     eps_nu = 0
     if (present(Ye)) Ye = 0
     if (present(n_steps)) n_steps = 0
+    if (present(used_fallback)) used_fallback = NNN_PATH_NONE
     ierr = check_net(net)
+    if (ierr == NNN_OK .and. present(emulator)) ierr = check_emulator(emulator, net)
     if (ierr == NNN_OK) ierr = check_dt(dt)
     if (ierr /= NNN_OK) return
     if (size(X) /= size(x0)) then
@@ -92,7 +111,15 @@ contains
     end if
     ye_c = 0
     steps_c = 0
-    ierr = int(c_nnn_burn(nnn_network_c_ptr(net), T, rho, x0, dt, popt, x1, eps_nuc, eps_nu, ye_c, steps_c))
+    if (present(emulator)) then
+      path_c = NNN_PATH_NONE
+      ierr = int(c_nnn_emulator_burn(nnn_emulator_c_ptr(emulator), T, rho, x0, dt, popt, x1, eps_nuc, &
+          eps_nu, ye_c, path_c, steps_c))
+      if (present(used_fallback)) used_fallback = int(path_c)
+    else
+      ierr = int(c_nnn_burn(nnn_network_c_ptr(net), T, rho, x0, dt, popt, x1, eps_nuc, eps_nu, ye_c, &
+          steps_c))
+    end if
     if (present(n_steps)) n_steps = int(steps_c)
     if (ierr == NNN_OK) then
       X = x1
@@ -113,10 +140,14 @@ contains
   !>                 zone's status (the message names the zone, counted from 0)
   !>   zone_status   optional (n_zones) out: each zone's status
   !>   n_threads     optional: threads to use (default 0 = all cores)
+  !>   emulator      optional: a loaded emulator of net (zones it does not
+  !>                 trust go to the integrator on n_threads threads)
+  !>   used_fallback optional (n_zones) out: each zone's path, NNN_PATH_*
+  !>                 (NNN_PATH_NONE without emulator or if rejected)
   !> Invalid input in any zone fails before any work: then every zone_status
   !> is that status and X is unchanged.
   subroutine nnn_burn_zones(net, T, rho, X, dt, eps_nuc, eps_nu, ierr, zone_status, n_threads, &
-      rtol, atol, max_steps)
+      rtol, atol, max_steps, emulator, used_fallback)
     type(nnn_network_t), intent(in) :: net
     real(dp), intent(in) :: T(:), rho(:)
     real(dp), intent(inout) :: X(:, :)
@@ -127,8 +158,10 @@ contains
     integer, intent(in), optional :: n_threads
     real(dp), intent(in), optional :: rtol, atol
     integer, intent(in), optional :: max_steps
+    type(nnn_emulator_t), intent(in), optional :: emulator
+    integer, intent(out), optional :: used_fallback(:)
     real(c_double), allocatable :: x1(:, :)
-    integer(c_int), allocatable :: st(:)
+    integer(c_int), allocatable :: st(:), path(:)
     type(nnn_options_c), target :: opt
     type(c_ptr) :: popt
     integer :: nz, nt
@@ -138,7 +171,9 @@ contains
     eps_nuc = 0
     eps_nu = 0
     if (present(zone_status)) zone_status = NNN_BAD_INPUT
+    if (present(used_fallback)) used_fallback = NNN_PATH_NONE
     ierr = check_net(net)
+    if (ierr == NNN_OK .and. present(emulator)) ierr = check_emulator(emulator, net)
     if (ierr == NNN_OK) ierr = check_dt(dt)
     if (ierr /= NNN_OK) return
     if (size(rho) /= nz) then
@@ -151,8 +186,12 @@ contains
       ierr = size_error('eps_nuc', size(eps_nuc), 'size(T)', nz)
     else if (size(eps_nu) /= nz) then
       ierr = size_error('eps_nu', size(eps_nu), 'size(T)', nz)
-    else if (present(zone_status)) then
+    end if
+    if (ierr == NNN_OK .and. present(zone_status)) then
       if (size(zone_status) /= nz) ierr = size_error('zone_status', size(zone_status), 'size(T)', nz)
+    end if
+    if (ierr == NNN_OK .and. present(used_fallback)) then
+      if (size(used_fallback) /= nz) ierr = size_error('used_fallback', size(used_fallback), 'size(T)', nz)
     end if
     if (ierr /= NNN_OK) return
     if (nz == 0) return
@@ -168,19 +207,28 @@ contains
       popt = c_loc(opt)
     end if
     allocate (x1(size(X, 1), nz), st(nz))
+    ! Whatever the C call leaves unwritten keeps these values: X(0) (a
+    ! rejected call writes no X_out), status -1 (not reached), path NONE.
+    x1 = X
     st = -1
-    ierr = int(c_nnn_burn_zones(nnn_network_c_ptr(net), int(nz, c_int), T, rho, X, dt, popt, x1, &
-        eps_nuc, eps_nu, st, int(nt, c_int)))
-    if (any(st < 0)) then
-      ! rejected before any work (invalid input): nothing was written
-      if (ierr == NNN_OK) ierr = NNN_BAD_INPUT
-      if (present(zone_status)) zone_status = ierr
-      eps_nuc = 0
-      eps_nu = 0
-      return
+    if (present(emulator)) then
+      allocate (path(nz))
+      path = NNN_PATH_NONE
+      ierr = int(c_nnn_emulator_burn_zones(nnn_emulator_c_ptr(emulator), int(nz, c_int), T, rho, X, dt, &
+          popt, x1, eps_nuc, eps_nu, path, st, int(nt, c_int)))
+    else
+      ierr = int(c_nnn_burn_zones(nnn_network_c_ptr(net), int(nz, c_int), T, rho, X, dt, popt, x1, &
+          eps_nuc, eps_nu, st, int(nt, c_int)))
     end if
-    X = x1  ! failed zones were given X(0) back by the engine
+    if (any(st < 0)) then
+      ! rejected before any work (invalid input), statuses unwritten; eps
+      ! stay 0 and X(0) in x1 (libnnn's nnn_burn_zones fills them itself)
+      if (ierr == NNN_OK) ierr = NNN_BAD_INPUT
+      st = int(ierr, c_int)
+    end if
+    X = x1  ! failed zones were given X(0) back by the engine; a rejected call leaves x1 = X(0)
     if (present(zone_status)) zone_status = int(st)
+    if (present(used_fallback) .and. present(emulator)) used_fallback = int(path)
   end subroutine nnn_burn_zones
 
   integer function check_net(net) result(ierr)
@@ -189,6 +237,17 @@ contains
     if (.not. c_associated(nnn_network_c_ptr(net))) &
         ierr = set_error(NNN_BAD_INPUT, 'net is not loaded (call nnn_load_network first)')
   end function check_net
+
+  ! The emulator must be loaded, and loaded for this network (same file hash).
+  integer function check_emulator(emulator, net) result(ierr)
+    type(nnn_emulator_t), intent(in) :: emulator
+    type(nnn_network_t), intent(in) :: net
+    if (.not. c_associated(nnn_emulator_c_ptr(emulator))) then
+      ierr = set_error(NNN_BAD_INPUT, 'emulator is not loaded (call nnn_load_emulator first)')
+    else
+      ierr = int(c_nnn_emulator_check_network(nnn_emulator_c_ptr(emulator), nnn_network_c_ptr(net)))
+    end if
+  end function check_emulator
 
   ! The engine checks dt too, but names it times[0]; a burn step's caller knows it as dt.
   integer function check_dt(dt) result(ierr)

@@ -1,5 +1,6 @@
-! nnn_capi: raw iso_c_binding interfaces to include/nnn.h, plus the helpers the
-! public modules (nnn_network, nnn_burning) share. Not meant to be used
+! nnn_capi: raw iso_c_binding interfaces to include/nnn.h and
+! include/nnn_emulator.h, plus the helpers the public modules (nnn_network,
+! nnn_emulation, nnn_burning) share. Not meant to be used
 ! directly by applications: `use nnn` instead.
 module nnn_capi
   use, intrinsic :: iso_c_binding
@@ -24,9 +25,29 @@ module nnn_capi
     integer(c_long) :: max_steps
   end type nnn_options_c
 
+  !> struct nnn_emulator_config (include/nnn_emulator.h)
+  type, bind(C), public :: nnn_emulator_config_c
+    real(c_double) :: sum_tolerance
+    real(c_double) :: negative_tolerance
+    real(c_double) :: dt_rtol
+    integer(c_int) :: chain_dt
+    integer(c_int) :: max_chain_steps
+    integer(c_int) :: batch_size
+  end type nnn_emulator_config_c
+
+  ! enum nnn_emulator_path: value of used_fallback per zone.
+  integer, parameter, public :: NNN_PATH_EMULATOR = 0         ! the emulator's result
+  integer, parameter, public :: NNN_PATH_FALLBACK_DOMAIN = 1  ! T, rho or Ye outside the training domain
+  integer, parameter, public :: NNN_PATH_FALLBACK_DT = 2      ! dt not a trained dt (and not chained)
+  integer, parameter, public :: NNN_PATH_FALLBACK_SANITY = 3  ! emulator output failed the sanity check
+
   public :: c_nnn_default_options, c_nnn_network_load, c_nnn_network_free
   public :: c_nnn_network_n_species, c_nnn_network_isotope, c_nnn_network_index
   public :: c_nnn_network_hash, c_nnn_burn, c_nnn_burn_zones
+  public :: c_nnn_emulator_has_libtorch, c_nnn_emulator_default_config, c_nnn_emulator_load
+  public :: c_nnn_emulator_free, c_nnn_emulator_check_network, c_nnn_emulator_set_threads
+  public :: c_nnn_emulator_set_config, c_nnn_emulator_get_config, c_nnn_emulator_n_models
+  public :: c_nnn_emulator_model, c_nnn_emulator_burn, c_nnn_emulator_burn_zones
   public :: nnn_f_clear_error, nnn_f_set_error_c, nnn_f_last_error
   public :: set_error, to_c_string, from_c_string, last_message, itoa, rtoa
 
@@ -83,9 +104,12 @@ module nnn_capi
       real(c_double), intent(in) :: X0(*)
       real(c_double), value :: dt
       type(c_ptr), value :: opt
-      real(c_double), intent(out) :: X_out(*)
-      real(c_double), intent(out) :: eps_nuc, eps_nu, Ye
-      integer(c_long), intent(out) :: n_steps
+      ! inout, not out: on failure C leaves some of them unwritten, and the
+      ! caller's initial values must survive (intent(out) lets the compiler
+      ! drop the stores made before the call).
+      real(c_double), intent(inout) :: X_out(*)
+      real(c_double), intent(inout) :: eps_nuc, eps_nu, Ye
+      integer(c_long), intent(inout) :: n_steps
     end function
 
     integer(c_int) function c_nnn_burn_zones(net, n_zones, T, rho, X0, dt, opt, X_out, eps_nuc, eps_nu, &
@@ -98,6 +122,92 @@ module nnn_capi
       type(c_ptr), value :: opt
       real(c_double), intent(inout) :: X_out(*), eps_nuc(*), eps_nu(*)
       integer(c_int), intent(inout) :: zone_status(*)
+      integer(c_int), value :: n_threads
+    end function
+
+    ! ---- include/nnn_emulator.h
+    integer(c_int) function c_nnn_emulator_has_libtorch() bind(C, name="nnn_emulator_has_libtorch")
+      import :: c_int
+    end function
+
+    subroutine c_nnn_emulator_default_config(cfg) bind(C, name="nnn_emulator_default_config")
+      import :: nnn_emulator_config_c
+      type(nnn_emulator_config_c), intent(out) :: cfg
+    end subroutine
+
+    integer(c_int) function c_nnn_emulator_load(net, path, em) bind(C, name="nnn_emulator_load")
+      import :: c_int, c_ptr, c_char
+      type(c_ptr), value :: net
+      character(kind=c_char), intent(in) :: path(*)
+      type(c_ptr), intent(out) :: em
+    end function
+
+    subroutine c_nnn_emulator_free(em) bind(C, name="nnn_emulator_free")
+      import :: c_ptr
+      type(c_ptr), value :: em
+    end subroutine
+
+    integer(c_int) function c_nnn_emulator_check_network(em, net) bind(C, name="nnn_emulator_check_network")
+      import :: c_int, c_ptr
+      type(c_ptr), value :: em, net
+    end function
+
+    integer(c_int) function c_nnn_emulator_set_threads(em, n_threads) bind(C, name="nnn_emulator_set_threads")
+      import :: c_int, c_ptr
+      type(c_ptr), value :: em
+      integer(c_int), value :: n_threads
+    end function
+
+    integer(c_int) function c_nnn_emulator_set_config(em, cfg) bind(C, name="nnn_emulator_set_config")
+      import :: c_int, c_ptr, nnn_emulator_config_c
+      type(c_ptr), value :: em
+      type(nnn_emulator_config_c), intent(in) :: cfg
+    end function
+
+    integer(c_int) function c_nnn_emulator_get_config(em, cfg) bind(C, name="nnn_emulator_get_config")
+      import :: c_int, c_ptr, nnn_emulator_config_c
+      type(c_ptr), value :: em
+      type(nnn_emulator_config_c), intent(out) :: cfg
+    end function
+
+    integer(c_int) function c_nnn_emulator_n_models(em, n_models) bind(C, name="nnn_emulator_n_models")
+      import :: c_int, c_ptr
+      type(c_ptr), value :: em
+      integer(c_int), intent(out) :: n_models
+    end function
+
+    integer(c_int) function c_nnn_emulator_model(em, i, dt, logT, logrho, Ye) bind(C, name="nnn_emulator_model")
+      import :: c_int, c_ptr, c_double
+      type(c_ptr), value :: em
+      integer(c_int), value :: i
+      real(c_double), intent(out) :: dt, logT(2), logrho(2), Ye(2)
+    end function
+
+    integer(c_int) function c_nnn_emulator_burn(em, T, rho, X0, dt, opt, X_out, eps_nuc, eps_nu, Ye, &
+        used_fallback, n_steps) bind(C, name="nnn_emulator_burn")
+      import :: c_int, c_ptr, c_double, c_long
+      type(c_ptr), value :: em
+      real(c_double), value :: T, rho
+      real(c_double), intent(in) :: X0(*)
+      real(c_double), value :: dt
+      type(c_ptr), value :: opt
+      ! inout: unwritten on failure (see c_nnn_burn)
+      real(c_double), intent(inout) :: X_out(*)
+      real(c_double), intent(inout) :: eps_nuc, eps_nu, Ye
+      integer(c_int), intent(inout) :: used_fallback
+      integer(c_long), intent(inout) :: n_steps
+    end function
+
+    integer(c_int) function c_nnn_emulator_burn_zones(em, n_zones, T, rho, X0, dt, opt, X_out, eps_nuc, &
+        eps_nu, used_fallback, zone_status, n_threads) bind(C, name="nnn_emulator_burn_zones")
+      import :: c_int, c_ptr, c_double
+      type(c_ptr), value :: em
+      integer(c_int), value :: n_zones
+      real(c_double), intent(in) :: T(*), rho(*), X0(*)
+      real(c_double), value :: dt
+      type(c_ptr), value :: opt
+      real(c_double), intent(inout) :: X_out(*), eps_nuc(*), eps_nu(*)
+      integer(c_int), intent(inout) :: used_fallback(*), zone_status(*)
       integer(c_int), value :: n_threads
     end function
 

@@ -55,15 +55,32 @@ def small_net(tmp_path_factory) -> Path:
     return out / "t21.net"
 
 
+def torch_cmake_dir() -> str | None:
+    """libtorch's CMake package of the installed torch (for -DTorch_DIR), or None."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    d = Path(torch.utils.cmake_prefix_path) / "Torch"
+    return str(d) if (d / "TorchConfig.cmake").exists() else None
+
+
 @pytest.fixture(scope="session")
 def cmake_build(tmp_path_factory) -> SimpleNamespace:
     """The top-level CMake project (libnnn, libnnn_fortran, examples) built once
-    in a temporary directory, Release, 2 jobs."""
+    in a temporary directory, Release, 2 jobs; with the emulator's libtorch
+    (the installed torch package's) when torch is importable, so the Fortran
+    emulator path can be tested (test_fortran_emulator.py)."""
     need("cmake", "gfortran")
-    top = tmp_path_factory.mktemp("cmake")
+    # NNN_TEST_CMAKE_DIR=/some/dir reuses (and incrementally rebuilds) a build
+    # there across sessions, for quick iterations; default: a fresh temp dir.
+    reuse = os.environ.get("NNN_TEST_CMAKE_DIR")
+    top = Path(reuse) if reuse else tmp_path_factory.mktemp("cmake")
     build, prefix = top / "build", top / "prefix"
+    torch_dir = torch_cmake_dir()
     run(["cmake", "-S", ROOT, "-B", build, "-DCMAKE_BUILD_TYPE=Release",
-         f"-DCMAKE_INSTALL_PREFIX={prefix}", "-DNNN_BUILD_FORTRAN=ON", "-DNNN_BUILD_EXAMPLES=ON"])
+         f"-DCMAKE_INSTALL_PREFIX={prefix}", "-DNNN_BUILD_FORTRAN=ON", "-DNNN_BUILD_EXAMPLES=ON",
+         *([f"-DTorch_DIR={torch_dir}"] if torch_dir else [])])
     run(["cmake", "--build", build, "-j2"], timeout=900)
     ns = SimpleNamespace(
         build=build, prefix=prefix,
@@ -73,15 +90,16 @@ def cmake_build(tmp_path_factory) -> SimpleNamespace:
         c_01=build / "examples" / "c" / "01_burn",
         f_01=build / "examples" / "fortran" / "01_burn_one_zone",
         f_02=build / "examples" / "fortran" / "02_burn_zones_openmp",
+        f_03=build / "examples" / "fortran" / "03_mesa_like_column",
     )
-    for p in (ns.libnnn, ns.moddir / "nnn.mod", ns.c_01, ns.f_01, ns.f_02):
+    for p in (ns.libnnn, ns.moddir / "nnn.mod", ns.c_01, ns.f_01, ns.f_02, ns.f_03):
         assert p.exists(), f"the CMake build did not produce {p}"
     return ns
 
 
 @pytest.fixture(scope="session")
 def fortran_py(cmake_build, tmp_path_factory):
-    """The Fortran modules nnn_network + nnn_burning, importable from Python
+    """The Fortran modules nnn_network, nnn_emulation, nnn_burning, importable from Python
     through an f90wrap wrapper (f90wrap + f2py-f90wrap generate the sources;
     they are compiled here with gcc/gfortran and linked against the CMake-built
     libnnn_fortran and libnnn). numpy >= 2 f2py would compile through meson,
@@ -95,7 +113,7 @@ def fortran_py(cmake_build, tmp_path_factory):
     import numpy.f2py
 
     d = tmp_path_factory.mktemp("f90wrap")
-    sources = ["nnn_network.f90", "nnn_burn.f90"]
+    sources = ["nnn_network.f90", "nnn_emulation.f90", "nnn_burn.f90"]
     for s in sources:
         shutil.copy(ROOT / "src" / "fortran" / s, d / s)
     (d / "kind_map").write_text(

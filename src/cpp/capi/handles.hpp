@@ -52,9 +52,17 @@ inline nnn::BurnOptions to_options(const nnn_options* o) {
   return b;
 }
 
+// Input rejected before any work: every zone carries that status.
+inline int mark_rejected(int status, int* zone_status, int n_zones) {
+  if (zone_status && (status == NNN_BAD_INPUT || status == NNN_INTERNAL))
+    for (int z = 0; z < n_zones; ++z) zone_status[z] = status;
+  return status;
+}
+
 }  // namespace nnn::capi
 
 using nnn::capi::fail;
+using nnn::capi::mark_rejected;
 using nnn::capi::g_last_error;
 using nnn::capi::guarded;
 using nnn::capi::to_options;

@@ -161,10 +161,7 @@ int nnn_burn_zones(const nnn_network* net, int n_zones, const double* T, const d
     }
     return first;
   });
-  // invalid input is rejected before any work: every zone carries that status
-  if (zone_status && (st == NNN_BAD_INPUT || st == NNN_INTERNAL) && n_zones > 0)
-    for (int z = 0; z < n_zones; ++z) zone_status[z] = st;
-  return st;
+  return mark_rejected(st, zone_status, n_zones);
 }
 
 }  // extern "C"

@@ -157,7 +157,7 @@ int nnn_emulator_burn_zones(const nnn_emulator* em, int n_zones, const double* T
     NNN_REQUIRE(eps_nuc, "eps_nuc");
     NNN_REQUIRE(eps_nu, "eps_nu");
   }
-  return guarded([&]() -> int {
+  const int st = guarded([&]() -> int {
     const auto r = em->em->burn(n_zones, T, rho, X0, dt, to_options(opt), em->config(), n_threads);
     std::memcpy(X_out, r.X.data(), sizeof(double) * r.X.size());
     std::memcpy(eps_nuc, r.eps_nuc.data(), sizeof(double) * n_zones);
@@ -168,6 +168,7 @@ int nnn_emulator_burn_zones(const nnn_emulator* em, int n_zones, const double* T
       if (r.status[z] != NNN_OK) return fail(r.status[z], "zone " + std::to_string(z) + ": " + r.message[z]);
     return NNN_OK;
   });
+  return mark_rejected(st, zone_status, n_zones);
 }
 
 int nnn_emulator_burn(const nnn_emulator* em, double T, double rho, const double* X0, double dt,
