@@ -108,6 +108,11 @@ class Network:
         return self._core.meta
 
     @property
+    def mass_excess_MeV(self) -> np.ndarray:
+        """Mass excess of each isotope (MeV), as pynucastro's ``Nucleus.dm``."""
+        return np.asarray(self._core.mass_excess_MeV)
+
+    @property
     def n_species(self) -> int:
         return len(self.isotopes)
 

@@ -1,0 +1,284 @@
+"""Chunked, resumable HDF5 storage of emulator training sets.
+
+While a set is generated, its state lives in ``OUT.parts/`` next to the final file ``OUT``:
+
+* ``spec.json``  -- every setting that determines the samples (network + file hash, n, seed,
+  ranges, times, tolerances, chunk size); a restart with different settings is refused;
+* ``inputs.h5``  -- all inputs, drawn once at the start (deterministic from the seed);
+* ``chunk_NNNNNN.h5`` -- the outputs of one finished chunk.  Each is written to a ``.tmp``
+  name and renamed atomically, so a killed run leaves only whole chunks behind.
+
+When all chunks exist they are consolidated into ``OUT`` (again via a temporary name and an
+atomic rename) and ``OUT.parts/`` is removed.  Layout of the final file::
+
+    /times                      (n_times,)            output times [s]
+    /inputs/logT, /inputs/logrho (n,)                 log10 T [K], log10 rho [g/cm3]
+    /inputs/X0                  (n, n_iso)            initial mass fractions
+    /inputs/Ye0                 (n,)
+    /inputs/family              (n,) int8             0 = broad mixture, 1 = Si-burning-dominated
+    /outputs/X                  (n, n_times, n_iso)   mass fractions at each time
+    /outputs/eps_nuc            (n, n_times)          erg/g released over [0, t_k]
+    /outputs/eps_nu             (n, n_times)          erg/g/s neutrino loss averaged over [0, t_k]
+    /outputs/Ye                 (n, n_times)
+    /outputs/n_steps, /outputs/status (n,)            integrator steps and status (0 = ok)
+
+Root attributes: ``format`` ("nnn-dataset-1"), ``network``, ``network_hash``, ``isotopes``,
+``A``, ``Z``, ranges, ``seed``, ``nnn_version``, ``rtol``/``atol``, ``n_failed``, timings.
+Failed samples (status != 0) are kept; the trainer skips them and says how many.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+FORMAT = "nnn-dataset-1"
+DEFAULT_TIMES = tuple(float(t) for t in np.logspace(-6, 2, 9))
+
+
+@dataclass
+class DatasetSpec:
+    network: str
+    network_hash: str
+    isotopes: list
+    A: list
+    Z: list
+    n_samples: int
+    seed: int = 0
+    logT_range: tuple = (9.2, 9.8)
+    logrho_range: tuple = (7.0, 9.5)
+    ye_range: tuple = (0.45, 0.5)
+    frac_broad: float = 0.5
+    times: tuple = DEFAULT_TIMES
+    rtol: float = 1e-6
+    atol: float = 1e-10
+    chunk_size: int = 256
+    nnn_version: str = field(default="", compare=False)
+
+    def key(self) -> dict:
+        """The settings that must match for a restart to continue the same set."""
+        d = asdict(self)
+        d.pop("nnn_version")
+        return json.loads(json.dumps(d))
+
+    @property
+    def n_chunks(self) -> int:
+        return (self.n_samples + self.chunk_size - 1) // self.chunk_size
+
+    def chunk_slice(self, i: int) -> slice:
+        return slice(i * self.chunk_size, min((i + 1) * self.chunk_size, self.n_samples))
+
+
+def parts_dir(out) -> Path:
+    out = Path(out)
+    return out.with_name(out.name + ".parts")
+
+
+def _atomic_h5(path: Path):
+    tmp = path.with_name(path.name + ".tmp")
+    if tmp.exists():
+        tmp.unlink()
+    return tmp
+
+
+def start_or_resume(out, spec: DatasetSpec, make_inputs, overwrite=False):
+    """Create ``OUT.parts`` (calling ``make_inputs()`` -> dict of arrays) or check that the
+    existing one was started with the same settings.  Returns the list of finished chunks."""
+    out = Path(out)
+    pdir = parts_dir(out)
+    if out.exists() and not overwrite:
+        raise FileExistsError(f"dataset {str(out)!r} already exists (pass --overwrite to "
+                              "replace it)")
+    if overwrite:
+        if pdir.exists():
+            shutil.rmtree(pdir)
+        if out.exists():
+            out.unlink()
+    spec_file = pdir / "spec.json"
+    if pdir.exists() and spec_file.exists():
+        old = json.loads(spec_file.read_text())
+        new = spec.key()
+        diff = [k for k in new if old.get(k) != new[k]]
+        if diff:
+            k = diff[0]
+            raise ValueError(f"cannot resume {str(out)!r}: setting {k!r} was {old.get(k)!r} "
+                             f"when the run started and is {new[k]!r} now (use the same "
+                             "settings, or --overwrite to start again)")
+    else:
+        pdir.mkdir(parents=True, exist_ok=True)
+    inp = pdir / "inputs.h5"
+    if not inp.exists():
+        arrays = make_inputs()
+        tmp = _atomic_h5(inp)
+        with h5py.File(tmp, "w") as f:
+            for k, v in arrays.items():
+                f.create_dataset(k, data=v)
+        os.replace(tmp, inp)
+    if not spec_file.exists():
+        tmp = spec_file.with_name("spec.json.tmp")
+        tmp.write_text(json.dumps(asdict(spec), indent=1))
+        os.replace(tmp, spec_file)
+    for stale in pdir.glob("*.tmp"):
+        stale.unlink()
+    return finished_chunks(out, spec)
+
+
+def read_inputs(out) -> dict:
+    with h5py.File(parts_dir(out) / "inputs.h5", "r") as f:
+        return {k: f[k][...] for k in f}
+
+
+def chunk_path(out, i: int) -> Path:
+    return parts_dir(out) / f"chunk_{i:06d}.h5"
+
+
+def finished_chunks(out, spec: DatasetSpec) -> list:
+    done = []
+    for i in range(spec.n_chunks):
+        p = chunk_path(out, i)
+        if p.exists():
+            try:
+                with h5py.File(p, "r") as f:
+                    ok = f.attrs.get("complete", False) and f["status"].shape[0] == (
+                        spec.chunk_slice(i).stop - spec.chunk_slice(i).start)
+            except OSError:
+                ok = False
+            if ok:
+                done.append(i)
+            else:
+                p.unlink()
+    return done
+
+
+def write_chunk(out, i: int, result: dict):
+    p = chunk_path(out, i)
+    tmp = _atomic_h5(p)
+    with h5py.File(tmp, "w") as f:
+        for k in ("X", "eps_nuc", "eps_nu", "Ye", "n_steps", "status"):
+            f.create_dataset(k, data=result[k])
+        f.attrs["wall"] = float(result.get("wall", 0.0))
+        f.attrs["complete"] = True
+    os.replace(tmp, p)
+
+
+def consolidate(out, spec: DatasetSpec, compression="lzf", extra_attrs=None):
+    """Merge inputs and all chunk files into the final HDF5 file, then remove the parts."""
+    out = Path(out)
+    pdir = parts_dir(out)
+    inputs = read_inputs(out)
+    n, nt, ni = spec.n_samples, len(spec.times), len(spec.isotopes)
+    cs = min(spec.chunk_size, n)
+    tmp = _atomic_h5(out)
+    wall = 0.0
+    n_steps_total = 0
+    with h5py.File(tmp, "w") as f:
+        f.create_dataset("times", data=np.asarray(spec.times, float))
+        g = f.create_group("inputs")
+        for k, v in inputs.items():
+            chunks = (cs,) + v.shape[1:]
+            g.create_dataset(k, data=v, chunks=chunks, compression=compression)
+        o = f.create_group("outputs")
+        dsets = {
+            "X": o.create_dataset("X", (n, nt, ni), "f8", chunks=(cs, nt, ni),
+                                  compression=compression),
+            "eps_nuc": o.create_dataset("eps_nuc", (n, nt), "f8", chunks=(cs, nt),
+                                        compression=compression),
+            "eps_nu": o.create_dataset("eps_nu", (n, nt), "f8", chunks=(cs, nt),
+                                       compression=compression),
+            "Ye": o.create_dataset("Ye", (n, nt), "f8", chunks=(cs, nt), compression=compression),
+            "n_steps": o.create_dataset("n_steps", (n,), "i8", chunks=(cs,)),
+            "status": o.create_dataset("status", (n,), "i4", chunks=(cs,)),
+        }
+        for i in range(spec.n_chunks):
+            sl = spec.chunk_slice(i)
+            with h5py.File(chunk_path(out, i), "r") as c:
+                for k, d in dsets.items():
+                    d[sl] = c[k][...]
+                wall += float(c.attrs.get("wall", 0.0))
+        status = dsets["status"][...]
+        n_steps_total = int(dsets["n_steps"][...].sum())
+        a = f.attrs
+        a["format"] = FORMAT
+        for k, v in asdict(spec).items():
+            a[k] = json.dumps(v) if isinstance(v, (list, tuple, dict)) else v
+        a["n_failed"] = int(np.count_nonzero(status))
+        a["burn_wall_s"] = wall
+        a["n_steps_total"] = n_steps_total
+        for k, v in (extra_attrs or {}).items():
+            a[k] = json.dumps(v) if isinstance(v, (list, tuple, dict)) else v
+    os.replace(tmp, out)
+    shutil.rmtree(pdir)
+    return out
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _attr(a, k):
+    v = a[k]
+    if isinstance(v, bytes):
+        v = v.decode()
+    if isinstance(v, str) and v[:1] in "[{":
+        return json.loads(v)
+    return v.item() if hasattr(v, "item") else v
+
+
+def read_meta(path) -> dict:
+    """Root attributes of a finished dataset (JSON-decoded)."""
+    path = Path(path)
+    if not path.exists():
+        hint = ""
+        if parts_dir(path).exists():
+            hint = (f" ({str(parts_dir(path))!r} exists: the generation did not finish; "
+                    "run the same `python -m nnn.generate` command again to resume it)")
+        raise FileNotFoundError(f"dataset {str(path)!r} does not exist{hint}")
+    try:
+        with h5py.File(path, "r") as f:
+            meta = {k: _attr(f.attrs, k) for k in f.attrs}
+    except OSError as e:
+        raise ValueError(f"dataset {str(path)!r} is not a readable HDF5 file: {e}") from None
+    if meta.get("format") != FORMAT:
+        raise ValueError(f"dataset {str(path)!r} has format {meta.get('format')!r}, "
+                         f"expected {FORMAT!r}")
+    return meta
+
+
+def dt_index(meta, dt: float) -> int:
+    times = np.asarray(meta["times"], float)
+    j = int(np.argmin(np.abs(np.log10(times) - np.log10(dt)))) if dt > 0 else -1
+    if dt <= 0 or abs(times[j] - dt) > 1e-6 * dt:
+        raise ValueError(f"dt={dt!r} is not in the dataset; its output times are "
+                         + ", ".join(f"{t:.0e}" for t in times))
+    return j
+
+
+def load_dt(path, dt: float, keep_failed=False):
+    """Arrays for one dt: inputs (logT, logrho, X0) and outputs (X, eps_nuc, eps_nu, Ye).
+
+    Samples whose integration failed are dropped unless ``keep_failed``; the returned dict
+    says how many were dropped (``n_failed``)."""
+    meta = read_meta(path)
+    j = dt_index(meta, dt)
+    with h5py.File(path, "r") as f:
+        status = f["outputs/status"][...]
+        good = np.ones_like(status, bool) if keep_failed else status == 0
+        d = {
+            "logT": f["inputs/logT"][...][good],
+            "logrho": f["inputs/logrho"][...][good],
+            "X0": f["inputs/X0"][...][good],
+            "X": f["outputs/X"][:, j, :][good],
+            "eps_nuc": f["outputs/eps_nuc"][:, j][good],
+            "eps_nu": f["outputs/eps_nu"][:, j][good],
+            "Ye": f["outputs/Ye"][:, j][good],
+            "status": status[good],
+        }
+    d["n_failed"] = int(np.count_nonzero(status != 0))
+    d["meta"] = meta
+    d["dt"] = float(np.asarray(meta["times"])[j])
+    return d

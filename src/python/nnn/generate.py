@@ -1,0 +1,206 @@
+"""Training-set generation for the NNN emulators: ``python -m nnn.generate``.
+
+Draws (log T, log rho) from a scrambled Sobol sequence and compositions with
+``ye_lo <= Ye <= ye_hi`` (see :mod:`nnn.emulate.sampling` for the distribution), burns every
+sample once with outputs at 9 log-spaced times 1e-6 .. 100 s (one model is trained per
+time), and stores everything in a chunked HDF5 file (see :mod:`nnn.emulate.dataset`).
+
+The run is resumable: finished chunks are kept in ``OUT.parts/``; running the same command
+again continues where a killed run stopped.  Locally all cores are used (the engine's
+``burn_batch`` threads); ``--scheduler ADDRESS`` sends the chunks to a dask.distributed
+cluster instead.
+
+Example::
+
+    python -m nnn.generate --network mesa_80 --n 65536 --out data/mesa_80.h5
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+
+import numpy as np
+
+from nnn.emulate import dataset as ds
+from nnn.emulate.burn import burn_chunk, load_network, network_spec
+from nnn.emulate.sampling import electron_fraction, random_compositions, sobol_thermo
+
+
+def _version():
+    try:
+        import nnn
+
+        return nnn.__version__
+    except Exception:  # pragma: no cover
+        return "unknown"
+
+
+def make_inputs(spec: ds.DatasetSpec) -> dict:
+    """All inputs of a set, deterministic from ``spec.seed``."""
+    logT, logrho = sobol_thermo(spec.n_samples, spec.logT_range, spec.logrho_range,
+                                seed=spec.seed)
+    rng = np.random.default_rng([spec.seed, 20250301])
+    X0, fam = random_compositions(spec.n_samples, spec.isotopes, spec.A, spec.Z,
+                                  ye_range=spec.ye_range, frac_broad=spec.frac_broad, rng=rng)
+    return {"logT": logT, "logrho": logrho, "X0": X0,
+            "Ye0": electron_fraction(X0, spec.A, spec.Z), "family": fam}
+
+
+def generate(out, network="mesa_80", n_samples=1024, seed=0, logT_range=(9.2, 9.8),
+             logrho_range=(7.0, 9.5), ye_range=(0.45, 0.5), frac_broad=0.5, times=None,
+             rtol=1e-6, atol=1e-10, chunk_size=256, n_threads=0, scheduler=None,
+             overwrite=False, progress=True, compression="lzf", kill_after_chunks=None):
+    """Generate (or resume) a training set; returns the path of the finished HDF5 file.
+
+    ``network``: name, path or loaded ``nnn.Network``.  ``scheduler``: a dask.distributed
+    scheduler address (or a ``Client``) to run the chunks on a cluster.
+    ``kill_after_chunks`` (testing): SIGKILL this process after that many chunks of this run."""
+    if int(n_samples) < 1:
+        raise ValueError(f"n_samples must be >= 1, got {n_samples}")
+    if int(chunk_size) < 1:
+        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    times = ds.DEFAULT_TIMES if times is None else tuple(float(t) for t in times)
+    if len(times) == 0 or any(not (t > 0 and np.isfinite(t)) for t in times) or \
+            list(times) != sorted(times):
+        raise ValueError(f"times must be positive, finite and increasing, got {times!r}")
+    net = load_network(network)
+    spec = ds.DatasetSpec(
+        network=str(net.name), network_hash=str(net.file_hash), isotopes=list(net.isotopes),
+        A=[int(a) for a in net.A], Z=[int(z) for z in net.Z], n_samples=int(n_samples),
+        seed=int(seed), logT_range=tuple(map(float, logT_range)),
+        logrho_range=tuple(map(float, logrho_range)), ye_range=tuple(map(float, ye_range)),
+        frac_broad=float(frac_broad), times=times, rtol=float(rtol), atol=float(atol),
+        chunk_size=int(chunk_size), nnn_version=_version())
+    done = set(ds.start_or_resume(out, spec, lambda: make_inputs(spec), overwrite=overwrite))
+    todo = [i for i in range(spec.n_chunks) if i not in done]
+    inputs = ds.read_inputs(out)
+
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=spec.n_samples, initial=sum(_len(spec, i) for i in done), unit="sample",
+               desc=f"generate {spec.network}", disable=not progress, smoothing=0.1)
+    t0 = time.perf_counter()
+    n_new = 0
+
+    def finished(i, res):
+        nonlocal n_new
+        ds.write_chunk(out, i, res)
+        n_new += 1
+        bar.update(_len(spec, i))
+        nfail = int(np.count_nonzero(res["status"]))
+        if nfail:
+            bar.set_postfix(failed=nfail)
+        if kill_after_chunks is not None and n_new >= kill_after_chunks:
+            bar.close()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def args(i):
+        sl = spec.chunk_slice(i)
+        return (inputs["logT"][sl], inputs["logrho"][sl], inputs["X0"][sl])
+
+    if scheduler is None:
+        for i in todo:
+            finished(i, burn_chunk(net, *args(i), spec.times, spec.rtol, spec.atol, n_threads))
+    else:
+        _run_dask(scheduler, net, todo, args, spec, finished)
+    bar.close()
+    elapsed = time.perf_counter() - t0
+    n_run = sum(_len(spec, i) for i in todo)
+    path = ds.consolidate(out, spec, compression=compression, extra_attrs={
+        "last_run_samples": n_run, "last_run_wall_s": elapsed,
+        "samples_per_s": (n_run / elapsed) if elapsed > 0 and n_run else 0.0,
+        "n_threads": n_threads, "scheduler": str(scheduler) if scheduler else "local",
+        **_mass_excess(net)})
+    return path
+
+
+def _mass_excess(net) -> dict:
+    """Mass excesses (MeV) for the trainer's energy-conserving option, when the engine
+    exposes them."""
+    me = getattr(net, "mass_excess_MeV", None)
+    if me is None and hasattr(net, "_core"):
+        me = getattr(net._core, "mass_excess_MeV", None)
+    return {} if me is None else {"mass_excess_MeV": [float(v) for v in me]}
+
+
+def _len(spec, i):
+    sl = spec.chunk_slice(i)
+    return sl.stop - sl.start
+
+
+def _run_dask(scheduler, net, todo, args, spec, finished):
+    from dask.distributed import Client, as_completed
+
+    client = scheduler if hasattr(scheduler, "submit") else Client(scheduler)
+    try:
+        netspec = network_spec(net)
+        futs = {}
+        for i in todo:
+            f = client.submit(burn_chunk, netspec, *args(i), spec.times, spec.rtol, spec.atol,
+                              1, key=f"nnn-burn-{spec.network}-{spec.seed}-{i}", pure=False)
+            futs[f] = i
+        for f in as_completed(list(futs)):
+            finished(futs[f], f.result())
+    finally:
+        if client is not scheduler:
+            client.close()
+
+
+def _range(s):
+    try:
+        lo, hi = (float(v) for v in s.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LO,HI, got {s!r}") from None
+    return lo, hi
+
+
+def build_parser():
+    p = argparse.ArgumentParser(prog="python -m nnn.generate", description=__doc__.split("\n")[0])
+    p.add_argument("--network", default="mesa_80", help="network name or file (mesa_80)")
+    p.add_argument("--n", type=int, default=4096, dest="n_samples", help="number of samples")
+    p.add_argument("--out", required=True, help="output HDF5 file")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--logT", type=_range, default=(9.2, 9.8), help="log10 T range LO,HI")
+    p.add_argument("--logrho", type=_range, default=(7.0, 9.5), help="log10 rho range LO,HI")
+    p.add_argument("--ye", type=_range, default=(0.45, 0.5), help="Ye range LO,HI")
+    p.add_argument("--frac-broad", type=float, default=0.5,
+                   help="fraction of broad mixtures (rest: Si-burning dominated)")
+    p.add_argument("--times", type=lambda s: [float(v) for v in s.split(",")], default=None,
+                   help="output times in s (default 9 log-spaced 1e-6..100)")
+    p.add_argument("--rtol", type=float, default=1e-6)
+    p.add_argument("--atol", type=float, default=1e-10)
+    p.add_argument("--chunk-size", type=int, default=256)
+    p.add_argument("--threads", type=int, default=0, help="engine threads (0 = all cores)")
+    p.add_argument("--scheduler", default=None, help="dask.distributed scheduler address")
+    p.add_argument("--overwrite", action="store_true", help="discard an existing set/parts")
+    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--kill-after-chunks", type=int, default=None, help=argparse.SUPPRESS)
+    return p
+
+
+def main(argv=None):
+    a = build_parser().parse_args(argv)
+    try:
+        path = generate(a.out, network=a.network, n_samples=a.n_samples, seed=a.seed,
+                        logT_range=a.logT, logrho_range=a.logrho, ye_range=a.ye,
+                        frac_broad=a.frac_broad, times=a.times, rtol=a.rtol, atol=a.atol,
+                        chunk_size=a.chunk_size, n_threads=a.threads, scheduler=a.scheduler,
+                        overwrite=a.overwrite, progress=not a.no_progress,
+                        kill_after_chunks=a.kill_after_chunks)
+    except (ValueError, FileNotFoundError, FileExistsError) as e:
+        print(f"nnn.generate: error: {e}", file=sys.stderr)
+        return 2
+    meta = ds.read_meta(path)
+    print(f"wrote {path}: {meta['n_samples']} samples of {meta['network']}, "
+          f"{meta['n_failed']} failed, {meta['samples_per_s']:.1f} samples/s this run")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+import pytest
+
+from conftest import FAKE, GEN, SMALL, TIMES, TOL, subprocess_env
+from nnn.emulate import dataset as ds
+from nnn.generate import generate
+
+needs_engine = pytest.mark.skipif(FAKE, reason="needs the compiled engine")
+
+
+def _read(path):
+    with h5py.File(path, "r") as f:
+        return {k: f[k][...] for k in ("inputs/logT", "inputs/logrho", "inputs/X0",
+                                       "outputs/X", "outputs/eps_nuc", "outputs/eps_nu",
+                                       "outputs/Ye", "outputs/status", "times")}
+
+
+@needs_engine
+def test_kill_and_resume_64(tmp_path):
+    """A run SIGKILLed after 2 of 4 chunks restarts, keeps the 2 finished chunks and gives
+    exactly the same file as an uninterrupted run."""
+    out = tmp_path / "d.h5"
+    cmd = [sys.executable, "-m", "nnn.generate", "--network", SMALL, "--n", "64", "--seed",
+           "11", "--chunk-size", "16", "--out", str(out), "--no-progress",
+           "--times", ",".join(map(str, TIMES)), "--rtol", str(TOL["rtol"]),
+           "--atol", str(TOL["atol"])]
+    env = subprocess_env()
+    p = subprocess.run(cmd + ["--kill-after-chunks", "2"], env=env, capture_output=True,
+                       text=True, timeout=120)
+    assert p.returncode == -9, p.stderr  # really killed
+    assert not out.exists()
+    parts = sorted(ds.parts_dir(out).glob("chunk_*.h5"))
+    assert len(parts) == 2
+    # a half-written chunk from the killed run must be ignored
+    (ds.parts_dir(out) / "chunk_000003.h5.tmp").write_bytes(b"garbage")
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert out.exists() and not ds.parts_dir(out).exists()
+    meta = ds.read_meta(out)
+    assert meta["last_run_samples"] == 32  # only the two missing chunks were burned
+    assert meta["n_samples"] == 64 and meta["network"] == SMALL and meta["seed"] == 11
+    assert len(meta["network_hash"]) == 64 and meta["nnn_version"]
+    assert meta["times"] == pytest.approx(list(TIMES))
+    ref = generate(tmp_path / "ref.h5", network=SMALL, n_samples=64, seed=11, chunk_size=16,
+                   progress=False, **GEN)
+    a, b = _read(out), _read(ref)
+    for k in a:
+        assert np.array_equal(a[k], b[k]), k
+    assert a["outputs/X"].shape == (64, len(TIMES), len(meta["isotopes"]))
+    assert (a["outputs/status"] == 0).mean() > 0.75
+    ok = a["outputs/status"] == 0
+    np.testing.assert_allclose(a["outputs/X"][ok].sum(-1), 1.0, atol=1e-6)
+    # composition changes with time: at the last time it differs from X0
+    assert np.abs(a["outputs/X"][ok, -1] - a["inputs/X0"][ok]).max() > 1e-3
+
+
+def test_determinism_and_seed(small_net, tmp_path):
+    a = generate(tmp_path / "a.h5", network=small_net, n_samples=32, seed=5, chunk_size=32,
+                 progress=False, **GEN)
+    b = generate(tmp_path / "b.h5", network=small_net, n_samples=32, seed=5, chunk_size=8,
+                 progress=False, **GEN)
+    c = generate(tmp_path / "c.h5", network=small_net, n_samples=32, seed=6, chunk_size=32,
+                 progress=False, **GEN)
+    ra, rb, rc = _read(a), _read(b), _read(c)
+    for k in ra:
+        assert np.array_equal(ra[k], rb[k]), k
+    assert not np.allclose(ra["inputs/X0"], rc["inputs/X0"])
+    ye0 = ra["inputs/X0"] @ (np.asarray(small_net.Z) / np.asarray(small_net.A))
+    assert ye0.min() >= 0.45 - 1e-9 and ye0.max() <= 0.5 + 1e-9
+    assert ra["inputs/logT"].min() >= 9.2 and ra["inputs/logT"].max() <= 9.8
+
+
+def test_resume_with_other_settings_refused(small_net, tmp_path):
+    out = tmp_path / "d.h5"
+    kw = dict(network=small_net, n_samples=16, chunk_size=8, progress=False, **GEN)
+    # an interrupted run started with seed 1: its parts (inputs + spec) exist, no chunk yet
+    from nnn.generate import make_inputs
+
+    s = ds.DatasetSpec(network=small_net.name, network_hash=small_net.file_hash,
+                       isotopes=list(small_net.isotopes), A=[int(a) for a in small_net.A],
+                       Z=[int(z) for z in small_net.Z], n_samples=16, seed=1, chunk_size=8,
+                       times=TIMES, **TOL)
+    assert ds.start_or_resume(out, s, lambda: make_inputs(s)) == []
+    with pytest.raises(ValueError, match="setting 'seed' was 1 when the run started and is 2"):
+        generate(out, seed=2, **kw)
+    # the same settings resume and finish it
+    generate(out, seed=1, **kw)
+    assert ds.read_meta(out)["last_run_samples"] == 16
+    # an existing finished set is not overwritten silently
+    with pytest.raises(FileExistsError, match="already exists"):
+        generate(out, seed=1, **kw)
+    generate(out, seed=1, overwrite=True, **kw)
+
+
+def test_bad_generate_input(small_net, tmp_path):
+    with pytest.raises(ValueError, match="n_samples"):
+        generate(tmp_path / "x.h5", network=small_net, n_samples=0)
+    with pytest.raises(ValueError, match="times"):
+        generate(tmp_path / "x.h5", network=small_net, n_samples=4, times=[1.0, 0.1])
+    with pytest.raises(ValueError, match="ye_range"):
+        generate(tmp_path / "x.h5", network=small_net, n_samples=4, ye_range=(0.5, 0.4))
+
+
+@needs_engine
+def test_unknown_network_cli(tmp_path):
+    p = subprocess.run([sys.executable, "-m", "nnn.generate", "--network", "no_such_net",
+                        "--n", "4", "--out", str(tmp_path / "x.h5")], env=subprocess_env(),
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0
+    assert "no_such_net" in p.stderr
+
+
+@needs_engine
+def test_dask_local_cluster_matches_local(tmp_path):
+    from dask.distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        a = generate(tmp_path / "dask.h5", network=SMALL, n_samples=48, seed=2, chunk_size=16,
+                     scheduler=cluster.scheduler_address, progress=False, **GEN)
+        assert client.scheduler_info()["workers"]
+    b = generate(tmp_path / "local.h5", network=SMALL, n_samples=48, seed=2, chunk_size=16,
+                 progress=False, **GEN)
+    ra, rb = _read(a), _read(b)
+    for k in ra:
+        assert np.array_equal(ra[k], rb[k]), k
+    assert ds.read_meta(a)["scheduler"].startswith(("tcp://", "inproc://"))
