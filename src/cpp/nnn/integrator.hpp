@@ -32,6 +32,27 @@ inline double e_nu_atol(const Network& net, const IntegratorOptions& opt) {
   return opt.atol * net.constants.N_A * net.constants.MeV2erg;
 }
 
+// Sum of A_i Y_i (= sum X_i, 1 for a normalised composition).
+inline double mass_sum(const Network& net, const double* Y) {
+  double m = 0;
+  for (int i = 0; i < net.n_species(); ++i) m += net.isotopes[i].A * Y[i];
+  return m;
+}
+
+// Project Y back onto sum A_i Y_i = m0 after a step by a uniform rescaling
+// (which keeps Ye); dY (if given) receives the change. Every rate conserves
+// A, but dY/dt does so only to eps x (gross flux): in NSE the gross flux is
+// 1e8-1e10 times |dY/dt| and sum X drifted by 1e-8..3e-8 over a 100 s burn,
+// which burn()'s m_u * d(sum X) term turns into a 3e-4 error in eps_nuc.
+inline void project_mass(const Network& net, double m0, double* Y, double* dY = nullptr) {
+  const double fac = m0 / mass_sum(net, Y) - 1;
+  for (int i = 0; i < net.n_species(); ++i) {
+    const double delta = fac * Y[i];
+    Y[i] += delta;
+    if (dY) dY[i] += delta;
+  }
+}
+
 class Integrator {
  public:
   virtual ~Integrator() = default;

@@ -26,6 +26,9 @@ double ipow(double x, int p) {
   return r;
 }
 
+// Y^p extended as an odd function, Y |Y|^(p-1) (see the constructor).
+double opow(double x, int p) { return p == 1 ? x : x * ipow(std::abs(x), p - 1); }
+
 }  // namespace
 
 double PartitionFunction::log_pf(double T9) const {
@@ -121,6 +124,31 @@ Kinetics::Kinetics(const Network& net, double T, double rho)
     pair_zeta_coef_.push_back(std::cbrt(4 / (3 * kPi * kPi) * tp * tp / (T * T)));
   }
   gamma_e_coef_ = c.q_e * c.q_e / c.k * std::cbrt(4 * kPi / 3);
+
+  const size_t nm = net.network_rates.size();
+  fac_begin_.push_back(0);
+  term_begin_.push_back(0);
+  for (size_t m = 0; m < nm; ++m) {
+    const Term& t = net.rates[net.network_rates[m]].term;
+    double kc = t.prefactor;
+    for (int d = 0; d < t.dens_exp; ++d) kc *= rho;
+    k_const_.push_back(kc);
+    rate_index_.push_back(net.network_rates[m]);
+    ye_weight_.push_back(t.ye_weight ? 1 : 0);
+    // Y^p is evaluated as Y |Y|^(p-1): the same for Y >= 0, and for a
+    // slightly negative abundance it keeps the sign of the flux, so a
+    // negative Y_n is pulled back to 0 by fe52 + 2n instead of being
+    // destroyed ever faster (Y_n^2 > 0), which ran away in a few steps.
+    for (size_t q = 0; q < t.y_species.size(); ++q)
+      for (int p = 0; p < t.y_power[q]; ++p)
+        fac_sp_.push_back(t.y_species[q] + (p > 0 ? static_cast<int>(net.isotopes.size()) : 0));
+    fac_begin_.push_back(static_cast<int>(fac_sp_.size()));
+    for (size_t q = 0; q < t.species.size(); ++q) {
+      term_sp_.push_back(t.species[q]);
+      term_coef_.push_back(t.coef[q]);
+    }
+    term_begin_.push_back(static_cast<int>(term_sp_.size()));
+  }
 }
 
 double Kinetics::screening_log(int p, double sqrt_ne, double cbrt_ne) const {
@@ -155,14 +183,22 @@ void Kinetics::update(const double* Y) {
   }
   const double ye = sumZY / sumAY;
   const double n_e = rho_ * sumZY / net_.constants.m_u_C18;
-  const double sqrt_ne = std::sqrt(n_e), cbrt_ne = std::cbrt(n_e);
-  for (size_t p = 0; p < scor_.size(); ++p)
-    scor_[p] = std::exp(screening_log(static_cast<int>(p), sqrt_ne, cbrt_ne));
+  if (sumZY != last_sumZY_) {  // screening depends on the composition only through n_e
+    const double sqrt_ne = std::sqrt(n_e), cbrt_ne = std::cbrt(n_e);
+    for (size_t p = 0; p < scor_.size(); ++p)
+      scor_[p] = std::exp(screening_log(static_cast<int>(p), sqrt_ne, cbrt_ne));
+    last_sumZY_ = sumZY;
+  }
 
   const double log_rhoy = std::log10(rho_ * ye);
   const double ln10 = std::log(10.0);
   std::fill(nu_coef_.begin(), nu_coef_.end(), 0.0);
-  const double Yn = net_.neutron >= 0 ? Y[net_.neutron] : 0.0;
+  // The nn_g approximation's 1/(rho Y_n X(n,g)B + X(g,n)A) is singular at a
+  // negative Y_n; an integrator's within-tolerance excursion of a neutron
+  // abundance that is ~1e-24 (e.g. si28/s32 at 3.5e9 K) reaches that pole,
+  // the Jacobian blows up and every step fails. Y_n < 0 is evaluated as
+  // Y_n = 0 there (for Y_n >= 0 the rate is pynucastro's, bit for bit).
+  const double Yn = net_.neutron >= 0 ? std::max(Y[net_.neutron], 0.0) : 0.0;
   bool clamped = false;
 
   for (size_t i = 0; i < net_.rates.size(); ++i) {
@@ -202,17 +238,15 @@ void Kinetics::update(const double* Y) {
   }
   table_clamped_ = clamped;
 
-  for (size_t m = 0; m < net_.network_rates.size(); ++m) {
-    const Term& t = net_.rates[net_.network_rates[m]].term;
-    double k = t.prefactor * value_[net_.network_rates[m]];
-    for (int d = 0; d < t.dens_exp; ++d) k *= rho_;
-    if (t.ye_weight) k *= ye;
+  for (size_t m = 0; m < k_.size(); ++m) {
+    double k = k_const_[m] * value_[rate_index_[m]];
+    if (ye_weight_[m]) k *= ye;
     k_[m] = k;
-    const Rate& r = net_.rates[net_.network_rates[m]];
+    const Rate& r = net_.rates[rate_index_[m]];
     if (r.kind == RateKind::ApproxNnG) {
       // both directions carry 1 / (rho Y_n X(n,g)B + X(g,n)A)
       const double X_ng_B = value_[r.children[1]], X_gn_A = value_[r.children[2]];
-      dlnk_dYn_[m] = -rho_ * X_ng_B / (rho_ * Yn * X_ng_B + X_gn_A);
+      dlnk_dYn_[m] = Y[net_.neutron] < 0 ? 0.0 : -rho_ * X_ng_B / (rho_ * Yn * X_ng_B + X_gn_A);
     }
   }
 }
@@ -221,13 +255,24 @@ void Kinetics::ydot(const double* Y, double* dYdt, double* eps_nu, double* gross
   const int n = net_.n_species();
   std::fill(dYdt, dYdt + n, 0.0);
   if (gross) std::fill(gross, gross + n, 0.0);
-  for (size_t m = 0; m < net_.network_rates.size(); ++m) {
-    const Term& t = net_.rates[net_.network_rates[m]].term;
+  const size_t nm = k_.size();
+  ybuf_.resize(2 * static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    ybuf_[i] = Y[i];
+    ybuf_[n + i] = std::abs(Y[i]);
+  }
+  const double* yb = ybuf_.data();
+  const int* fb = fac_begin_.data();
+  const int* fs = fac_sp_.data();
+  const int* tb = term_begin_.data();
+  const int* ts = term_sp_.data();
+  const double* tc = term_coef_.data();
+  for (size_t m = 0; m < nm; ++m) {
     double flux = k_[m];
-    for (size_t q = 0; q < t.y_species.size(); ++q) flux *= ipow(Y[t.y_species[q]], t.y_power[q]);
-    for (size_t q = 0; q < t.species.size(); ++q) dYdt[t.species[q]] += t.coef[q] * flux;
+    for (int q = fb[m]; q < fb[m + 1]; ++q) flux *= yb[fs[q]];
+    for (int q = tb[m]; q < tb[m + 1]; ++q) dYdt[ts[q]] += tc[q] * flux;
     if (gross)
-      for (size_t q = 0; q < t.species.size(); ++q) gross[t.species[q]] += std::abs(t.coef[q] * flux);
+      for (int q = tb[m]; q < tb[m + 1]; ++q) gross[ts[q]] += std::abs(tc[q] * flux);
   }
   if (eps_nu) {
     double e = 0;
@@ -242,7 +287,7 @@ void Kinetics::add_jacobian(const double* Y, double* J, double scale, bool exact
     const Term& t = net_.rates[net_.network_rates[m]].term;
     if (exact && dlnk_dYn_[m] != 0.0) {
       double flux = scale * k_[m] * dlnk_dYn_[m];
-      for (size_t q = 0; q < t.y_species.size(); ++q) flux *= ipow(Y[t.y_species[q]], t.y_power[q]);
+      for (size_t q = 0; q < t.y_species.size(); ++q) flux *= opow(Y[t.y_species[q]], t.y_power[q]);
       for (size_t q = 0; q < t.species.size(); ++q) J[t.species[q] * n + net_.neutron] += t.coef[q] * flux;
     }
     for (size_t dq = 0; dq < t.y_species.size(); ++dq) {
@@ -251,7 +296,7 @@ void Kinetics::add_jacobian(const double* Y, double* J, double scale, bool exact
       for (size_t q = 0; q < t.y_species.size(); ++q) {
         const double y = Y[t.y_species[q]];
         const int p = t.y_power[q];
-        d *= (q == dq) ? (p == 1 ? 1.0 : p * ipow(y, p - 1)) : ipow(y, p);
+        d *= (q == dq) ? (p == 1 ? 1.0 : p * ipow(std::abs(y), p - 1)) : opow(y, p);
       }
       const int j = t.y_species[dq];
       for (size_t q = 0; q < t.species.size(); ++q) J[t.species[q] * n + j] += t.coef[q] * d;

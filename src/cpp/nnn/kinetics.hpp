@@ -61,6 +61,17 @@ class Kinetics {
   // per screening pair: T-only factors of Chugunov 2007
   std::vector<double> pair_Tp_coef_, pair_z12_, pair_ztilde_, pair_zeta_coef_;
   double gamma_e_coef_ = 0;      // q_e^2 / k (4 pi / 3)^(1/3)
+  double last_sumZY_ = -1;       // n_e of the screening factors in scor_
+  // dY/dt terms flattened for the hot loops (built in the constructor):
+  // network rate m has flux = k_[m] * prod Y[fac_sp_[fac_begin_[m] ..]]
+  // (a species repeated p times for Y^p) and adds coef * flux to dY/dt of
+  // each species in term_sp_/term_coef_[term_begin_[m] ..].
+  std::vector<double> k_const_;  // per network rate: prefactor * rho^dens_exp
+  std::vector<int> rate_index_;  // per network rate: evaluator index
+  std::vector<char> ye_weight_;
+  std::vector<int> fac_begin_, fac_sp_, term_begin_, term_sp_;
+  std::vector<double> term_coef_;
+  mutable std::vector<double> ybuf_;  // [Y, |Y|] for ydot
   double log_rhoT_ = 0;          // log10 T for the tables
   bool table_clamped_ = false;
 };
