@@ -61,6 +61,31 @@ def test_rhs_and_jacobian_equal_pynucastro(name, pynucastro_net):
 
 
 @pytest.mark.parametrize("name", FAST_NETS)
+def test_rate_cache_equals_fresh_evaluation(name):
+    """During a burn one Kinetics serves many RHS calls and interpolates the
+    screening factors in n_e (and weak tables in rho*Ye) from cached data;
+    a sequence of states must give what a fresh evaluation of each gives."""
+    net = nnn.Network.load(name)
+    n = len(net.isotopes)
+    A = np.asarray(net.A, dtype=float)
+    rng = np.random.default_rng(1)
+    worst = 0.0
+    for T, rho in [(1e9, 1e10), (3.5e9, 1e8), (6e9, 1e9), (2e9, 1e6), (9e9, 3e9)]:
+        Xa, Xb = (rng.random((2, n)) ** 6)
+        Xa, Xb = Xa / Xa.sum(), Xb / Xb.sum()
+        # small Ye drifts (inside the interpolant) and jumps (re-centring)
+        a = np.concatenate([[0, 0], rng.uniform(0, 0.02, 40), rng.uniform(0, 1, 8), [0.5, 0.5]])
+        Ys = ((1 - a)[:, None] * Xa + a[:, None] * Xb) / A
+        seq, enu_seq = net._core.rhs(T, rho, Ys)
+        for k, Y in enumerate(Ys):
+            ref, enu = net._core.rhs(T, rho, Y)
+            worst = max(worst, np.max(np.abs(seq[k] - ref) / np.maximum(np.abs(ref), 1e-300)))
+            assert enu_seq[k] == pytest.approx(enu, rel=1e-13)
+    print(f"{name}: cached vs fresh RHS, max relative difference {worst:.1e}")
+    assert worst < 1e-10
+
+
+@pytest.mark.parametrize("name", FAST_NETS)
 def test_jacobian_matches_finite_differences(name):
     """Central differences of nnn's own RHS against the integrators'
     Jacobian (exact=True: with the Y_n dependence of the nn_g rates). Like

@@ -103,14 +103,26 @@ PYBIND11_MODULE(_core, m) {
       })
       .def_property_readonly("n_rates", [](const Network& n) { return n.network_rates.size(); })
       .def_property_readonly("lu_nonzeros", [](const Network& n) { return n.lu.nonzeros(); })
-      .def("rhs", [](const NetPtr& net, double T, double rho, Array Y) {
-             check_len(Y, net->n_species(), "Y");
+      .def("rhs", [](const NetPtr& net, double T, double rho, Array Y) -> py::tuple {
+             // Y of shape (n,) or (m, n): m states evaluated in order with one
+             // rate cache, as during a burn (tests the screening interpolant)
+             const py::ssize_t n = net->n_species();
+             if (Y.ndim() == 2 && Y.shape(1) == n) {
+               nnn::Kinetics kin(*net, T, rho);
+               Array out({Y.shape(0), n}), enu(Y.shape(0));
+               for (py::ssize_t r = 0; r < Y.shape(0); ++r) {
+                 kin.update(Y.data(r, 0));
+                 kin.ydot(Y.data(r, 0), out.mutable_data(r, 0), enu.mutable_data(r));
+               }
+               return py::make_tuple(out, enu);
+             }
+             check_len(Y, n, "Y");
              nnn::Kinetics kin(*net, T, rho);
              kin.update(Y.data());
-             Array out(net->n_species());
+             Array out(n);
              double enu = 0;
              kin.ydot(Y.data(), out.mutable_data(), &enu);
-             return py::make_tuple(out, enu);
+             return py::make_tuple(out, py::float_(enu));
            }, py::arg("T"), py::arg("rho"), py::arg("Y"),
            "dY/dt (1/s) and eps_nu (erg/g/s) at molar abundances Y")
       .def("jacobian", [](const NetPtr& net, double T, double rho, Array Y, bool exact) {

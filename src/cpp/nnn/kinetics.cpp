@@ -48,35 +48,47 @@ double PartitionFunction::log_pf(double T9) const {
   return d[k];
 }
 
-void WeakTable::eval(double lrhoy, double lT, double& lr, double& lnu, bool* clamped) const {
-  // Outside the grid: clamp to the edge (documented), flag it, never extrapolate.
-  if (lT < log_T.front() || lT > log_T.back() || lrhoy < log_rhoy.front() ||
-      lrhoy > log_rhoy.back()) {
+namespace {
+// i-1 such that g[i-1] < x <= g[i], within [0, size-2], as pynucastro's
+// searchsorted-based lookup.
+int lower_index(const std::vector<double>& g, double x) {
+  long i = std::lower_bound(g.begin(), g.end(), x) - g.begin();
+  i = std::min<long>(static_cast<long>(g.size()) - 1, i) - 1;
+  return static_cast<int>(std::max<long>(0, i));
+}
+}  // namespace
+
+void WeakTable::column(double lT, std::vector<double>& lr, std::vector<double>& lnu,
+                       bool* clamped) const {
+  if (lT < log_T.front() || lT > log_T.back()) {
     if (clamped) *clamped = true;
     lT = std::clamp(lT, log_T.front(), log_T.back());
-    lrhoy = std::clamp(lrhoy, log_rhoy.front(), log_rhoy.back());
   }
-  auto lower_index = [](const std::vector<double>& g, double x) {
-    // i-1 such that g[i-1] < x <= g[i], as pynucastro's searchsorted
-    long i = std::lower_bound(g.begin(), g.end(), x) - g.begin();
-    i = std::min<long>(static_cast<long>(g.size()) - 1, i) - 1;
-    return static_cast<int>(std::max<long>(0, i));
-  };
-  const int i = lower_index(log_rhoy, lrhoy);
   const int j = lower_index(log_T, lT);
-  const int nT = static_cast<int>(log_T.size());
-  const double drho = log_rhoy[i + 1] - log_rhoy[i];
-  const double dT = log_T[j + 1] - log_T[j];
-  const double x = lrhoy - log_rhoy[i], y = lT - log_T[j];
-  auto bilinear = [&](const std::vector<double>& f) {
-    const double f00 = f[i * nT + j], f10 = f[(i + 1) * nT + j];
-    const double f01 = f[i * nT + j + 1], f11 = f[(i + 1) * nT + j + 1];
-    const double D = f00, C = (f01 - f00) / dT, B = (f10 - f00) / drho;
-    const double A = (f11 - B * drho - C * dT - D) / (drho * dT);
-    return A * x * y + B * x + C * y + D;
-  };
-  lr = bilinear(log_rate);
-  lnu = bilinear(log_nu);
+  const size_t nT = log_T.size(), nR = log_rhoy.size();
+  const double w = (lT - log_T[j]) / (log_T[j + 1] - log_T[j]);
+  lr.resize(nR);
+  lnu.resize(nR);
+  for (size_t i = 0; i < nR; ++i) {
+    const double* r = &log_rate[i * nT + j];
+    const double* u = &log_nu[i * nT + j];
+    lr[i] = r[0] + (r[1] - r[0]) * w;
+    lnu[i] = u[0] + (u[1] - u[0]) * w;
+  }
+}
+
+double WeakTable::column_value(const std::vector<double>& col, double x, int& hint,
+                               bool* clamped) const {
+  const std::vector<double>& g = log_rhoy;
+  if (x < g.front() || x > g.back()) {
+    if (clamped) *clamped = true;
+    x = std::clamp(x, g.front(), g.back());
+  }
+  // during a burn rho*Ye drifts slowly: the last interval nearly always holds
+  const int h = hint;
+  if (!((x > g[h] || h == 0) && x <= g[h + 1])) hint = lower_index(g, x);
+  const int i = hint;
+  return col[i] + (col[i + 1] - col[i]) * (x - g[i]) / (g[i + 1] - g[i]);
 }
 
 Kinetics::Kinetics(const Network& net, double T, double rho)
@@ -88,7 +100,6 @@ Kinetics::Kinetics(const Network& net, double T, double rho)
   dlnk_dYn_.assign(net.network_rates.size(), 0.0);
   scor_.assign(net.screen_pairs.size(), 1.0);
   nu_coef_.assign(net.isotopes.size(), 0.0);
-  log_rhoT_ = std::log10(T);
 
   // ReacLib temperature factors
   const double T9 = T * 1e-9, T9i = 1 / T9, T913 = std::cbrt(T9);
@@ -96,9 +107,20 @@ Kinetics::Kinetics(const Network& net, double T, double rho)
   std::vector<double> log_pf(net.partition_functions.size());
   for (size_t p = 0; p < log_pf.size(); ++p) log_pf[p] = net.partition_functions[p].log_pf(T9);
 
+  scr_begin_.push_back(0);
   for (size_t i = 0; i < nr; ++i) {
     const Rate& r = net.rates[i];
+    const int ev = static_cast<int>(i);
+    if (r.kind == RateKind::Tabular) {
+      WeakColumn w{ev, r.table, r.in_network ? r.term.y_species[0] : -1, {}, {}};
+      net.tables[r.table].column(std::log10(T), w.log_rate, w.log_nu, &T_clamped_);
+      weak_.push_back(std::move(w));
+    }
+    if (r.kind == RateKind::ApproxApPg || r.kind == RateKind::ApproxNnG) approx_.push_back(ev);
     if (r.kind != RateKind::ReacLib && r.kind != RateKind::Derived) continue;
+    screened_.push_back(ev);
+    scr_pair_.insert(scr_pair_.end(), r.screen.begin(), r.screen.end());
+    scr_begin_.push_back(static_cast<int>(scr_pair_.size()));
     double pf = 0;
     for (auto [p, sign] : r.pf_terms) pf += sign * log_pf[p];
     double sum = 0;
@@ -134,6 +156,8 @@ Kinetics::Kinetics(const Network& net, double T, double rho)
     for (int d = 0; d < t.dens_exp; ++d) kc *= rho;
     k_const_.push_back(kc);
     rate_index_.push_back(net.network_rates[m]);
+    if (net.rates[net.network_rates[m]].kind == RateKind::ApproxNnG)
+      nng_m_.push_back(static_cast<int>(m));
     ye_weight_.push_back(t.ye_weight ? 1 : 0);
     // Y^p is evaluated as Y |Y|^(p-1): the same for Y >= 0, and for a
     // slightly negative abundance it keeps the sign of the flux, so a
@@ -151,7 +175,7 @@ Kinetics::Kinetics(const Network& net, double T, double rho)
   }
 }
 
-double Kinetics::screening_log(int p, double sqrt_ne, double cbrt_ne) const {
+double Kinetics::screening_log(int p, double sqrt_ne, double cbrt_ne, int* regime) const {
   // Chugunov, DeWitt & Yakovlev 2007 with the MCP extension of Yakovlev 2006,
   // transcribed from pynucastro.screening.chugunov_2007; the powers of n_e
   // are taken once per update, the pair/T factors once per burn.
@@ -159,6 +183,7 @@ double Kinetics::screening_log(int p, double sqrt_ne, double cbrt_ne) const {
   const double T_raw = T_ / T_p;
   const double T_norm = smooth_clip(T_raw, 0.1, 0.2);
   double Gamma = gamma_e_coef_ * cbrt_ne * pair_z12_[p] / (pair_ztilde_[p] * T_norm * T_p);
+  const int g_regime = Gamma < 590 ? 0 : (Gamma > 600 ? 2 : 1);
   Gamma = smooth_clip(Gamma, 600, 590);
   // zeta = cbrt(4 / (3 pi^2 T_norm^2)); unclipped T_norm^2 is proportional to 1/n_e
   const double zeta = T_norm == T_raw ? pair_zeta_coef_[p] * cbrt_ne
@@ -171,7 +196,69 @@ double Kinetics::screening_log(int p, double sqrt_ne, double cbrt_ne) const {
   const double g2 = g * g;
   const double h = g * std::sqrt(g) * (A1 / std::sqrt(A2 + g) + A3 / (1 + g)) +
                    B1 * g2 / (B2 + g) + B3 * g2 / (B4 + g2);
+  if (regime)
+    *regime = (T_raw < 0.1 ? 0 : (T_raw > 0.2 ? 2 : 1)) + 3 * g_regime + 9 * (h > 0 ? 1 : 0);
   return std::max(h, 0.0);
+}
+
+void Kinetics::screening_recentre(double n_e) {
+  // Chebyshev-Lobatto nodes t_j = cos(j pi / 4) of [-1, 1] and two checks
+  const double s = std::sqrt(0.5);
+  const double tn[5] = {1.0, s, 0.0, -s, -1.0};
+  const double tc[2] = {0.5, -0.3};
+  const double X = kScrHalfwidth;
+  const size_t np = scor_.size();
+  scor0_.resize(np);
+  scr_coef_.assign(5 * np, 0.0);
+  scr_exact_.clear();
+  double sq[7], cb[7];
+  for (int j = 0; j < 7; ++j) {
+    const double t = j < 5 ? tn[j] : tc[j - 5];
+    const double ne = j == 2 ? n_e : n_e * std::exp(X * t);
+    sq[j] = std::sqrt(ne);
+    cb[j] = std::cbrt(ne);
+  }
+  for (size_t p = 0; p < np; ++p) {
+    const int ip = static_cast<int>(p);
+    int reg[7];
+    double h[7];
+    for (int j = 0; j < 7; ++j) h[j] = screening_log(ip, sq[j], cb[j], &reg[j]);
+    const double f0 = std::exp(h[2]);  // the exact factor, as before
+    scor0_[p] = f0;
+    bool ok = true;
+    for (int j = 0; j < 7; ++j) ok = ok && reg[j] == reg[2];
+    // interpolate f/f0 - 1 = expm1(h - h0), a small, well-scaled quantity
+    double d[5];
+    for (int j = 0; j < 5; ++j) d[j] = std::expm1(h[j] - h[2]);
+    // Chebyshev coefficients on Lobatto nodes (n = 4): a_m = 1/2 sum'' d_j cos(m j pi/4)
+    double a[5];
+    for (int m = 0; m <= 4; ++m) {
+      double sum = 0;
+      for (int j = 0; j <= 4; ++j) {
+        const double w = (j == 0 || j == 4) ? 0.5 : 1.0;
+        sum += w * d[j] * std::cos(m * j * kPi / 4);
+      }
+      a[m] = 0.5 * sum * ((m == 0 || m == 4) ? 0.5 : 1.0);
+    }
+    // to monomials in t: T2 = 2t^2-1, T3 = 4t^3-3t, T4 = 8t^4-8t^2+1
+    double c[5] = {a[0] - a[2] + a[4], a[1] - 3 * a[3], 2 * a[2] - 8 * a[4], 4 * a[3], 8 * a[4]};
+    for (int k = 0; k < 5; ++k) c[k] *= f0;
+    auto eval = [&](double t) {
+      return f0 + (c[0] + t * (c[1] + t * (c[2] + t * (c[3] + t * c[4]))));
+    };
+    for (int j = 5; j < 7 && ok; ++j) {
+      const double exact = std::exp(h[j]);
+      ok = std::abs(eval(tc[j - 5]) - exact) <= 1e-14 * exact;
+    }
+    if (ok) {
+      for (int k = 0; k < 5; ++k) scr_coef_[5 * p + k] = c[k];
+    } else {
+      scr_exact_.push_back(ip);
+    }
+    scor_[p] = f0;
+  }
+  scr_valid_ = true;
+  scr_ln_ne0_ = std::log(n_e);
 }
 
 void Kinetics::update(const double* Y) {
@@ -183,71 +270,79 @@ void Kinetics::update(const double* Y) {
   }
   const double ye = sumZY / sumAY;
   const double n_e = rho_ * sumZY / net_.constants.m_u_C18;
-  if (sumZY != last_sumZY_) {  // screening depends on the composition only through n_e
-    const double sqrt_ne = std::sqrt(n_e), cbrt_ne = std::cbrt(n_e);
-    for (size_t p = 0; p < scor_.size(); ++p)
-      scor_[p] = std::exp(screening_log(static_cast<int>(p), sqrt_ne, cbrt_ne));
+  if (sumZY != last_sumZY_ && !scor_.empty()) {
+    // screening depends on the composition only through n_e
+    const double t = scr_valid_ ? (std::log(n_e) - scr_ln_ne0_) / kScrHalfwidth : 2.0;
+    if (scr_valid_ && sumZY == scr_sumZY0_) {
+      scor_ = scor0_;  // the exact factors of the centre
+    } else if (!(std::abs(t) <= 1.0)) {
+      screening_recentre(n_e);
+      scr_sumZY0_ = sumZY;
+    } else {
+      const size_t np = scor_.size();
+      const double* c = scr_coef_.data();
+      for (size_t p = 0; p < np; ++p, c += 5)
+        scor_[p] = scor0_[p] + (c[0] + t * (c[1] + t * (c[2] + t * (c[3] + t * c[4]))));
+      if (!scr_exact_.empty()) {
+        const double sqrt_ne = std::sqrt(n_e), cbrt_ne = std::cbrt(n_e);
+        for (int p : scr_exact_) scor_[p] = std::exp(screening_log(p, sqrt_ne, cbrt_ne));
+      }
+    }
     last_sumZY_ = sumZY;
   }
 
   const double log_rhoy = std::log10(rho_ * ye);
-  const double ln10 = std::log(10.0);
+  constexpr double ln10 = 2.302585092994045684;
   std::fill(nu_coef_.begin(), nu_coef_.end(), 0.0);
+  bool clamped = T_clamped_;
+
+  const double* tp = t_part_.data();
+  const double* sc = scor_.data();
+  const int* sb = scr_begin_.data();
+  const int* sp = scr_pair_.data();
+  double* val = value_.data();
+  for (size_t q = 0; q < screened_.size(); ++q) {
+    double v = tp[screened_[q]];
+    for (int k = sb[q]; k < sb[q + 1]; ++k) v *= sc[sp[k]];
+    val[screened_[q]] = v;
+  }
+  for (const WeakColumn& w : weak_) {
+    const WeakTable& table = net_.tables[w.table];
+    val[w.evaluator] = std::exp(ln10 * table.column_value(w.log_rate, log_rhoy, w.hint, &clamped));
+    if (w.nu_species >= 0)
+      nu_coef_[w.nu_species] += net_.constants.N_A *
+          std::exp(ln10 * table.column_value(w.log_nu, log_rhoy, w.hint, nullptr));
+  }
+  table_clamped_ = clamped;
+
   // The nn_g approximation's 1/(rho Y_n X(n,g)B + X(g,n)A) is singular at a
   // negative Y_n; an integrator's within-tolerance excursion of a neutron
   // abundance that is ~1e-24 (e.g. si28/s32 at 3.5e9 K) reaches that pole,
   // the Jacobian blows up and every step fails. Y_n < 0 is evaluated as
   // Y_n = 0 there (for Y_n >= 0 the rate is pynucastro's, bit for bit).
   const double Yn = net_.neutron >= 0 ? std::max(Y[net_.neutron], 0.0) : 0.0;
-  bool clamped = false;
-
-  for (size_t i = 0; i < net_.rates.size(); ++i) {
+  for (int i : approx_) {
     const Rate& r = net_.rates[i];
-    double v = 0;
-    switch (r.kind) {
-      case RateKind::ReacLib:
-      case RateKind::Derived: {
-        v = t_part_[i];
-        for (int p : r.screen) v *= scor_[p];
-        break;
-      }
-      case RateKind::Tabular: {
-        double lr, lnu;
-        net_.tables[r.table].eval(log_rhoy, log_rhoT_, lr, lnu, &clamped);
-        v = std::exp(lr * ln10);
-        if (r.in_network)
-          nu_coef_[r.term.y_species[0]] += net_.constants.N_A * std::pow(10.0, lnu);
-        break;
-      }
-      case RateKind::ApproxApPg: {
-        auto val = [&](int slot) { return r.children[slot] >= 0 ? value_[r.children[slot]] : 0.0; };
-        const double r_pg = val(2), r_pa = val(3), r_pY = val(4);
-        const double denom = r_pg + r_pa + r_pY;
-        v = r.is_reverse ? val(5) + r_pa * val(6) / denom : val(0) + val(1) * r_pg / denom;
-        break;
-      }
-      case RateKind::ApproxNnG: {
-        const double X_ng_B = value_[r.children[1]], X_gn_A = value_[r.children[2]];
-        const double denom = rho_ * Yn * X_ng_B + X_gn_A;
-        v = r.is_reverse ? value_[r.children[3]] * X_gn_A / denom
-                         : 2.0 * value_[r.children[0]] * X_ng_B / denom;
-        break;
-      }
+    if (r.kind == RateKind::ApproxApPg) {
+      auto v = [&](int slot) { return r.children[slot] >= 0 ? val[r.children[slot]] : 0.0; };
+      const double r_pg = v(2), r_pa = v(3), r_pY = v(4);
+      const double denom = r_pg + r_pa + r_pY;
+      val[i] = r.is_reverse ? v(5) + r_pa * v(6) / denom : v(0) + v(1) * r_pg / denom;
+    } else {
+      const double X_ng_B = val[r.children[1]], X_gn_A = val[r.children[2]];
+      const double denom = rho_ * Yn * X_ng_B + X_gn_A;
+      val[i] = r.is_reverse ? val[r.children[3]] * X_gn_A / denom
+                            : 2.0 * val[r.children[0]] * X_ng_B / denom;
     }
-    value_[i] = v;
   }
-  table_clamped_ = clamped;
 
-  for (size_t m = 0; m < k_.size(); ++m) {
-    double k = k_const_[m] * value_[rate_index_[m]];
-    if (ye_weight_[m]) k *= ye;
-    k_[m] = k;
+  for (size_t m = 0; m < k_.size(); ++m)
+    k_[m] = k_const_[m] * val[rate_index_[m]] * (ye_weight_[m] ? ye : 1.0);
+  for (int m : nng_m_) {
+    // both directions carry 1 / (rho Y_n X(n,g)B + X(g,n)A)
     const Rate& r = net_.rates[rate_index_[m]];
-    if (r.kind == RateKind::ApproxNnG) {
-      // both directions carry 1 / (rho Y_n X(n,g)B + X(g,n)A)
-      const double X_ng_B = value_[r.children[1]], X_gn_A = value_[r.children[2]];
-      dlnk_dYn_[m] = Y[net_.neutron] < 0 ? 0.0 : -rho_ * X_ng_B / (rho_ * Yn * X_ng_B + X_gn_A);
-    }
+    const double X_ng_B = val[r.children[1]], X_gn_A = val[r.children[2]];
+    dlnk_dYn_[m] = Y[net_.neutron] < 0 ? 0.0 : -rho_ * X_ng_B / (rho_ * Yn * X_ng_B + X_gn_A);
   }
 }
 

@@ -48,7 +48,12 @@ class Kinetics {
   double rate_value(int i) const { return value_[i]; }
 
  private:
-  double screening_log(int pair, double sqrt_ne, double cbrt_ne) const;
+  // `regime` (optional) receives which branch of each clip/max was taken:
+  // within one regime h is analytic in n_e.
+  double screening_log(int pair, double sqrt_ne, double cbrt_ne, int* regime = nullptr) const;
+  // Exact screening factors at n_e (into scor_) and a degree-4 Chebyshev
+  // interpolant of them in ln(n_e / this n_e) for the following calls.
+  void screening_recentre(double n_e);
 
   const Network& net_;
   double T_, rho_;
@@ -62,6 +67,17 @@ class Kinetics {
   std::vector<double> pair_Tp_coef_, pair_z12_, pair_ztilde_, pair_zeta_coef_;
   double gamma_e_coef_ = 0;      // q_e^2 / k (4 pi / 3)^(1/3)
   double last_sumZY_ = -1;       // n_e of the screening factors in scor_
+  // Screening interpolant: during a burn n_e only drifts with Ye (<~1e-3),
+  // so around a centre n_e0 (exact factors scor0_) each factor is
+  // scor0 + sum_k scr_coef_[5p+k] t^k, t = ln(n_e/n_e0) / scr_halfwidth_,
+  // for |t| <= 1; outside, the centre moves to the new n_e (exact again).
+  // Pairs whose clips change branch inside the interval, or whose check
+  // against the exact value fails, are always evaluated exactly.
+  static constexpr double kScrHalfwidth = 2e-3;
+  bool scr_valid_ = false;
+  double scr_sumZY0_ = -1, scr_ln_ne0_ = 0;
+  std::vector<double> scor0_, scr_coef_;
+  std::vector<int> scr_exact_;   // pairs evaluated exactly on every call
   // dY/dt terms flattened for the hot loops (built in the constructor):
   // network rate m has flux = k_[m] * prod Y[fac_sp_[fac_begin_[m] ..]]
   // (a species repeated p times for Y^p) and adds coef * flux to dY/dt of
@@ -72,7 +88,22 @@ class Kinetics {
   std::vector<int> fac_begin_, fac_sp_, term_begin_, term_sp_;
   std::vector<double> term_coef_;
   mutable std::vector<double> ybuf_;  // [Y, |Y|] for ydot
-  double log_rhoT_ = 0;          // log10 T for the tables
+  // Evaluators in the order update() needs them, flattened so that the
+  // per-call loops touch only small contiguous arrays (the Rate structs are
+  // large and were the cache misses of the RHS):
+  // ReacLib/derived evaluator screened_[q] has value t_part * prod scor_ over
+  // scr_pair_[scr_begin_[q] ..]; approximate rates come last, in file order,
+  // because they combine the values of their children.
+  std::vector<int> screened_, scr_begin_, scr_pair_, approx_, nng_m_;
+  // Tabular weak rates at this T: log10 rate and log10 nu loss interpolated
+  // in log T once (bilinear = linear in log rho*Ye between these columns).
+  struct WeakColumn {
+    int evaluator, table, nu_species;  // nu_species -1 when not in the network
+    std::vector<double> log_rate, log_nu;
+    mutable int hint = 0;              // last interval of log rho*Ye
+  };
+  std::vector<WeakColumn> weak_;
+  bool T_clamped_ = false;       // T outside some table's grid (fixed per burn)
   bool table_clamped_ = false;
 };
 

@@ -39,9 +39,14 @@ struct ScreenPair {
 struct WeakTable {
   std::vector<double> log_rhoy, log_T;
   std::vector<double> log_rate, log_nu;   // row-major [i_rhoy * n_T + j_T]
-  // Bilinear interpolation as pynucastro's TableInterpolator. Points outside
-  // the grid are clamped to its edge and *clamped is set (never extrapolated).
-  void eval(double log_rhoy, double log_T, double& lr, double& lnu, bool* clamped) const;
+  // pynucastro's TableInterpolator is bilinear in (log rho*Ye, log T); at a
+  // fixed T that is linear in log rho*Ye between the values of the two log T
+  // columns interpolated to T, which column() returns (one per rho*Ye grid
+  // point). A log T outside the grid is clamped to its edge and *clamped set
+  // (never extrapolated); column_value() does the same in log rho*Ye.
+  void column(double log_T, std::vector<double>& lr, std::vector<double>& lnu, bool* clamped) const;
+  // Linear interpolation of a column at log rho*Ye; `hint` caches the interval.
+  double column_value(const std::vector<double>& col, double log_rhoy, int& hint, bool* clamped) const;
 };
 
 enum class RateKind { ReacLib, Derived, Tabular, ApproxApPg, ApproxNnG };
