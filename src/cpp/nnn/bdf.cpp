@@ -210,7 +210,7 @@ class Bdf : public Integrator {
     // (I - c J) scaled by 1/c so that the factorisation sees 1/c - J
     for (int e : lu_.entries()) G_[e] = -J_[e];
     for (int i = 0; i < n_; ++i) G_[i * n_ + i] += 1.0 / c;
-    lu_valid_ = lu_.factor(G_.data());
+    lu_valid_ = lu_.factor(G_.data(), LU_.data());
     crate_ = 1.0;  // new iteration matrix: no contraction estimate yet
     lu_c_ = c;
     return lu_valid_;
@@ -268,7 +268,7 @@ class Bdf : public Integrator {
   // x_e - c nu . x_Y = c b_e, since e_nu appears in no rate).
   void solve(double c, std::vector<double>& b) const {
     const double rhs_e = b[n_];
-    lu_.solve(G_.data(), b.data());
+    lu_.solve(LU_.data(), b.data());
     double dot = 0;
     for (int i = 0; i < n_; ++i) dot += nu_[i] * b[i];
     b[n_] = c * (rhs_e + dot);
@@ -287,7 +287,7 @@ class Bdf : public Integrator {
   void round_off(const std::vector<double>& gross, std::vector<double>& noise) const {
     for (int i = 0; i < n_; ++i) noise[i] = kEps * gross[i];
     noise[n_] = 0;
-    lu_.solve(G_.data(), noise.data());
+    lu_.solve(LU_.data(), noise.data());
     for (int i = 0; i < n_; ++i) noise[i] = std::abs(noise[i]);
   }
 
@@ -367,6 +367,7 @@ class Bdf : public Integrator {
     D_.assign(static_cast<size_t>(kMaxOrder + 3) * nv_, 0.0);
     J_.assign(static_cast<size_t>(n_) * n_, 0.0);
     G_.assign(static_cast<size_t>(n_) * n_, 0.0);
+    LU_.assign(lu_.packed_size(), 0.0);
     gross_.assign(nv_, 0.0);
     conv_scale_.assign(nv_, 0.0);
     noise_.assign(nv_, 0.0);
@@ -406,7 +407,7 @@ class Bdf : public Integrator {
   const SparseLU& lu_;
   int n_ = 0, nv_ = 0;
   double gamma_[kMaxOrder + 1], alpha_[kMaxOrder + 1], error_const_[kMaxOrder + 1];
-  std::vector<double> D_, J_, G_, nu_, gross_, conv_scale_, noise_, yjac_;
+  std::vector<double> D_, J_, G_, LU_, nu_, gross_, conv_scale_, noise_, yjac_;
   double h_ = 0, lu_c_ = 0, crate_ = 1.0, mass0_ = 1.0;
   int order_ = 1, n_equal_ = 0;
   bool lu_valid_ = false, jac_fresh_ = false;

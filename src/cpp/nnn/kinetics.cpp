@@ -149,7 +149,6 @@ Kinetics::Kinetics(const Network& net, double T, double rho)
 
   const size_t nm = net.network_rates.size();
   fac_begin_.push_back(0);
-  term_begin_.push_back(0);
   for (size_t m = 0; m < nm; ++m) {
     const Term& t = net.rates[net.network_rates[m]].term;
     double kc = t.prefactor;
@@ -167,12 +166,26 @@ Kinetics::Kinetics(const Network& net, double T, double rho)
       for (int p = 0; p < t.y_power[q]; ++p)
         fac_sp_.push_back(t.y_species[q] + (p > 0 ? static_cast<int>(net.isotopes.size()) : 0));
     fac_begin_.push_back(static_cast<int>(fac_sp_.size()));
-    for (size_t q = 0; q < t.species.size(); ++q) {
-      term_sp_.push_back(t.species[q]);
-      term_coef_.push_back(t.coef[q]);
-    }
-    term_begin_.push_back(static_cast<int>(term_sp_.size()));
   }
+  // dY_i/dt = sum coef * flux over the terms of species i, gathered per
+  // species (independent sums: faster than scattering each flux, where
+  // n, p, he4 serialise hundreds of read-modify-writes)
+  const int n = static_cast<int>(net.isotopes.size());
+  std::vector<std::vector<std::pair<int, double>>> by_species(n);
+  for (size_t m = 0; m < nm; ++m) {
+    const Term& t = net.rates[net.network_rates[m]].term;
+    for (size_t q = 0; q < t.species.size(); ++q)
+      by_species[t.species[q]].emplace_back(static_cast<int>(m), t.coef[q]);
+  }
+  term_begin_.push_back(0);
+  for (const auto& terms : by_species) {
+    for (auto [m, coef] : terms) {
+      term_rate_.push_back(m);
+      term_coef_.push_back(coef);
+    }
+    term_begin_.push_back(static_cast<int>(term_rate_.size()));
+  }
+  flux_.assign(nm, 0.0);
 }
 
 double Kinetics::screening_log(int p, double sqrt_ne, double cbrt_ne, int* regime) const {
@@ -348,8 +361,6 @@ void Kinetics::update(const double* Y) {
 
 void Kinetics::ydot(const double* Y, double* dYdt, double* eps_nu, double* gross) const {
   const int n = net_.n_species();
-  std::fill(dYdt, dYdt + n, 0.0);
-  if (gross) std::fill(gross, gross + n, 0.0);
   const size_t nm = k_.size();
   ybuf_.resize(2 * static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
@@ -359,16 +370,26 @@ void Kinetics::ydot(const double* Y, double* dYdt, double* eps_nu, double* gross
   const double* yb = ybuf_.data();
   const int* fb = fac_begin_.data();
   const int* fs = fac_sp_.data();
-  const int* tb = term_begin_.data();
-  const int* ts = term_sp_.data();
-  const double* tc = term_coef_.data();
+  double* flux = flux_.data();
   for (size_t m = 0; m < nm; ++m) {
-    double flux = k_[m];
-    for (int q = fb[m]; q < fb[m + 1]; ++q) flux *= yb[fs[q]];
-    for (int q = tb[m]; q < tb[m + 1]; ++q) dYdt[ts[q]] += tc[q] * flux;
-    if (gross)
-      for (int q = tb[m]; q < tb[m + 1]; ++q) gross[ts[q]] += std::abs(tc[q] * flux);
+    double f = k_[m];
+    for (int q = fb[m]; q < fb[m + 1]; ++q) f *= yb[fs[q]];
+    flux[m] = f;
   }
+  const int* tb = term_begin_.data();
+  const int* tr = term_rate_.data();
+  const double* tc = term_coef_.data();
+  for (int i = 0; i < n; ++i) {
+    double s = 0;
+    for (int q = tb[i]; q < tb[i + 1]; ++q) s += tc[q] * flux[tr[q]];
+    dYdt[i] = s;
+  }
+  if (gross)
+    for (int i = 0; i < n; ++i) {
+      double s = 0;
+      for (int q = tb[i]; q < tb[i + 1]; ++q) s += std::abs(tc[q] * flux[tr[q]]);
+      gross[i] = s;
+    }
   if (eps_nu) {
     double e = 0;
     for (int i = 0; i < n; ++i) e += nu_coef_[i] * Y[i];

@@ -80,13 +80,14 @@ class Kinetics {
   std::vector<int> scr_exact_;   // pairs evaluated exactly on every call
   // dY/dt terms flattened for the hot loops (built in the constructor):
   // network rate m has flux = k_[m] * prod Y[fac_sp_[fac_begin_[m] ..]]
-  // (a species repeated p times for Y^p) and adds coef * flux to dY/dt of
-  // each species in term_sp_/term_coef_[term_begin_[m] ..].
+  // (a species repeated p times for Y^p), and species i has
+  // dY_i/dt = sum term_coef_[q] * flux[term_rate_[q]], q in term_begin_[i] ..
   std::vector<double> k_const_;  // per network rate: prefactor * rho^dens_exp
   std::vector<int> rate_index_;  // per network rate: evaluator index
   std::vector<char> ye_weight_;
-  std::vector<int> fac_begin_, fac_sp_, term_begin_, term_sp_;
+  std::vector<int> fac_begin_, fac_sp_, term_begin_, term_rate_;
   std::vector<double> term_coef_;
+  mutable std::vector<double> flux_;  // per network rate, for ydot
   mutable std::vector<double> ybuf_;  // [Y, |Y|] for ydot
   // Evaluators in the order update() needs them, flattened so that the
   // per-call loops touch only small contiguous arrays (the Rate structs are

@@ -54,6 +54,7 @@ class Rodas4 : public Integrator {
     const int n = net_.n_species();
     const int nv = n + 1;  // Y and e_nu
     std::vector<double> G(static_cast<size_t>(n) * n, 0.0), J(static_cast<size_t>(n) * n, 0.0);
+    std::vector<double> LU(lu_.packed_size());
     std::vector<double> K(static_cast<size_t>(S) * nv), y(nv), ys(nv), ynew(nv), f(nv), rhs(nv);
     std::vector<double> nu(n), gross(n), noise(n);
     std::vector<double> A_iso(n);
@@ -88,7 +89,7 @@ class Rodas4 : public Integrator {
       const double d = 1.0 / (h * kGamma);
       for (int e : lu_.entries()) G[e] = -J[e];
       for (int i = 0; i < n; ++i) G[i * n + i] += d;
-      bool ok = lu_.factor(G.data());
+      bool ok = lu_.factor(G.data(), LU.data());
 
       for (int st = 0; ok && st < S; ++st) {
         // stage value and its derivative
@@ -104,7 +105,7 @@ class Rodas4 : public Integrator {
         if (st == 0 && ok) {
           // round-off floor of the step (see bdf.cpp, round_off())
           for (int i = 0; i < n; ++i) noise[i] = kEps * gross[i];
-          lu_.solve(G.data(), noise.data());
+          lu_.solve(LU.data(), noise.data());
           for (int i = 0; i < n; ++i) noise[i] = kNoiseFactor * std::abs(noise[i]);
         }
         for (int i = 0; i < nv; ++i) {
@@ -114,7 +115,7 @@ class Rodas4 : public Integrator {
         }
         double* k = &K[st * nv];
         std::copy(rhs.begin(), rhs.begin() + n, k);
-        lu_.solve(G.data(), k);
+        lu_.solve(LU.data(), k);
         // e_nu row: (1/(h gamma)) k_e - nu . k_Y = rhs_e  (e_nu appears in no rate)
         double dot = 0;
         for (int i = 0; i < n; ++i) dot += nu[i] * k[i];

@@ -85,7 +85,7 @@ SparseLU::SparseLU(int n, const std::vector<std::vector<int>>& pattern) : n_(n) 
   }
 }
 
-bool SparseLU::factor(double* a) const {
+bool SparseLU::factor(double* a, double* lu) const {
   int r = 0;
   for (int k = 0; k < n_; ++k) {
     const double piv = a[piv_off_[k]];
@@ -97,21 +97,33 @@ bool SparseLU::factor(double* a) const {
       for (int u = upd_begin_[r]; u < upd_begin_[r + 1]; ++u) a[upd_dst_[u]] -= l * a[upd_src_[u]];
     }
   }
+  // packed: L values, U values, then 1/U(p,p) in elimination order
+  for (int off : l_off_) *lu++ = a[off];
+  for (int off : u_off_) *lu++ = a[off];
+  for (int p = 0; p < n_; ++p) *lu++ = 1.0 / a[order_[p] * (n_ + 1)];
   return true;
 }
 
 void SparseLU::solve(const double* lu, double* b) const {
-  // b is indexed by species; rows are visited in elimination order
-  for (int p = 0; p < n_; ++p) {
-    double s = b[order_[p]];
-    for (int e = l_begin_[p]; e < l_begin_[p + 1]; ++e) s -= lu[l_off_[e]] * b[l_col_[e]];
-    b[order_[p]] = s;
-  }
+  // rows are visited in elimination order; two partial sums per row halve
+  // the dependency chain of the longest rows (n, p, he4 couple to all)
+  const double* L = lu;
+  const double* U = L + l_off_.size();
+  const double* inv_diag = U + u_off_.size();
+  auto row = [b](const double* v, const int* col, int begin, int end) {
+    double s0 = 0, s1 = 0;
+    int e = begin;
+    for (; e + 1 < end; e += 2) {
+      s0 += v[e] * b[col[e]];
+      s1 += v[e + 1] * b[col[e + 1]];
+    }
+    if (e < end) s0 += v[e] * b[col[e]];
+    return s0 + s1;
+  };
+  for (int p = 0; p < n_; ++p) b[order_[p]] -= row(L, l_col_.data(), l_begin_[p], l_begin_[p + 1]);
   for (int p = n_ - 1; p >= 0; --p) {
     const int i = order_[p];
-    double s = b[i];
-    for (int e = u_begin_[p]; e < u_begin_[p + 1]; ++e) s -= lu[u_off_[e]] * b[u_col_[e]];
-    b[i] = s / lu[i * n_ + i];
+    b[i] = (b[i] - row(U, u_col_.data(), u_begin_[p], u_begin_[p + 1])) * inv_diag[p];
   }
 }
 

@@ -13,6 +13,7 @@
 // solve() are straight loops over offset lists.
 #pragma once
 
+#include <cstddef>
 #include <vector>
 
 namespace nnn {
@@ -23,8 +24,14 @@ class SparseLU {
   // pattern[i] = columns j of the structural nonzeros of row i (diagonal added).
   SparseLU(int n, const std::vector<std::vector<int>>& pattern);
 
-  bool factor(double* a) const;  // in place; false on a non-positive or non-finite pivot
+  // Factor the dense row-major n x n matrix a in place (only entries() are
+  // read) and write the factors in solve order to lu[0 .. packed_size()):
+  // contiguous values make solve(), called several times per factor(), a
+  // streaming loop. False on a non-positive or non-finite pivot.
+  bool factor(double* a, double* lu) const;
+  // Solve with the packed factors of factor(); b indexed by species.
   void solve(const double* lu, double* b) const;
+  size_t packed_size() const { return l_off_.size() + u_off_.size() + n_; }
   int n() const { return n_; }
   long nonzeros() const { return static_cast<long>(entries_.size()); }
   // flat offsets i*n+j of every entry that factor() reads or writes
