@@ -148,7 +148,8 @@ Kinetics::Kinetics(const Network& net, double T, double rho)
   gamma_e_coef_ = c.q_e * c.q_e / c.k * std::cbrt(4 * kPi / 3);
 
   const size_t nm = net.network_rates.size();
-  fac_begin_.push_back(0);
+  const int n = static_cast<int>(net.isotopes.size());
+  std::vector<std::vector<int>> factors(nm);
   for (size_t m = 0; m < nm; ++m) {
     const Term& t = net.rates[net.network_rates[m]].term;
     double kc = t.prefactor;
@@ -164,13 +165,18 @@ Kinetics::Kinetics(const Network& net, double T, double rho)
     // destroyed ever faster (Y_n^2 > 0), which ran away in a few steps.
     for (size_t q = 0; q < t.y_species.size(); ++q)
       for (int p = 0; p < t.y_power[q]; ++p)
-        fac_sp_.push_back(t.y_species[q] + (p > 0 ? static_cast<int>(net.isotopes.size()) : 0));
-    fac_begin_.push_back(static_cast<int>(fac_sp_.size()));
+        factors[m].push_back(t.y_species[q] + (p > 0 ? n : 0));
+    n_fac_ = std::max(n_fac_, static_cast<int>(factors[m].size()));
+  }
+  // n_fac_ factors per rate, padded with the slot 2n of ybuf_ that holds 1:
+  // a fixed trip count keeps the flux loop free of mispredicted branches
+  for (auto& f : factors) {
+    f.resize(n_fac_, 2 * n);
+    fac_sp_.insert(fac_sp_.end(), f.begin(), f.end());
   }
   // dY_i/dt = sum coef * flux over the terms of species i, gathered per
   // species (independent sums: faster than scattering each flux, where
   // n, p, he4 serialise hundreds of read-modify-writes)
-  const int n = static_cast<int>(net.isotopes.size());
   std::vector<std::vector<std::pair<int, double>>> by_species(n);
   for (size_t m = 0; m < nm; ++m) {
     const Term& t = net.rates[net.network_rates[m]].term;
@@ -362,27 +368,32 @@ void Kinetics::update(const double* Y) {
 void Kinetics::ydot(const double* Y, double* dYdt, double* eps_nu, double* gross) const {
   const int n = net_.n_species();
   const size_t nm = k_.size();
-  ybuf_.resize(2 * static_cast<size_t>(n));
+  ybuf_.resize(2 * static_cast<size_t>(n) + 1);
   for (int i = 0; i < n; ++i) {
     ybuf_[i] = Y[i];
     ybuf_[n + i] = std::abs(Y[i]);
   }
+  ybuf_[2 * n] = 1.0;
   const double* yb = ybuf_.data();
-  const int* fb = fac_begin_.data();
   const int* fs = fac_sp_.data();
   double* flux = flux_.data();
-  for (size_t m = 0; m < nm; ++m) {
+  for (size_t m = 0; m < nm; ++m, fs += n_fac_) {
     double f = k_[m];
-    for (int q = fb[m]; q < fb[m + 1]; ++q) f *= yb[fs[q]];
+    for (int q = 0; q < n_fac_; ++q) f *= yb[fs[q]];
     flux[m] = f;
   }
+  // four partial sums: n, p and he4 have hundreds of terms, and one sum
+  // would wait on the latency of each addition
   const int* tb = term_begin_.data();
   const int* tr = term_rate_.data();
   const double* tc = term_coef_.data();
   for (int i = 0; i < n; ++i) {
-    double s = 0;
-    for (int q = tb[i]; q < tb[i + 1]; ++q) s += tc[q] * flux[tr[q]];
-    dYdt[i] = s;
+    double s[4] = {0, 0, 0, 0};
+    int q = tb[i];
+    for (; q + 3 < tb[i + 1]; q += 4)
+      for (int u = 0; u < 4; ++u) s[u] += tc[q + u] * flux[tr[q + u]];
+    for (; q < tb[i + 1]; ++q) s[0] += tc[q] * flux[tr[q]];
+    dYdt[i] = (s[0] + s[1]) + (s[2] + s[3]);
   }
   if (gross)
     for (int i = 0; i < n; ++i) {

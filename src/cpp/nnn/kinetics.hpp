@@ -5,7 +5,11 @@
 // burn T and rho are constant, so an RHS call only redoes what depends on the
 // composition: screening (through n_e), weak-rate tables (through rho*Ye) and
 // the nn_g approximation (through Y_n). This is where nnn saves most of the
-// cost of a code that re-evaluates every rate on every RHS call.
+// cost of a code that re-evaluates every rate on every RHS call. Even those
+// are cheap: the weak tables are interpolated in T once (linear in rho*Ye
+// afterwards) and the screening factors, functions of n_e alone, are taken
+// from a degree-4 interpolant in ln n_e that is checked against the exact
+// factors to 1e-14 when built (mesa_80: 5 us per update + dY/dt).
 //
 // Conventions follow pynucastro 3.1 exactly (the tests compare with it):
 //   Y_i = X_i / A_i, Ye = sum Z_i Y_i / sum A_i Y_i,
@@ -79,13 +83,14 @@ class Kinetics {
   std::vector<double> scor0_, scr_coef_;
   std::vector<int> scr_exact_;   // pairs evaluated exactly on every call
   // dY/dt terms flattened for the hot loops (built in the constructor):
-  // network rate m has flux = k_[m] * prod Y[fac_sp_[fac_begin_[m] ..]]
+  // network rate m has flux = k_[m] * prod Y[fac_sp_[n_fac_ m ..]]
   // (a species repeated p times for Y^p), and species i has
   // dY_i/dt = sum term_coef_[q] * flux[term_rate_[q]], q in term_begin_[i] ..
   std::vector<double> k_const_;  // per network rate: prefactor * rho^dens_exp
   std::vector<int> rate_index_;  // per network rate: evaluator index
   std::vector<char> ye_weight_;
-  std::vector<int> fac_begin_, fac_sp_, term_begin_, term_rate_;
+  int n_fac_ = 1;
+  std::vector<int> fac_sp_, term_begin_, term_rate_;
   std::vector<double> term_coef_;
   mutable std::vector<double> flux_;  // per network rate, for ydot
   mutable std::vector<double> ybuf_;  // [Y, |Y|] for ydot
