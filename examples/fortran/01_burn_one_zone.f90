@@ -9,6 +9,7 @@ program burn_one_zone
   use, intrinsic :: iso_c_binding, only: c_double, c_long, c_null_ptr
   use nnn
   use nnn_capi, only: c_nnn_burn  ! only for the timing comparison below
+  use example_utils, only: die, median
   implicit none
 
   type(nnn_network_t) :: net
@@ -94,34 +95,5 @@ program burn_one_zone
       ', c_us = ', median(t_c), ', overhead_us = ', median(t_f) - median(t_c)
 
   call nnn_free_network(net)
-
-contains
-
-  real(dp) function median(a)
-    real(dp), intent(in) :: a(:)
-    real(dp) :: b(size(a)), v
-    integer :: i, j
-    b = a
-    do i = 2, size(b)  ! insertion sort: small arrays
-      v = b(i)
-      j = i - 1
-      do while (j >= 1)
-        if (b(j) <= v) exit
-        b(j + 1) = b(j)
-        j = j - 1
-      end do
-      b(j + 1) = v
-    end do
-    median = b((size(b) + 1) / 2)
-  end function median
-
-  subroutine die(where, ierr)
-    character(len=*), intent(in) :: where
-    integer, intent(in) :: ierr
-    character(len=256) :: msg
-    call nnn_error_message(msg)
-    write (*, '(a,i0,a)') where//' failed: ierr = ', ierr, ': '//trim(msg)
-    stop 1
-  end subroutine die
 
 end program burn_one_zone

@@ -20,13 +20,13 @@
 ! Threads: OMP_NUM_THREADS. Exit status 0 even if zones fail (their IERR
 ! says so); 1 only if the network or the zone file cannot be read.
 program burn_zones_openmp
-  !$ use omp_lib, only: omp_get_max_threads, omp_get_wtime
+  !$ use omp_lib, only: omp_get_max_threads
   use nnn
+  use example_utils, only: die, wtime
   implicit none
 
   type(nnn_network_t) :: net
   character(len=512) :: network, zones, mode, arg
-  character(len=256) :: msg
   character(len=16), allocatable :: names(:)
   real(dp), allocatable :: T(:), rho(:), X(:, :), eps_nuc(:), eps_nu(:), Ye(:)
   integer, allocatable :: ierr_z(:), steps(:)
@@ -46,11 +46,7 @@ program burn_zones_openmp
   !$ n_threads = omp_get_max_threads()
 
   call nnn_load_network(net, network, ierr)
-  if (ierr /= NNN_OK) then
-    call nnn_error_message(msg)
-    write (*, '(a,i0,a)') 'nnn_load_network failed: ierr = ', ierr, ': '//trim(msg)
-    stop 1
-  end if
+  if (ierr /= NNN_OK) call die('nnn_load_network', ierr)
   n = nnn_n_species(net)
   allocate (names(n))
   do i = 1, n
@@ -154,12 +150,5 @@ contains
       end if
     end do
   end subroutine generate_zones
-
-  real(dp) function wtime()
-    integer(8) :: c, r
-    call system_clock(c, r)
-    wtime = real(c, dp) / real(r, dp)
-    !$ wtime = omp_get_wtime()
-  end function wtime
 
 end program burn_zones_openmp

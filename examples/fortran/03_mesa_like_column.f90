@@ -46,10 +46,11 @@
 ! Threads: OMP_NUM_THREADS. Exit status 1 if the network or model cannot be
 ! loaded.
 program mesa_like_column
-  !$ use omp_lib, only: omp_get_max_threads, omp_get_wtime
+  !$ use omp_lib, only: omp_get_max_threads
   use, intrinsic :: iso_c_binding, only: c_double, c_long, c_int, c_null_ptr
   use nnn
   use nnn_capi, only: c_nnn_emulator_burn  ! only for the overhead timing at the end
+  use example_utils, only: die, median, wtime
   implicit none
 
   type(nnn_network_t) :: net
@@ -256,39 +257,5 @@ contains
     write (*, '(a,i0,a,i0,a,f10.3,a,f10.3,a,f8.3)') 'timing: path = ', p, ', n = ', n_rep, &
         ', fortran_us = ', median(tf), ', c_us = ', median(tc), ', overhead_us = ', median(tf) - median(tc)
   end subroutine overhead
-
-  real(dp) function median(a)
-    real(dp), intent(in) :: a(:)
-    real(dp) :: b(size(a)), v
-    integer :: i, j
-    b = a
-    do i = 2, size(b)
-      v = b(i)
-      j = i - 1
-      do while (j >= 1)
-        if (b(j) <= v) exit
-        b(j + 1) = b(j)
-        j = j - 1
-      end do
-      b(j + 1) = v
-    end do
-    median = b((size(b) + 1) / 2)
-  end function median
-
-  real(dp) function wtime()
-    integer(8) :: c, r
-    call system_clock(c, r)
-    wtime = real(c, dp) / real(r, dp)
-    !$ wtime = omp_get_wtime()
-  end function wtime
-
-  subroutine die(where, ierr)
-    character(len=*), intent(in) :: where
-    integer, intent(in) :: ierr
-    character(len=512) :: msg
-    call nnn_error_message(msg)
-    write (*, '(a,i0,a)') where // ' failed: ierr = ', ierr, ': ' // trim(msg)
-    stop 1
-  end subroutine die
 
 end program mesa_like_column

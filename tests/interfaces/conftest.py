@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import sysconfig
 from pathlib import Path
@@ -14,21 +13,12 @@ from types import SimpleNamespace
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from interface_helpers import ROOT, run
+
 SMALL_NET = "approx21_cr60_plus_co56"
 # ../shared/networks/approx21_cr60_plus_co56.txt, for a checkout without the committed net
 SMALL_NET_ISOTOPES = ("h1 he3 he4 c12 n14 o16 ne20 mg24 si28 s32 ar36 ca40 ti44 cr48 cr60 fe52 fe54 "
                       "fe56 ni56 neut prot co56").split()
-
-
-def run(cmd, *, cwd=None, env=None, timeout=300, check=True) -> subprocess.CompletedProcess:
-    """Runs cmd; on failure shows the tail of its output in the test failure."""
-    p = subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, timeout=timeout,
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if check and p.returncode != 0:
-        pytest.fail(f"command failed (exit {p.returncode}): {' '.join(map(str, cmd))}\n"
-                    f"{p.stdout[-6000:]}", pytrace=False)
-    return p
 
 
 def need(*tools):

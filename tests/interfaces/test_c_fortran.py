@@ -13,15 +13,13 @@ import ctypes
 import math
 import os
 import re
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import nnn
-
-ROOT = Path(__file__).resolve().parents[2]
+from interface_helpers import ROOT, fortran_zones, fstr, print_agreement, run
 
 RTOL = 1e-12
 DT = 1e-2  # s: long enough to burn, short enough for CI (parity, not physics, is tested here)
@@ -38,14 +36,6 @@ AGREEMENT: dict[str, float] = {}  # interface -> max relative difference from Py
 
 
 # --------------------------------------------------------------------------- helpers
-def run(cmd, *, env=None, timeout=300, check=True) -> subprocess.CompletedProcess:
-    p = subprocess.run([str(c) for c in cmd], env=env, timeout=timeout, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True)
-    if check and p.returncode != 0:
-        pytest.fail(f"exit {p.returncode}: {' '.join(map(str, cmd))}\n{p.stdout[-4000:]}", pytrace=False)
-    return p
-
-
 def composition(isotopes, comp) -> np.ndarray:
     x = np.zeros(len(isotopes))
     for k, v in comp.items():
@@ -91,15 +81,6 @@ def compare(name, got, ref):
     AGREEMENT[name] = err
     assert err <= RTOL, (f"{name} differs from Python by {err:.3e} relative (if the C++ sources "
                          "changed, rebuild the Python module: pip install --no-build-isolation -e .)")
-
-
-def fortran_zones(X) -> np.ndarray:
-    """(n_zones, n_species) rows -> a fresh Fortran-ordered X(n_species, n_zones)."""
-    return np.array(np.asarray(X).T, dtype=np.float64, order="F", copy=True)
-
-
-def fstr(b) -> str:
-    return (b.decode() if isinstance(b, bytes) else str(b)).strip()
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -475,7 +456,4 @@ def test_bad_input_through_drivers(cmake_build, small_net, pynet, tmp_path):
 
 def test_zz_report_agreement():
     """Prints the measured agreement (pytest -s)."""
-    if AGREEMENT:
-        print("\nmax relative difference from Python net.burn (X, eps_nuc, eps_nu):")
-        for k, v in AGREEMENT.items():
-            print(f"  {k:45s} {v:.3e}")
+    print_agreement("max relative difference from Python net.burn (X, eps_nuc, eps_nu):", AGREEMENT, 45)

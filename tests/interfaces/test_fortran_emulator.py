@@ -36,8 +36,7 @@ import numpy as np
 import pytest
 
 import nnn
-
-ROOT = Path(__file__).resolve().parents[2]
+from interface_helpers import ROOT, fortran_zones, fstr, print_agreement, run
 SMALL = "approx21_cr60_plus_co56"
 RTOL_INTEGRATOR = 1e-12  # CMake-built libnnn vs the Python extension, integrator (as test_c_fortran)
 RTOL_BATCH = 1e-6        # float32 inference, batch 1 vs batch 40
@@ -47,14 +46,6 @@ AGREEMENT: dict[str, float] = {}
 
 
 # --------------------------------------------------------------------------- helpers
-def fstr(b) -> str:
-    return (b.decode() if isinstance(b, bytes) else str(b)).strip()
-
-
-def fortran_zones(X) -> np.ndarray:
-    return np.array(np.asarray(X).T, dtype=np.float64, order="F", copy=True)
-
-
 def max_rel(a, b) -> float:
     a, b = np.asarray(a, float), np.asarray(b, float)
     assert a.shape == b.shape
@@ -66,14 +57,6 @@ def x_rel(a, b, floor=1e-12) -> float:
     """Relative difference of mass fractions, ignoring X below floor."""
     a, b = np.asarray(a, float), np.asarray(b, float)
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), floor), initial=0.0))
-
-
-def run(cmd, *, env=None, timeout=300) -> str:
-    p = subprocess.run([str(c) for c in cmd], env=env, timeout=timeout, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True)
-    if p.returncode != 0:
-        pytest.fail(f"exit {p.returncode}: {' '.join(map(str, cmd))}\n{p.stdout[-4000:]}", pytrace=False)
-    return p.stdout
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -485,7 +468,7 @@ def test_example_03_column(cmake_torch, model_dir, models_lib):
     texts = {}
     for threads in (1, 8):
         env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-        texts[threads] = run([cmake_torch.f_03, SMALL, model_dir, n_steps, "1e-2", nz], env=env)
+        texts[threads] = run([cmake_torch.f_03, SMALL, model_dir, n_steps, "1e-2", nz], env=env).stdout
     r = parse_03(texts[8])
     assert "threads=8" in texts[8].splitlines()[0]
     # same results on 1 and 8 threads: every step / final / fallback line
@@ -512,7 +495,7 @@ def test_example_03_column(cmake_torch, model_dir, models_lib):
         print("  " + ln)
 
     # an untrained dt: every zone to the integrator, and the results are the integrator's (dX = 0)
-    r2 = parse_03(run([cmake_torch.f_03, SMALL, model_dir, 2, "5e-3", 8]))
+    r2 = parse_03(run([cmake_torch.f_03, SMALL, model_dir, 2, "5e-3", 8]).stdout)
     assert r2["fallback"]["dt"] == 16 and r2["fallback"]["emulator"] == 0
     assert r2["final"]["dX_max"] == 0 and r2["final"]["dE_max"] == 0
     # bad model path: exit 1 with the message
@@ -522,7 +505,4 @@ def test_example_03_column(cmake_torch, model_dir, models_lib):
 
 
 def test_zz_report_agreement():
-    if AGREEMENT:
-        print("\nFortran emulator path vs Python nnn.Emulator, max relative difference:")
-        for k, v in AGREEMENT.items():
-            print(f"  {k:55s} {v:.3e}")
+    print_agreement("Fortran emulator path vs Python nnn.Emulator, max relative difference:", AGREEMENT, 55)

@@ -9,13 +9,14 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "common.hpp"
 #include "emulator/emulator.hpp"
 #include "nnn/burn.hpp"
 #include "nnn/network.hpp"
 
 namespace py = pybind11;
 namespace em_ns = nnn::emulator;
-using Array = py::array_t<double, py::array::c_style | py::array::forcecast>;
+using nnn::bindings::Array;
 using EmPtr = std::shared_ptr<const em_ns::Emulator>;
 
 namespace {
@@ -53,12 +54,7 @@ PYBIND11_MODULE(_emulator, m) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const nnn::Error& e) {
-      if (e.status() == nnn::Status::BadInput) {
-        PyErr_SetString(PyExc_ValueError, e.what());
-      } else {
-        py::tuple args = py::make_tuple(e.what(), static_cast<int>(e.status()));
-        PyErr_SetObject(err->ptr(), args.ptr());
-      }
+      nnn::bindings::set_python_error(e, err->ptr());
     }
   });
 
@@ -105,11 +101,7 @@ PYBIND11_MODULE(_emulator, m) {
              if (X0.ndim() != 2 || X0.shape(0) != nz || X0.shape(1) != n)
                throw nnn::Error(nnn::Status::BadInput, "X must have shape (" + std::to_string(nz) + ", " +
                                                            std::to_string(n) + ")");
-             nnn::BurnOptions o;
-             o.rtol = rtol;
-             o.atol = atol;
-             o.max_steps = max_steps;
-             o.integrator = integrator;
+             const nnn::BurnOptions o = nnn::bindings::burn_options(rtol, atol, max_steps, integrator);
              em_ns::Config c;
              c.sum_tolerance = sum_tolerance;
              c.negative_tolerance = negative_tolerance;

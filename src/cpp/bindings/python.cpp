@@ -4,15 +4,16 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "common.hpp"
 #include "nnn/burn.hpp"
 #include "nnn/kinetics.hpp"
 #include "nnn/network.hpp"
 
 namespace py = pybind11;
 using nnn::Network;
+using nnn::bindings::Array;
 // pybind11 holders cannot be shared_ptr<const T>; the module never mutates it
 using NetPtr = std::shared_ptr<Network>;
-using Array = py::array_t<double, py::array::c_style | py::array::forcecast>;
 
 namespace {
 
@@ -41,15 +42,6 @@ py::dict result_dict(const nnn::BurnResult& r) {
   return d;
 }
 
-nnn::BurnOptions options(double rtol, double atol, long max_steps, const std::string& integrator) {
-  nnn::BurnOptions o;
-  o.rtol = rtol;
-  o.atol = atol;
-  o.max_steps = max_steps;
-  o.integrator = integrator;
-  return o;
-}
-
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -59,13 +51,7 @@ PYBIND11_MODULE(_core, m) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const nnn::Error& e) {
-      if (e.status() == nnn::Status::BadInput) {
-        PyErr_SetString(PyExc_ValueError, e.what());
-      } else {
-        // args = (message, status code)
-        py::tuple args = py::make_tuple(e.what(), static_cast<int>(e.status()));
-        PyErr_SetObject(nnn_error.ptr(), args.ptr());
-      }
+      nnn::bindings::set_python_error(e, nnn_error.ptr());
     }
   });
 
@@ -142,7 +128,7 @@ PYBIND11_MODULE(_core, m) {
              nnn::BurnResult r;
              {
                py::gil_scoped_release release;
-               r = nnn::burn(*net, T, rho, X0.data(), times, options(rtol, atol, max_steps, integrator));
+               r = nnn::burn(*net, T, rho, X0.data(), times, nnn::bindings::burn_options(rtol, atol, max_steps, integrator));
              }
              return result_dict(r);
            }, py::arg("T"), py::arg("rho"), py::arg("X"), py::arg("times"), py::arg("rtol"),
@@ -161,7 +147,7 @@ PYBIND11_MODULE(_core, m) {
              {
                py::gil_scoped_release release;
                rs = nnn::burn_batch(*net, static_cast<int>(nz), T.data(), rho.data(), X0.data(), times,
-                                    options(rtol, atol, max_steps, integrator), n_threads);
+                                    nnn::bindings::burn_options(rtol, atol, max_steps, integrator), n_threads);
              }
              const py::ssize_t nt = static_cast<py::ssize_t>(times.size());
              Array X({nz, nt, static_cast<py::ssize_t>(n)}), en({nz, nt}), enu({nz, nt}), ye({nz, nt});

@@ -3,6 +3,7 @@
 // become a status code plus the thread-local message nnn_last_error() returns.
 #pragma once
 
+#include <cstring>
 #include <memory>
 #include <new>
 #include <string>
@@ -69,3 +70,40 @@ using nnn::capi::to_options;
 
 #define NNN_REQUIRE(ptr, name) \
   if (!(ptr)) return fail(NNN_BAD_INPUT, std::string(name) + " is NULL")
+
+namespace nnn::capi {
+
+// The arrays of the one-zone burn calls (nnn_burn, nnn_emulator_burn):
+// NNN_OK, or NNN_BAD_INPUT naming the first that is NULL.
+inline int require_arrays(const double* X0, const double* X_out, const double* eps_nuc,
+                          const double* eps_nu) {
+  NNN_REQUIRE(X0, "X0");
+  NNN_REQUIRE(X_out, "X_out");
+  NNN_REQUIRE(eps_nuc, "eps_nuc");
+  NNN_REQUIRE(eps_nu, "eps_nu");
+  return NNN_OK;
+}
+
+// ... and of the zone calls, which also read T and rho.
+inline int require_arrays(const double* T, const double* rho, const double* X0, const double* X_out,
+                          const double* eps_nuc, const double* eps_nu) {
+  NNN_REQUIRE(T, "T");
+  NNN_REQUIRE(rho, "rho");
+  return require_arrays(X0, X_out, eps_nuc, eps_nu);
+}
+
+// Copies zone 0 of a successful one-zone result (nnn::BurnResult, or the
+// emulator's ZoneResults: same field names) to the C outputs.
+template <class R>
+int copy_zone(const R& r, double* X_out, double* eps_nuc, double* eps_nu, double* Ye) {
+  std::memcpy(X_out, r.X.data(), sizeof(double) * r.X.size());
+  *eps_nuc = r.eps_nuc[0];
+  *eps_nu = r.eps_nu[0];
+  if (Ye) *Ye = r.Ye[0];
+  return NNN_OK;
+}
+
+}  // namespace nnn::capi
+
+using nnn::capi::copy_zone;
+using nnn::capi::require_arrays;

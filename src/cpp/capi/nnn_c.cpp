@@ -113,20 +113,13 @@ int nnn_burn(const nnn_network* net, double T, double rho, const double* X0, dou
              const nnn_options* opt, double* X_out, double* eps_nuc, double* eps_nu, double* Ye,
              long* n_steps) {
   NNN_REQUIRE(net, "net");
-  NNN_REQUIRE(X0, "X0");
-  NNN_REQUIRE(X_out, "X_out");
-  NNN_REQUIRE(eps_nuc, "eps_nuc");
-  NNN_REQUIRE(eps_nu, "eps_nu");
+  if (const int st = require_arrays(X0, X_out, eps_nuc, eps_nu)) return st;
   return guarded([&]() -> int {
     check_dt(dt);
     const auto r = nnn::burn(*net->net, T, rho, X0, {dt}, to_options(opt));
     if (n_steps) *n_steps = r.n_steps;
     if (r.status != nnn::Status::Ok) return fail(static_cast<int>(r.status), r.message);
-    std::memcpy(X_out, r.X.data(), sizeof(double) * r.X.size());
-    *eps_nuc = r.eps_nuc[0];
-    *eps_nu = r.eps_nu[0];
-    if (Ye) *Ye = r.Ye[0];
-    return NNN_OK;
+    return copy_zone(r, X_out, eps_nuc, eps_nu, Ye);
   });
 }
 
@@ -134,12 +127,7 @@ int nnn_burn_zones(const nnn_network* net, int n_zones, const double* T, const d
                    const double* X0, double dt, const nnn_options* opt, double* X_out,
                    double* eps_nuc, double* eps_nu, int* zone_status, int n_threads) {
   NNN_REQUIRE(net, "net");
-  NNN_REQUIRE(T, "T");
-  NNN_REQUIRE(rho, "rho");
-  NNN_REQUIRE(X0, "X0");
-  NNN_REQUIRE(X_out, "X_out");
-  NNN_REQUIRE(eps_nuc, "eps_nuc");
-  NNN_REQUIRE(eps_nu, "eps_nu");
+  if (const int st = require_arrays(T, rho, X0, X_out, eps_nuc, eps_nu)) return st;
   const int st = guarded([&]() -> int {
     check_dt(dt);
     const int n = net->net->n_species();

@@ -38,20 +38,26 @@ struct nnn_emulator {
   }
 };
 
+namespace {
 
-extern "C" {
-
-int nnn_emulator_has_libtorch(void) { return em_ns::have_libtorch() ? 1 : 0; }
-
-void nnn_emulator_default_config(nnn_emulator_config* cfg) {
-  if (!cfg) return;
-  const em_ns::Config c;
+// The C view of a Config (torch_threads has its own setter and is not in it).
+void to_c_config(const em_ns::Config& c, nnn_emulator_config* cfg) {
   cfg->sum_tolerance = c.sum_tolerance;
   cfg->negative_tolerance = c.negative_tolerance;
   cfg->dt_rtol = c.dt_rtol;
   cfg->chain_dt = c.chain_dt ? 1 : 0;
   cfg->max_chain_steps = c.max_chain_steps;
   cfg->batch_size = c.batch_size;
+}
+
+}  // namespace
+
+extern "C" {
+
+int nnn_emulator_has_libtorch(void) { return em_ns::have_libtorch() ? 1 : 0; }
+
+void nnn_emulator_default_config(nnn_emulator_config* cfg) {
+  if (cfg) to_c_config(em_ns::Config{}, cfg);
 }
 
 int nnn_emulator_load(const nnn_network* net, const char* path, nnn_emulator** em) {
@@ -111,13 +117,7 @@ int nnn_emulator_set_config(nnn_emulator* em, const nnn_emulator_config* cfg) {
 int nnn_emulator_get_config(const nnn_emulator* em, nnn_emulator_config* cfg) {
   NNN_REQUIRE(em, "em");
   NNN_REQUIRE(cfg, "cfg");
-  const auto c = em->config();
-  cfg->sum_tolerance = c.sum_tolerance;
-  cfg->negative_tolerance = c.negative_tolerance;
-  cfg->dt_rtol = c.dt_rtol;
-  cfg->chain_dt = c.chain_dt ? 1 : 0;
-  cfg->max_chain_steps = c.max_chain_steps;
-  cfg->batch_size = c.batch_size;
+  to_c_config(em->config(), cfg);
   return NNN_OK;
 }
 
@@ -149,14 +149,8 @@ int nnn_emulator_burn_zones(const nnn_emulator* em, int n_zones, const double* T
                             int n_threads) {
   NNN_REQUIRE(em, "em");
   if (n_zones < 0) return fail(NNN_BAD_INPUT, "n_zones = " + std::to_string(n_zones) + " must be >= 0");
-  if (n_zones > 0) {
-    NNN_REQUIRE(T, "T");
-    NNN_REQUIRE(rho, "rho");
-    NNN_REQUIRE(X0, "X0");
-    NNN_REQUIRE(X_out, "X_out");
-    NNN_REQUIRE(eps_nuc, "eps_nuc");
-    NNN_REQUIRE(eps_nu, "eps_nu");
-  }
+  if (n_zones > 0)  // no zones: the arrays may be NULL
+    if (const int st = require_arrays(T, rho, X0, X_out, eps_nuc, eps_nu)) return st;
   const int st = guarded([&]() -> int {
     const auto r = em->em->burn(n_zones, T, rho, X0, dt, to_options(opt), em->config(), n_threads);
     std::memcpy(X_out, r.X.data(), sizeof(double) * r.X.size());
@@ -175,20 +169,13 @@ int nnn_emulator_burn(const nnn_emulator* em, double T, double rho, const double
                       const nnn_options* opt, double* X_out, double* eps_nuc, double* eps_nu,
                       double* Ye, int* used_fallback, long* n_steps) {
   NNN_REQUIRE(em, "em");
-  NNN_REQUIRE(X0, "X0");
-  NNN_REQUIRE(X_out, "X_out");
-  NNN_REQUIRE(eps_nuc, "eps_nuc");
-  NNN_REQUIRE(eps_nu, "eps_nu");
+  if (const int st = require_arrays(X0, X_out, eps_nuc, eps_nu)) return st;
   return guarded([&]() -> int {
     const auto r = em->em->burn(1, &T, &rho, X0, dt, to_options(opt), em->config(), 1);
     if (used_fallback) *used_fallback = r.path[0];
     if (n_steps) *n_steps = r.n_steps[0];
     if (r.status[0] != NNN_OK) return fail(r.status[0], r.message[0]);
-    std::memcpy(X_out, r.X.data(), sizeof(double) * r.X.size());
-    *eps_nuc = r.eps_nuc[0];
-    *eps_nu = r.eps_nu[0];
-    if (Ye) *Ye = r.Ye[0];
-    return NNN_OK;
+    return copy_zone(r, X_out, eps_nuc, eps_nu, Ye);
   });
 }
 

@@ -37,7 +37,7 @@ from nnn.emulate import metrics as mt
 from nnn.emulate import plots
 from nnn.emulate.burn import load_network
 from nnn.emulate.model import find_models, load_model
-from nnn.emulate.sampling import si_burning_compositions, sobol_thermo
+from nnn.emulate.sampling import range_arg, si_burning_compositions, sobol_thermo
 
 KEYS = ("dYe_rel", "deps_nuc_rel", "deps_nu_rel", "dX_max")
 
@@ -296,14 +296,6 @@ def _figures(out, fdoc, A, Z):
                     title=f"errors vs target {fdoc['network']}")
 
 
-def _range(s):
-    try:
-        lo, hi = (float(v) for v in s.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected LO,HI, got {s!r}") from None
-    return lo, hi
-
-
 def build_parser():
     p = argparse.ArgumentParser(prog="python -m nnn.evaluate",
                                 description=__doc__.split("\n")[0])
@@ -315,8 +307,8 @@ def build_parser():
     p.add_argument("--dt", default=None, help="comma list of dt (default: every model's dt)")
     p.add_argument("--n-test", type=int, default=700)
     p.add_argument("--seed", type=int, default=777)
-    p.add_argument("--logT", type=_range, default=None, help="default: the models' domain")
-    p.add_argument("--logrho", type=_range, default=None)
+    p.add_argument("--logT", type=range_arg, default=None, help="default: the models' domain")
+    p.add_argument("--logrho", type=range_arg, default=None)
     p.add_argument("--rtol", type=float, default=1e-6)
     p.add_argument("--atol", type=float, default=1e-10)
     p.add_argument("--n-timing", type=int, default=64, help="zones timed with the engine")

@@ -27,7 +27,7 @@ import numpy as np
 
 from nnn.emulate import dataset as ds
 from nnn.emulate.burn import burn_chunk, load_network, network_spec
-from nnn.emulate.sampling import electron_fraction, random_compositions, sobol_thermo
+from nnn.emulate.sampling import electron_fraction, random_compositions, range_arg, sobol_thermo
 
 
 def _version():
@@ -152,23 +152,15 @@ def _run_dask(scheduler, net, todo, args, spec, finished):
             client.close()
 
 
-def _range(s):
-    try:
-        lo, hi = (float(v) for v in s.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected LO,HI, got {s!r}") from None
-    return lo, hi
-
-
 def build_parser():
     p = argparse.ArgumentParser(prog="python -m nnn.generate", description=__doc__.split("\n")[0])
     p.add_argument("--network", default="mesa_80", help="network name or file (mesa_80)")
     p.add_argument("--n", type=int, default=4096, dest="n_samples", help="number of samples")
     p.add_argument("--out", required=True, help="output HDF5 file")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--logT", type=_range, default=(9.2, 9.8), help="log10 T range LO,HI")
-    p.add_argument("--logrho", type=_range, default=(7.0, 9.5), help="log10 rho range LO,HI")
-    p.add_argument("--ye", type=_range, default=(0.45, 0.5), help="Ye range LO,HI")
+    p.add_argument("--logT", type=range_arg, default=(9.2, 9.8), help="log10 T range LO,HI")
+    p.add_argument("--logrho", type=range_arg, default=(7.0, 9.5), help="log10 rho range LO,HI")
+    p.add_argument("--ye", type=range_arg, default=(0.45, 0.5), help="Ye range LO,HI")
     p.add_argument("--frac-broad", type=float, default=0.5,
                    help="fraction of broad mixtures (rest: Si-burning dominated)")
     p.add_argument("--times", type=lambda s: [float(v) for v in s.split(",")], default=None,

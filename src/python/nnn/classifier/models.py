@@ -59,6 +59,15 @@ def _adam(params, lr: float) -> torch.optim.Adam:
         return torch.optim.Adam(params, lr=lr)
 
 
+def _adam_step(opt: torch.optim.Optimizer, loss: torch.Tensor, epoch: int, bar) -> None:
+    """One full-batch step on loss; the progress bar advances in blocks of 100 epochs."""
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    if epoch % 100 == 99:
+        bar.update(100)
+
+
 def _standardiser(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     mean = X.mean(axis=0)
     scale = X.std(axis=0)
@@ -208,11 +217,7 @@ class ProcessClassifier(_Persistent, ClassifierMixin, BaseEstimator):
                     best, max_state, max_epoch = vloss, _clone_state(net), epoch
             train_loss[epoch], val_loss[epoch] = loss.item(), vloss
             if epoch < self.epochs:
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                if epoch % 100 == 99:
-                    bar.update(100)
+                _adam_step(opt, loss, epoch, bar)
         bar.close()
         self.separated_ = min_state is not None
         if min_state is None:  # still overlapping at the end: fall back to the final state (separated_ says so)
@@ -309,11 +314,7 @@ class OneClassProcessModel(_Persistent, OutlierMixin, BaseEstimator):
                 with torch.no_grad():
                     val_rec.append(mse(model(xv), xv).item() if xv is not None and len(xv) else np.nan)
             if epoch < self.epochs:
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                if epoch % 100 == 99:
-                    bar.update(100)
+                _adam_step(opt, loss, epoch, bar)
         bar.close()
         self.state_ = {"encoder": _clone_state(encoder), "decoder": _clone_state(decoder)}
         self.loss_epochs_ = np.array(epochs_rec, dtype=np.int64)

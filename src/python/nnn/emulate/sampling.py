@@ -38,6 +38,7 @@ to a given isotope list (the approx21 isotopes shared with the target network).
 
 from __future__ import annotations
 
+import argparse
 import warnings
 
 import numpy as np
@@ -85,6 +86,15 @@ def abar_zbar(X, A, Z):
     ysum = X @ (1.0 / A)
     abar = 1.0 / ysum
     return abar, abar * (X @ (Z / A))
+
+
+def range_arg(s: str) -> tuple[float, float]:
+    """argparse type of the ``LO,HI`` range options of ``nnn.generate`` and ``nnn.evaluate``."""
+    try:
+        lo, hi = (float(v) for v in s.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LO,HI, got {s!r}") from None
+    return lo, hi
 
 
 def _check_range(name, r):
