@@ -93,7 +93,8 @@ class Kinetics {
   std::vector<int> fac_sp_, term_begin_, term_rate_;
   std::vector<double> term_coef_;
   mutable std::vector<double> flux_;  // per network rate, for ydot
-  mutable std::vector<double> ybuf_;  // [Y, |Y|] for ydot
+  mutable std::vector<double> ybuf_;  // [|Y|, 1] for ydot
+  mutable std::vector<char> negbuf_;  // [Y < 0, 0] for ydot
   // Evaluators in the order update() needs them, flattened so that the
   // per-call loops touch only small contiguous arrays (the Rate structs are
   // large and were the cache misses of the RHS):
