@@ -27,6 +27,23 @@ double ipow(double x, int p) {
 }
 
 
+// flux_m = sgn k_m prod |Y| over the `stride` factors of rate m (N = stride
+// when known at compile time, 0 otherwise); sgn = -1 if any factor is < 0.
+template <int N>
+void fluxes(size_t nm, int stride, const double* k, const int* fs, const double* yabs,
+            const char* neg, double* flux) {
+  const int nf = N > 0 ? N : stride;
+  for (size_t m = 0; m < nm; ++m, fs += nf) {
+    double f = k[m];
+    char ng = 0;
+    for (int q = 0; q < nf; ++q) {
+      f *= yabs[fs[q]];
+      ng |= neg[fs[q]];
+    }
+    flux[m] = ng ? -f : f;
+  }
+}
+
 }  // namespace
 
 double PartitionFunction::log_pf(double T9) const {
@@ -379,16 +396,12 @@ void Kinetics::ydot(const double* Y, double* dYdt, double* eps_nu, double* gross
   negbuf_[n] = 0;
   const double* yb = ybuf_.data();
   const char* nb = negbuf_.data();
-  const int* fs = fac_sp_.data();
   double* flux = flux_.data();
-  for (size_t m = 0; m < nm; ++m, fs += n_fac_) {
-    double f = k_[m];
-    char neg = 0;
-    for (int q = 0; q < n_fac_; ++q) {
-      f *= yb[fs[q]];
-      neg |= nb[fs[q]];
-    }
-    flux[m] = neg ? -f : f;
+  switch (n_fac_) {  // a compile-time trip count lets the compiler unroll
+    case 1: fluxes<1>(nm, 1, k_.data(), fac_sp_.data(), yb, nb, flux); break;
+    case 2: fluxes<2>(nm, 2, k_.data(), fac_sp_.data(), yb, nb, flux); break;
+    case 3: fluxes<3>(nm, 3, k_.data(), fac_sp_.data(), yb, nb, flux); break;
+    default: fluxes<0>(nm, n_fac_, k_.data(), fac_sp_.data(), yb, nb, flux);
   }
   // four partial sums: n, p and he4 have hundreds of terms, and one sum
   // would wait on the latency of each addition
@@ -405,9 +418,12 @@ void Kinetics::ydot(const double* Y, double* dYdt, double* eps_nu, double* gross
   }
   if (gross)
     for (int i = 0; i < n; ++i) {
-      double s = 0;
-      for (int q = tb[i]; q < tb[i + 1]; ++q) s += std::abs(tc[q] * flux[tr[q]]);
-      gross[i] = s;
+      double s[4] = {0, 0, 0, 0};
+      int q = tb[i];
+      for (; q + 3 < tb[i + 1]; q += 4)
+        for (int u = 0; u < 4; ++u) s[u] += std::abs(tc[q + u] * flux[tr[q + u]]);
+      for (; q < tb[i + 1]; ++q) s[0] += std::abs(tc[q] * flux[tr[q]]);
+      gross[i] = (s[0] + s[1]) + (s[2] + s[3]);
     }
   if (eps_nu) {
     double e = 0;
