@@ -13,7 +13,9 @@ struct BurnOptions {
   double rtol = 1e-8;               // relative tolerance on X_i and on the neutrino energy
   double atol = 1e-12;              // absolute tolerance on each mass fraction X_i
   long max_steps = 500000;
-  std::string integrator = "bdf";           // or "rodas4"
+  // "auto": bdf, and rodas4 from the start for a zone bdf fails (then the
+  // result's message is empty on success); "bdf" or "rodas4" alone
+  std::string integrator = "auto";
 };
 
 // Result at each requested output time t_k (k = 0..n_times-1).

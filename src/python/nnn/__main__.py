@@ -54,7 +54,7 @@ def main(argv=None) -> int:
     b.add_argument("--dt", type=float, required=True, help="time step (s)")
     b.add_argument("--rtol", type=float, default=1e-8)
     b.add_argument("--atol", type=float, default=1e-12)
-    b.add_argument("--integrator", default="bdf", choices=["bdf", "rodas4"])
+    b.add_argument("--integrator", default="auto", choices=["auto", "bdf", "rodas4"])
     b.add_argument("--top", type=int, default=12, help="isotopes to print")
     args = p.parse_args(argv)
     try:

@@ -210,7 +210,7 @@ class Emulator:
             self.threads, self.batch_size)
 
     def burn(self, T, rho, X, dt, *, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, max_steps=500000,
-             integrator="bdf", chain_dt=None) -> EmulatorBurnResult:
+             integrator="auto", chain_dt=None) -> EmulatorBurnResult:
         """One zone at T (K), rho (g/cm3) from X (array or {isotope: X}) over
         dt (s). rtol/atol/max_steps/integrator apply to the fallback. Raises
         ValueError for bad input and BurnError if the fallback integrator fails."""
@@ -228,7 +228,7 @@ class Emulator:
             n_emulator_steps=int(d["n_emulator_steps"][0]))
 
     def burn_batch(self, T, rho, X, dt, *, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL,
-                   max_steps=500000, integrator="bdf", n_threads=0,
+                   max_steps=500000, integrator="auto", n_threads=0,
                    chain_dt=None) -> EmulatorBatchResult:
         """n zones (T, rho of shape (n,), X of shape (n, n_species)) over dt.
         Inference is batched (libtorch threads: ``threads``); fallback zones

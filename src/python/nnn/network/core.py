@@ -177,7 +177,7 @@ class Network:
 
     def burn(self, T, rho, X, dt=None, *, times: Sequence[float] | None = None,
              rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, max_steps=500000,
-             integrator="bdf") -> BurnResult:
+             integrator="auto") -> BurnResult:
         """Burn one zone at constant T (K) and rho (g/cm3) from X over dt (s),
         or through each of ``times``. ``rtol``/``atol`` apply to every mass
         fraction. Raises ValueError for bad input and BurnError if the
@@ -196,7 +196,7 @@ class Network:
                           isotopes=self.isotopes)
 
     def burn_batch(self, T, rho, X, dt=None, *, times=None, rtol=DEFAULT_RTOL,
-                   atol=DEFAULT_ATOL, max_steps=500000, integrator="bdf",
+                   atol=DEFAULT_ATOL, max_steps=500000, integrator="auto",
                    n_threads=0) -> BatchResult:
         """Burn n zones (T, rho of shape (n,), X of shape (n, n_species)) on
         n_threads threads (0: all cores), with the GIL released. Integrator
