@@ -353,10 +353,14 @@ void Kinetics::update(const double* Y) {
 
   // The nn_g approximation's 1/(rho Y_n X(n,g)B + X(g,n)A) is singular at a
   // negative Y_n; an integrator's within-tolerance excursion of a neutron
-  // abundance that is ~1e-24 (e.g. si28/s32 at 3.5e9 K) reaches that pole,
-  // the Jacobian blows up and every step fails. Y_n < 0 is evaluated as
-  // Y_n = 0 there (for Y_n >= 0 the rate is pynucastro's, bit for bit).
-  const double Yn = net_.neutron >= 0 ? std::max(Y[net_.neutron], 0.0) : 0.0;
+  // abundance that is ~1e-24 (e.g. si28/s32 at 3.5e9 K) reaches that pole.
+  // Y_n < 0 is evaluated with |Y_n|, so the flux (reversed for a negative
+  // reactant, see the constructor) is odd in Y_n: no pole, and no kink at 0.
+  // (Clamping Y_n to 0 instead left k ~ 1/X(g,n)A, which is ~1e40 below 2e9 K,
+  // times Y_n^2 on the negative side: a quadratic so steep that bdf and rodas4
+  // could not leave t = 0 for fe52-rich zones at 1.9e9 K, 1.2e9 g/cm3.)
+  // For Y_n >= 0 the rate is pynucastro's, bit for bit.
+  const double Yn = net_.neutron >= 0 ? std::abs(Y[net_.neutron]) : 0.0;
   for (int i : approx_) {
     const Rate& r = net_.rates[i];
     if (r.kind == RateKind::ApproxApPg) {
@@ -378,7 +382,9 @@ void Kinetics::update(const double* Y) {
     // both directions carry 1 / (rho Y_n X(n,g)B + X(g,n)A)
     const Rate& r = net_.rates[rate_index_[m]];
     const double X_ng_B = val[r.children[1]], X_gn_A = val[r.children[2]];
-    dlnk_dYn_[m] = Y[net_.neutron] < 0 ? 0.0 : -rho_ * X_ng_B / (rho_ * Yn * X_ng_B + X_gn_A);
+    // d|Y_n|/dY_n = -1 on the negative side
+    const double dlnk = -rho_ * X_ng_B / (rho_ * Yn * X_ng_B + X_gn_A);
+    dlnk_dYn_[m] = Y[net_.neutron] < 0 ? -dlnk : dlnk;
   }
 }
 

@@ -66,6 +66,7 @@ class Rodas4 : public Integrator {
     }
     bool last_rejected = false;
     while (s.t < t_end) {
+      check_stall("rodas4", s, t_end);
       if (s.n_steps + s.n_rejected >= opt.max_steps)
         throw Error(Status::IntegratorFailed,
                     "rodas4: more than " + std::to_string(opt.max_steps) + " steps before t = " +
@@ -156,6 +157,7 @@ class Rodas4 : public Integrator {
         project_mass(net_, mass0_, ynew.data());
         std::copy(ynew.begin(), ynew.begin() + n, s.Y.begin());
         s.e_nu = ynew[n];
+        check_composition("rodas4", net_, s);
         ++s.n_steps;
         fac = std::clamp(fac, 0.2, last_rejected ? 1.0 : 6.0);
         // a step shortened to hit t_end says nothing about the next one
