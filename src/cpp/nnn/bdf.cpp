@@ -21,7 +21,7 @@
 // tolerances floored at the round-off of the step; Jacobian at Y clipped to
 // >= 0 except Y_n, with the exact nn_g term (kExactJacobian); sum A_i Y_i
 // projected back after each step (project_mass); early failure when
-// rejections outnumber accepted steps (check_stall).
+// rejections outnumber accepted steps (check_progress).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -72,11 +72,7 @@ class Bdf : public Integrator {
     std::vector<double> err(nv_);
 
     while (s.t < t_end) {
-      check_stall("bdf", s, t_end);
-      if (s.n_steps + s.n_rejected >= opt.max_steps)
-        throw Error(Status::IntegratorFailed,
-                    "bdf: more than " + std::to_string(opt.max_steps) + " steps before t = " +
-                        std::to_string(t_end) + " s (reached t = " + std::to_string(s.t) + " s)");
+      check_progress("bdf", s, t_end, opt);
       double h = h_;
       bool accepted = false;
       double error_norm = 0;

@@ -63,12 +63,19 @@ inline void project_mass(const Network& net, double m0, double* Y, double* dY = 
 // can do. No mesa_80/mesa_151 training burn comes near 2000 rejections.
 constexpr long kStallRejections = 2000;
 
-inline void check_stall(const char* who, const BurnState& s, double t_end) {
+// Throws IntegratorFailed on a stall (above) or after opt.max_steps steps.
+inline void check_progress(const char* who, const BurnState& s, double t_end,
+                           const IntegratorOptions& opt) {
+  auto fail = [&](const std::string& why) {
+    throw Error(Status::IntegratorFailed, std::string(who) + ": " + why + " (reached t = " +
+                                              std::to_string(s.t) + " s of " +
+                                              std::to_string(t_end) + " s)");
+  };
   if (s.n_rejected > kStallRejections && s.n_rejected > s.n_steps)
-    throw Error(Status::IntegratorFailed,
-                std::string(who) + ": integration stalled (" + std::to_string(s.n_rejected) +
-                    " rejected vs " + std::to_string(s.n_steps) + " accepted steps, t = " +
-                    std::to_string(s.t) + " s of " + std::to_string(t_end) + " s)");
+    fail("integration stalled (" + std::to_string(s.n_rejected) + " rejected vs " +
+         std::to_string(s.n_steps) + " accepted steps)");
+  if (s.n_steps + s.n_rejected >= opt.max_steps)
+    fail("more than " + std::to_string(opt.max_steps) + " steps");
 }
 
 // A mass fraction beyond +-kMaxAbsX after a step is a runaway, not a burn

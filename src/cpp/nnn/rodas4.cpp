@@ -66,11 +66,7 @@ class Rodas4 : public Integrator {
     }
     bool last_rejected = false;
     while (s.t < t_end) {
-      check_stall("rodas4", s, t_end);
-      if (s.n_steps + s.n_rejected >= opt.max_steps)
-        throw Error(Status::IntegratorFailed,
-                    "rodas4: more than " + std::to_string(opt.max_steps) + " steps before t = " +
-                        std::to_string(t_end) + " s (reached t = " + std::to_string(s.t) + " s)");
+      check_progress("rodas4", s, t_end, opt);
       double h = std::min(h_, t_end - s.t);
       const bool hits_end = (h == t_end - s.t);
       if (h <= 1e-15 * std::max(s.t, 1e-20) || h < 1e-30)
