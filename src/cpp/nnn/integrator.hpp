@@ -105,7 +105,8 @@ class Integrator {
                          const IntegratorOptions& opt) = 0;
 };
 
-// "bdf" (the default) or "rodas4"; throws BadInput for other names.
+// "bdf" or "rodas4" (burn() resolves its default "auto" into these); throws
+// BadInput for other names.
 std::unique_ptr<Integrator> make_integrator(const std::string& name, const Network& net,
                                             const SparseLU& lu);
 

@@ -26,7 +26,6 @@ double ipow(double x, int p) {
   return r;
 }
 
-
 // flux_m = sgn k_m prod |Y| over the `stride` factors of rate m (N = stride
 // when known at compile time, 0 otherwise); sgn = -1 if any factor is < 0.
 template <int N>
