@@ -49,27 +49,78 @@ def fig_nz(path, A, Z, panels: dict, title: str = "", vmin=1e-8, vmax=1e-1):
     return Path(path)
 
 
-def fig_vs_dt(path, dts, series: dict, title: str = ""):
-    """Paper Fig. 4: relative errors vs dt.  ``series``: {metric: {label: [value per dt]}}."""
+#: Line styles of the evaluation's predictors.
+STYLES = {"NNN": dict(marker="o", color="C0"), "small net": dict(marker="s", color="C3"),
+          "persistence": dict(marker="^", color="0.4", ls="--"),
+          "noise floor": dict(marker="v", color="C2", ls=":")}
+
+
+def fig_vs_dt(path, dts, series: dict, title: str = "", ylabel="relative error"):
+    """Paper Fig. 4: errors vs dt.  ``series``: {panel title: {label: [value per dt]}};
+    missing values (None) and values <= 0 are left out of the log axes."""
     plt = _plt()
     names = list(series)
-    fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.8), squeeze=False,
+    ncol = min(4, len(names))
+    nrow = (len(names) + ncol - 1) // ncol
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.6 * nrow), squeeze=False,
                              constrained_layout=True)
-    styles = {"NNN": dict(marker="o", color="C0"), "small net": dict(marker="s", color="C3")}
-    for ax, name in zip(axes[0], names):
+    for ax, name in zip(axes.ravel(), names):
         for label, vals in series[name].items():
-            v = np.asarray(vals, float)
-            ax.loglog(dts, np.where(v > 0, v, np.nan), label=label, **styles.get(label, {}))
+            v = np.array([np.nan if x is None else x for x in vals], float)
+            ax.loglog(dts, np.where(v > 0, v, np.nan), label=label, **STYLES.get(label, {}))
         ax.set_xlabel("dt [s]")
-        ax.set_ylabel("relative error")
-        ax.set_title(name)
+        ax.set_ylabel(ylabel)
+        ax.set_title(name, fontsize=9)
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend()
+        ax.legend(fontsize=7)
+    for ax in axes.ravel()[len(names):]:
+        ax.set_visible(False)
     if title:
         fig.suptitle(title)
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=110)
     plt.close(fig)
     return Path(path)
+
+
+#: Panels of the evaluation's Fig 4: (metric key, title).
+FIG4_PANELS = (("eq6_rel", "paper eq 6 / <Ye>"), ("ye_rel", "|Ye - Ye_t| / <Ye>"),
+               ("eps_nuc_rel", "eps_nuc (paper eq 7)"), ("eps_nu_rel", "eps_nu (paper eq 8)"),
+               ("X_change_rel", "error in the change of X"),
+               ("ye_change_rel", "error in the change of Ye"),
+               ("eps_nuc_rel_median", "eps_nuc: median per test"),
+               ("eps_nu_rel_median", "eps_nu: median per test"))
+
+
+def evaluation_figures(out, doc):
+    """Fig 3 (dX_i on the N-Z plane, one figure per set and dt) and Fig 4 (errors vs dt, one
+    figure per set and subset) of a ``nnn.evaluate`` metrics.json dict."""
+    from nnn.emulate.evaluate import LABELS, PREDICTORS
+
+    out = Path(out)
+    A, Z = doc["A"], doc["Z"]
+    paths = []
+    for name, s in doc["sets"].items():
+        for sub, block in s["subsets"].items():
+            res = block["results"]
+            dts = [r["dt"] for r in res]
+            who = [w for w in PREDICTORS if all(w in r["predictors"] for r in res)]
+            series = {title: {LABELS[w]: [r["predictors"][w].get(key) for r in res]
+                              for w in who}
+                      for key, title in FIG4_PANELS}
+            tag = name if sub == "all" else f"{name}_{sub.replace('<', 'lt')}"
+            paths.append(fig_vs_dt(out / f"fig4_{tag}.png", dts, series,
+                                   title=f"{doc['network']}, test set {name} ({sub}, "
+                                         f"{block['n']} cases)"))
+            if sub != "all":
+                continue
+            for r in res:
+                panels = {LABELS[w]: r["predictors"][w]["dX"] for w in PREDICTORS
+                          if w in r["predictors"] and w != "persistence"}
+                panels["persistence"] = r["predictors"]["persistence"]["dX"]
+                paths.append(fig_nz(out / f"fig3_{name}_dt{r['dt']:.0e}.png", A, Z, panels,
+                                    title=f"{doc['network']}, {name}, dt = {r['dt']:g} s: "
+                                          "mean |X_i - X_i,target| (paper eqs 3-4)"))
+    return paths
 
 
 def fig_training(path, history, title=""):

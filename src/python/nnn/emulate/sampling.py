@@ -226,3 +226,115 @@ def si_burning_compositions(n: int, isotopes, A, Z, ye_range=(0.45, 0.5), rng=No
         xa /= xa.sum()
         X[k] = _mix_to_ye(rng, xa, ye_t, zeta, A, np.zeros(len(isotopes), bool) | (A > 1))
     return X
+
+
+# --------------------------------------------------------------------------------------
+# Test sets (nnn.emulate.evaluate).  One fixed seed, which training-set generation refuses
+# (nnn.generate), so no training set can share the test cases' random streams.
+
+#: The seed of every evaluation test set (the paper's arXiv number, 2503.00115).
+TEST_SEED = 250300115
+
+#: Test-set names: as the paper's test, drawn like the training set, and a composition
+#: family the training sampler does not produce (see :func:`ood_seed_compositions`).
+TEST_SETS = ("paper", "train-like", "ood")
+
+#: Fe-group nuclei that carry the mass of the ``ood`` seed mixtures (those in the network).
+FE_GROUP = ("cr48", "cr50", "mn51", "fe52", "fe53", "fe54", "fe55", "fe56", "fe58", "co55",
+            "co56", "co57", "ni56", "ni57", "ni58", "ni59", "cu59", "zn60")
+
+
+def check_not_test_seed(seed) -> None:
+    """Raise ValueError if ``seed`` is :data:`TEST_SEED` (training sets must not use it)."""
+    if int(seed) == TEST_SEED:
+        raise ValueError(f"seed={seed!r} is nnn's evaluation test seed (TEST_SEED = "
+                         f"{TEST_SEED}); a training set must use another seed so that it "
+                         "cannot coincide with the test set")
+
+
+def eval_set_rng(name: str, stream: int = 0) -> np.random.Generator:
+    """The generator of test set ``name`` (one independent stream per set and purpose)."""
+    if name not in TEST_SETS:
+        raise ValueError(f"test set must be one of {TEST_SETS}, got {name!r}")
+    return np.random.default_rng([TEST_SEED, TEST_SETS.index(name), int(stream)])
+
+
+def paper_test_compositions(n: int, isotopes, A, Z, ye_range=(0.45, 0.5), rng=None):
+    """The paper's test compositions (its section 3): silicon-burning mixtures over
+    ``isotopes`` (the approx21 isotopes the target network also has), Ye uniform in
+    ``ye_range``.
+
+    The base mixture is as :func:`si_burning_compositions`; it is mixed to the target Ye
+    with partners from the same list.  Below the smallest Z/A of its heavy nuclei (fe56,
+    0.464, when the list is approx21 within mesa_80: approx21's own neutron-rich cr60 is
+    not in mesa_80) the only partner is the free neutron, so a Ye = 0.45 case carries
+    up to X_n = 0.1 (from a Ye = 0.5 base).  The paper does not say how it reached
+    Ye < 0.464 with approx21 isotopes; that is why 0.45 <= Ye < 0.464 is also reported on
+    its own."""
+    _check_range("ye_range", ye_range)
+    rng = rng if rng is not None else np.random.default_rng()
+    isotopes = list(isotopes)
+    A = np.asarray(A, float)
+    Z = np.asarray(Z, float)
+    zeta = Z / A
+    major = np.array([i for i, s in enumerate(isotopes) if s in SI_TEST_MAJOR])
+    minor = np.array([i for i, s in enumerate(isotopes) if s in SI_TEST_MINOR])
+    if major.size == 0:
+        raise ValueError(f"none of the silicon-burning nuclei {SI_TEST_MAJOR} is in the list")
+    if not (zeta.min() <= ye_range[0] and zeta.max() >= ye_range[1]):
+        raise ValueError(f"ye_range {tuple(ye_range)} is not reachable with Z/A in "
+                         f"[{zeta.min():.3f}, {zeta.max():.3f}]")
+    X = np.zeros((n, len(isotopes)))
+    for k in range(n):
+        ye_t = rng.uniform(*ye_range)
+        xa = np.zeros(len(isotopes))
+        m = int(rng.integers(1, min(3, major.size) + 1))
+        idx = rng.choice(major, size=m, replace=False)
+        f_major = rng.uniform(0.5, 1.0)
+        xa[idx] = rng.dirichlet(np.ones(m)) * f_major
+        if minor.size:
+            j = rng.choice(minor, size=min(int(rng.integers(1, 5)), minor.size), replace=False)
+            xa[j] += rng.dirichlet(np.ones(j.size)) * (1.0 - f_major)
+        xa /= xa.sum()
+        # heavy partners preferred; _mix_to_ye falls back to free nucleons only when no
+        # heavy nucleus lies on the needed side of ye_t
+        X[k] = _mix_to_ye(rng, xa, ye_t, zeta, A, A > 1)
+    return X
+
+
+def ood_seed_compositions(n: int, isotopes, A, Z, ye_range=(0.46, 0.5), rng=None):
+    """Seed mixtures of the ``ood`` test set, before the engine equilibrates them.
+
+    Fe-group dominated (1..4 of :data:`FE_GROUP` carry 0.6..1 of the mass, Dirichlet(1)),
+    the rest 1..3 of the silicon-group nuclei ``SI_TEST_MAJOR``, mixed to a target Ye
+    uniform in ``ye_range`` with heavy partners.  :mod:`nnn.emulate.evaluate` then burns
+    each seed at a hot point (log T 9.6-9.8, log rho 7.5-9, 1-100 s) and takes the result
+    as the test composition: a QSE/NSE-like distribution over every isotope of the network,
+    i.e. what a stellar code hands the emulator after its first step.  The training sampler
+    never produces it: its broad family weights random subsets of isotopes independently
+    over six decades and its Si family carries a few nuclei plus random traces, so neither
+    has the equilibrium ratios between neighbouring nuclei and the light particles."""
+    _check_range("ye_range", ye_range)
+    rng = rng if rng is not None else np.random.default_rng()
+    isotopes = list(isotopes)
+    A = np.asarray(A, float)
+    Z = np.asarray(Z, float)
+    zeta = Z / A
+    fe = np.array([i for i, s in enumerate(isotopes) if s in FE_GROUP])
+    si = np.array([i for i, s in enumerate(isotopes) if s in SI_TEST_MAJOR])
+    if fe.size == 0:
+        raise ValueError(f"none of the Fe-group nuclei {FE_GROUP} is in the list")
+    X = np.zeros((n, len(isotopes)))
+    for k in range(n):
+        ye_t = rng.uniform(*ye_range)
+        xa = np.zeros(len(isotopes))
+        m = int(rng.integers(1, min(4, fe.size) + 1))
+        idx = rng.choice(fe, size=m, replace=False)
+        f_fe = rng.uniform(0.6, 1.0)
+        xa[idx] = rng.dirichlet(np.ones(m)) * f_fe
+        if si.size:
+            j = rng.choice(si, size=min(int(rng.integers(1, 4)), si.size), replace=False)
+            xa[j] += rng.dirichlet(np.ones(j.size)) * (1.0 - f_fe)
+        xa /= xa.sum()
+        X[k] = _mix_to_ye(rng, xa, ye_t, zeta, A, A > 11)
+    return X
