@@ -27,7 +27,8 @@ import numpy as np
 
 from nnn.emulate import dataset as ds
 from nnn.emulate.burn import burn_chunk, load_network, network_spec
-from nnn.emulate.sampling import electron_fraction, random_compositions, range_arg, sobol_thermo
+from nnn.emulate.sampling import (check_not_test_seed, electron_fraction, random_compositions,
+                                  range_arg, sobol_thermo)
 
 
 def _version():
@@ -63,6 +64,7 @@ def generate(out, network="mesa_80", n_samples=1024, seed=0, logT_range=(9.2, 9.
         raise ValueError(f"n_samples must be >= 1, got {n_samples}")
     if int(chunk_size) < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    check_not_test_seed(seed)  # the evaluation's seed: no training set may share it
     times = ds.DEFAULT_TIMES if times is None else tuple(float(t) for t in times)
     if len(times) == 0 or any(not (t > 0 and np.isfinite(t)) for t in times) or \
             list(times) != sorted(times):
