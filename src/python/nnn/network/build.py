@@ -208,6 +208,23 @@ class _Writer:
           " ".join(str(idx.get(k, -1)) for k in keys) + "\n")
 
 
+#: The checksum line (network_data/FORMAT.md): ``meta data_sha256 HEX``, HEX the sha256
+#: of the file's bytes with this one line removed. The loader verifies it; files
+#: written before it existed have none and load unchecked.
+CHECKSUM_PREFIX = "meta data_sha256 "
+
+
+def with_checksum(text: str) -> str:
+    """``text`` (a network file's content) with its checksum line, placed right after
+    the ``name`` line; an existing checksum line is replaced."""
+    lines = [ln for ln in text.splitlines(keepends=True) if not ln.startswith(CHECKSUM_PREFIX)]
+    if len(lines) < 2 or not lines[1].startswith("name "):
+        raise ValueError("not an nnn network file: the second line must be 'name NAME'")
+    body = "".join(lines)
+    digest = hashlib.sha256(body.encode("ascii")).hexdigest()
+    return "".join(lines[:2]) + f"{CHECKSUM_PREFIX}{digest}\n" + "".join(lines[2:])
+
+
 def write_network(net, path, *, name, options=None) -> str:
     """Write pynucastro network ``net`` to ``path``; return its sha256."""
     import pynucastro as pyna
@@ -221,7 +238,7 @@ def write_network(net, path, *, name, options=None) -> str:
         writer.add(r, in_network=True)
     buf = io.StringIO()
     writer.write(buf)
-    text = buf.getvalue()
+    text = with_checksum(buf.getvalue())
     Path(path).write_text(text)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -250,5 +267,5 @@ def build_network(isotopes, path, *, name, tabular_ordering=DEFAULT_TABULAR_ORDE
     return write_network(net, path, name=name, options=options), net, missing
 
 
-__all__ = ["build_network", "write_network", "read_isotope_list", "helper_network",
+__all__ = ["build_network", "write_network", "with_checksum", "read_isotope_list", "helper_network",
            "DEFAULT_TABULAR_ORDERING", "FORMAT_VERSION"]
