@@ -57,12 +57,13 @@ def dataset(small_net, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def trained(dataset, tmp_path_factory):
-    """A tiny model trained for 2 epochs at dt = 1e-2 s."""
+    """A tiny model (every dt) trained for 2 epochs."""
     from nnn.train import train
 
     out = tmp_path_factory.mktemp("run")
-    s = train(dataset, 1e-2, out, arch="tiny", epochs=2, patience=5, batch_size=32, lr=1e-3,
-              seed=1, device="cpu", progress=False, n_threads=1)
+    s = train(dataset, out, arch="tiny", epochs=2, patience=5, batch_size=64, lr=1e-3,
+              energy_epochs=2, err_epochs=2, seed=1, device="cpu", progress=False,
+              n_threads=1)
     return s, out
 
 

@@ -16,7 +16,8 @@ def _read(path):
     with h5py.File(path, "r") as f:
         return {k: f[k][...] for k in ("inputs/logT", "inputs/logrho", "inputs/X0",
                                        "outputs/X", "outputs/eps_nuc", "outputs/eps_nu",
-                                       "outputs/Ye", "outputs/status", "times")}
+                                       "outputs/Ye", "outputs/status", "outputs/t",
+                                       "times")}
 
 
 @needs_engine
@@ -50,7 +51,14 @@ def test_kill_and_resume_64(tmp_path):
     a, b = _read(out), _read(ref)
     for k in a:
         assert np.array_equal(a[k], b[k]), k
-    assert a["outputs/X"].shape == (64, len(TIMES), len(meta["isotopes"]))
+    n_t = len(TIMES) + meta["n_random_times"]
+    assert a["outputs/X"].shape == (64, n_t, len(meta["isotopes"]))
+    # every sample's times: the fixed ones plus random ones inside [first, last fixed time],
+    # shared by blocks of TIME_BLOCK samples and different between blocks
+    t = a["outputs/t"]
+    assert all(np.isin(np.asarray(TIMES), row).all() for row in t)
+    assert t.min() >= TIMES[0] and t.max() <= TIMES[-1] and (np.diff(t, axis=1) > 0).all()
+    assert ds.TIME_BLOCK == 64 and (t == t[0]).all()
     assert (a["outputs/status"] == 0).mean() > 0.75
     ok = a["outputs/status"] == 0
     np.testing.assert_allclose(a["outputs/X"][ok].sum(-1), 1.0, atol=1e-6)
@@ -69,6 +77,7 @@ def test_determinism_and_seed(small_net, tmp_path):
     for k in ra:
         assert np.array_equal(ra[k], rb[k]), k
     assert not np.allclose(ra["inputs/X0"], rc["inputs/X0"])
+    assert not np.allclose(ra["outputs/t"], rc["outputs/t"])
     ye0 = ra["inputs/X0"] @ (np.asarray(small_net.Z) / np.asarray(small_net.A))
     assert ye0.min() >= 0.45 - 1e-9 and ye0.max() <= 0.5 + 1e-9
     assert ra["inputs/logT"].min() >= 9.2 and ra["inputs/logT"].max() <= 9.8
@@ -129,3 +138,47 @@ def test_dask_local_cluster_matches_local(tmp_path):
     for k in ra:
         assert np.array_equal(ra[k], rb[k]), k
     assert ds.read_meta(a)["scheduler"].startswith(("tcp://", "inproc://"))
+
+
+def test_time_blocks_independent_of_chunking():
+    """Random output times depend on the seed and the sample's block only."""
+    spec = ds.DatasetSpec(network="x", network_hash="0", isotopes=["a"], A=[1], Z=[1],
+                          n_samples=300, seed=9, times=(1e-6, 1.0, 100.0))
+    whole = spec.sample_times(slice(0, 300))
+    parts = np.concatenate([spec.sample_times(slice(a, min(a + 37, 300)))
+                            for a in range(0, 300, 37)])
+    assert np.array_equal(whole, parts)
+    assert whole.shape == (300, 3 + 8)
+    blocks = [whole[b * ds.TIME_BLOCK] for b in range(5)]
+    assert len({tuple(r) for r in blocks}) == 5
+    extra = np.log10(np.concatenate([np.setdiff1d(r, spec.times) for r in whole[::64]]))
+    assert extra.min() >= -6 and extra.max() <= 2
+
+
+@needs_engine
+def test_finish_prefix_equals_smaller_run(small_net, tmp_path):
+    """The first N samples of an unfinished larger run are the set `--n N` makes."""
+    from nnn.emulate.burn import burn_chunk
+    from nnn.generate import make_inputs
+
+    run = tmp_path / "big.h5"
+    spec = ds.DatasetSpec(network=small_net.name, network_hash=small_net.file_hash,
+                          isotopes=list(small_net.isotopes), A=[int(a) for a in small_net.A],
+                          Z=[int(z) for z in small_net.Z], n_samples=128, seed=8,
+                          chunk_size=16, times=TIMES, **TOL)
+    ds.start_or_resume(run, spec, lambda: make_inputs(spec))
+    inp = ds.read_inputs(run)
+    for i in range(2):  # the run stopped after 2 of its 8 chunks
+        sl = spec.chunk_slice(i)
+        ds.write_chunk(run, i, burn_chunk(small_net, inp["logT"][sl], inp["logrho"][sl],
+                                          inp["X0"][sl], spec.sample_times(sl), TOL["rtol"],
+                                          TOL["atol"]))
+    with pytest.raises(ValueError, match="not finished chunk 2"):
+        ds.finish_prefix(run, 48, tmp_path / "p48.h5")
+    part = ds.finish_prefix(run, 32, tmp_path / "p32.h5")
+    assert ds.parts_dir(run).exists()  # the run can still be resumed
+    ref = generate(tmp_path / "ref.h5", network=small_net, n_samples=32, seed=8, chunk_size=16,
+                   progress=False, **GEN)
+    a, b = _read(part), _read(ref)
+    for k in a:
+        assert np.array_equal(a[k], b[k]), k

@@ -1,64 +1,96 @@
+"""The v2 model (nnn.emulate.model.BurnStepNet): constructions that hold by design, checked
+on the scripted module as C++ sees it."""
 import numpy as np
 import pytest
 import torch
 
-from nnn.emulate.model import Emulator, export, load_model, read_meta
+from nnn.emulate.model import BurnStepNet, export, load_model, read_meta
 
 A = np.array([1, 1, 4, 16, 28, 32, 56, 56])
 Z = np.array([0, 1, 2, 8, 14, 16, 26, 28])
 ZETA = Z / A
+ISO = [f"i{k}" for k in range(len(A))]
+DOMAIN = {"logT": [9.2, 9.8], "logrho": [7.0, 9.5], "Ye": [0.45, 0.5], "logdt": [-6.0, 2.0]}
+SCALES = (1e-4, 1e17, 1e12)  # dYe/dt (1/s), eps_nuc/dt and eps_nu (erg/g/s)
 
 
-def _model(**kw):
+def _model():
     torch.manual_seed(0)
-    m = Emulator(len(A), first=16, width=16, depth=2, zeta=ZETA, ye_scale=1e-3, **kw)
-    last = m.mlp[-1]
-    with torch.no_grad():
-        last.weight.zero_()
-        last.bias.zero_()
+    m = BurnStepNet(ISO, ZETA, DOMAIN, SCALES, first=16, width=16, depth=2, network="toy",
+                    network_hash="a" * 64)
+    with torch.no_grad():  # zero change: composition logits and dYe rate 0
+        m.comp_out.weight.zero_()
+        m.comp_out.bias.zero_()
     return m.eval()
 
 
-def _inputs(n=5, seed=0):
+def _inputs(n=5, seed=0, logdt=0.0):
     rng = np.random.default_rng(seed)
     X0 = rng.dirichlet(np.ones(len(A)), size=n)
-    x = np.concatenate([rng.uniform(9.2, 9.8, (n, 1)), rng.uniform(7, 9.5, (n, 1)), X0], 1)
+    x = np.concatenate([rng.uniform(9.2, 9.8, (n, 1)), rng.uniform(7, 9.5, (n, 1)),
+                        np.full((n, 1), logdt), X0], 1)
     return torch.tensor(x, dtype=torch.float32), X0
 
 
-def test_identity_at_zero_output():
-    """Residual logits + a zero last layer reproduce X0 exactly (X(dt) = X0 at dt -> 0)."""
+def test_identity_at_zero_change():
+    """Residual logits and a zero dYe rate reproduce X0 (X(dt) = X0 as dt -> 0)."""
     x, X0 = _inputs()
     with torch.no_grad():
         y = _model()(x)
+    assert y.shape == (5, len(A) + 3)
     np.testing.assert_allclose(y[:, : len(A)].numpy(), X0, rtol=2e-5, atol=1e-7)
 
 
-def test_ye_projection_hits_requested_ye():
-    x, X0 = _inputs()
+@pytest.mark.parametrize("logdt", [-6.0, -1.0, 2.0])
+def test_ye_head_sets_ye_exactly(logdt):
+    """The composition is tilted so that Ye = Ye0 + sinh(r) * scale * dt, sum X = 1, X >= 0."""
+    x, X0 = _inputs(logdt=logdt)
     m = _model()
+    dt = 10.0 ** logdt
+    r = np.arcsinh(-2e-3 / (SCALES[0] * dt))  # a Ye change of -2e-3 at every dt
     with torch.no_grad():
-        m.mlp[-1].bias[len(A) + 2] = -5.0  # Delta Ye = -5 * ye_scale = -5e-3
+        m.comp_out.bias[len(A)] = r
         y = m(x)
     X = y[:, : len(A)].double().numpy()
     np.testing.assert_allclose(X.sum(1), 1.0, atol=1e-6)
-    np.testing.assert_allclose(X @ ZETA, X0 @ ZETA - 5e-3, atol=2e-6)
+    np.testing.assert_allclose(X @ ZETA, X0 @ ZETA - 2e-3, atol=2e-6)
     assert (X >= 0).all()
 
 
-def test_export_roundtrip_and_bad_files(tmp_path):
+def test_energies_are_rates_times_dt():
+    """eps_nuc (erg/g over dt) = rate * dt, eps_nu (erg/g/s) independent of dt: the same
+    hidden state at two dt differs only through the dt input, so fix the energy head's
+    output and vary dt."""
+    m = _model()
+    last = m.energy[-1]
+    with torch.no_grad():
+        for p in list(m.energy.parameters()):
+            p.zero_()
+        last.bias[:] = torch.tensor([1.0, -0.5])
+    for logdt in (-5.0, 0.0, 1.5):
+        x, _ = _inputs(logdt=logdt)
+        with torch.no_grad():
+            y = m(x).double().numpy()
+        np.testing.assert_allclose(y[:, len(A)], np.sinh(1.0) * SCALES[1] * 10 ** logdt,
+                                   rtol=1e-5)
+        np.testing.assert_allclose(y[:, len(A) + 1], np.sinh(-0.5) * SCALES[2], rtol=1e-5)
+        assert (y[:, len(A) + 2] > 0).all()  # the error estimate is a positive distance
+
+
+def test_export_roundtrip_attributes_and_bad_files(tmp_path):
     x, _ = _inputs()
     m = _model()
-    meta = {"network": "toy", "network_hash": "a" * 64, "isotopes": [f"i{k}" for k in
-                                                                     range(len(A))],
-            "dt": 1.0, "domain": {"logT": [9.2, 9.8], "logrho": [7, 9.5], "Ye": [0.45, 0.5]},
-            "architecture": {}, "normalisation": {}, "training": {}}
-    p = export(m, tmp_path / "toy_dt1e+00.pt", meta)
-    lm = load_model(p, network={"name": "toy", "file_hash": "a" * 64,
-                                "isotopes": meta["isotopes"]})
+    meta = {"network": "toy", "network_hash": "a" * 64, "isotopes": ISO, "domain": DOMAIN,
+            "architecture": {}, "training": {}}
+    p = export(m, tmp_path / "toy.pt", meta)
+    lm = load_model(p, network={"name": "toy", "file_hash": "a" * 64, "isotopes": ISO})
     with torch.inference_mode():
         assert torch.equal(lm.module(x), m(x))
-    assert read_meta(p)[1]["format"] == "nnn-emulator-1"
+    assert read_meta(p)[1]["format"] == "nnn-emulator-2"
+    # the attributes libnnn reads instead of parsing JSON
+    assert lm.module.nnn_format == "nnn-emulator-2" and lm.module.isotopes == ISO
+    assert list(lm.module.domain) == [9.2, 9.8, 7.0, 9.5, 0.45, 0.5, -6.0, 2.0]
+    assert lm.module.network_hash == "a" * 64
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"not a model")
     with pytest.raises(ValueError, match="not a TorchScript model file"):
@@ -67,3 +99,20 @@ def test_export_roundtrip_and_bad_files(tmp_path):
         load_model(tmp_path / "missing.pt")
     with pytest.raises(ValueError, match="lacks"):
         export(m, tmp_path / "x.pt", {"network": "toy"})
+    with pytest.raises(ValueError, match="dt must be positive"):
+        lm.predict(9.5, 8.0, np.full(len(A), 1 / len(A)), -1.0)
+
+
+def test_v1_file_refused(tmp_path):
+    """A model of the old one-model-per-dt format is refused with a message saying what to do."""
+    import json
+    import warnings
+
+    m = torch.jit.script(torch.nn.Linear(2, 2))
+    p = tmp_path / "old.pt"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.jit.save(m, str(p), _extra_files={"nnn_meta.json": json.dumps(
+            {"format": "nnn-emulator-1"})})
+    with pytest.raises(ValueError, match="nnn-emulator-1.*retrain"):
+        read_meta(p)

@@ -2,8 +2,9 @@
 
 Draws (log T, log rho) from a scrambled Sobol sequence and compositions with
 ``ye_lo <= Ye <= ye_hi`` (see :mod:`nnn.emulate.sampling` for the distribution), burns every
-sample once with outputs at 9 log-spaced times 1e-6 .. 100 s (one model is trained per
-time), and stores everything in a chunked HDF5 file (see :mod:`nnn.emulate.dataset`).
+sample once with outputs at 9 log-spaced times 1e-6 .. 100 s plus 8 times drawn log-uniformly
+in the same range (per block of 64 samples), every one of them a training pair for the one model that takes
+log10 dt as an input, and stores everything in a chunked HDF5 file (see :mod:`nnn.emulate.dataset`).
 
 The run is resumable: finished chunks are kept in ``OUT.parts/``; running the same command
 again continues where a killed run stopped.  Locally all cores are used (the engine's
@@ -25,6 +26,7 @@ import time
 
 import numpy as np
 
+from nnn.cli import Parser, fail
 from nnn.emulate import dataset as ds
 from nnn.emulate.burn import burn_chunk, load_network, network_spec
 from nnn.emulate.sampling import (check_not_test_seed, electron_fraction, random_compositions,
@@ -53,7 +55,7 @@ def make_inputs(spec: ds.DatasetSpec) -> dict:
 
 def generate(out, network="mesa_80", n_samples=1024, seed=0, logT_range=(9.2, 9.8),
              logrho_range=(7.0, 9.5), ye_range=(0.45, 0.5), frac_broad=0.5, times=None,
-             rtol=1e-6, atol=1e-10, chunk_size=256, n_threads=0, scheduler=None,
+             n_random_times=8, rtol=1e-6, atol=1e-10, chunk_size=64, n_threads=0, scheduler=None,
              overwrite=False, progress=True, compression="lzf", kill_after_chunks=None):
     """Generate (or resume) a training set; returns the path of the finished HDF5 file.
 
@@ -64,18 +66,27 @@ def generate(out, network="mesa_80", n_samples=1024, seed=0, logT_range=(9.2, 9.
         raise ValueError(f"n_samples must be >= 1, got {n_samples}")
     if int(chunk_size) < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    # every option the burns take, checked before any sample or thread starts
+    # (the engine's own check: rtol/atol in (0, 1), not NaN)
+    from nnn import _core
+    _core.check_options(float(rtol), float(atol))
+    if int(n_threads) < 0:
+        raise ValueError(f"n_threads = {n_threads!r} must be >= 0 (0: all cores)")
     check_not_test_seed(seed)  # the evaluation's seed: no training set may share it
     times = ds.DEFAULT_TIMES if times is None else tuple(float(t) for t in times)
     if len(times) == 0 or any(not (t > 0 and np.isfinite(t)) for t in times) or \
             list(times) != sorted(times):
         raise ValueError(f"times must be positive, finite and increasing, got {times!r}")
+    if int(n_random_times) < 0:
+        raise ValueError(f"n_random_times must be >= 0, got {n_random_times!r}")
     net = load_network(network)
     spec = ds.DatasetSpec(
         network=str(net.name), network_hash=str(net.file_hash), isotopes=list(net.isotopes),
         A=[int(a) for a in net.A], Z=[int(z) for z in net.Z], n_samples=int(n_samples),
         seed=int(seed), logT_range=tuple(map(float, logT_range)),
         logrho_range=tuple(map(float, logrho_range)), ye_range=tuple(map(float, ye_range)),
-        frac_broad=float(frac_broad), times=times, rtol=float(rtol), atol=float(atol),
+        frac_broad=float(frac_broad), times=times, n_random_times=int(n_random_times),
+        rtol=float(rtol), atol=float(atol),
         chunk_size=int(chunk_size), nnn_version=_version())
     done = set(ds.start_or_resume(out, spec, lambda: make_inputs(spec), overwrite=overwrite))
     todo = [i for i in range(spec.n_chunks) if i not in done]
@@ -104,11 +115,12 @@ def generate(out, network="mesa_80", n_samples=1024, seed=0, logT_range=(9.2, 9.
 
     def args(i):
         sl = spec.chunk_slice(i)
-        return (inputs["logT"][sl], inputs["logrho"][sl], inputs["X0"][sl])
+        return (inputs["logT"][sl], inputs["logrho"][sl], inputs["X0"][sl],
+                spec.sample_times(sl))
 
     if scheduler is None:
         for i in todo:
-            finished(i, burn_chunk(net, *args(i), spec.times, spec.rtol, spec.atol, n_threads))
+            finished(i, burn_chunk(net, *args(i), spec.rtol, spec.atol, n_threads))
     else:
         _run_dask(scheduler, net, todo, args, spec, finished)
     bar.close()
@@ -144,7 +156,7 @@ def _run_dask(scheduler, net, todo, args, spec, finished):
         netspec = network_spec(net)
         futs = {}
         for i in todo:
-            f = client.submit(burn_chunk, netspec, *args(i), spec.times, spec.rtol, spec.atol,
+            f = client.submit(burn_chunk, netspec, *args(i), spec.rtol, spec.atol,
                               1, key=f"nnn-burn-{spec.network}-{spec.seed}-{i}", pure=False)
             futs[f] = i
         for f in as_completed(list(futs)):
@@ -155,7 +167,7 @@ def _run_dask(scheduler, net, todo, args, spec, finished):
 
 
 def build_parser():
-    p = argparse.ArgumentParser(prog="python -m nnn.generate", description=__doc__.split("\n")[0])
+    p = Parser(prog="python -m nnn.generate", description=__doc__.split("\n")[0])
     p.add_argument("--network", default="mesa_80", help="network name or file (mesa_80)")
     p.add_argument("--n", type=int, default=4096, dest="n_samples", help="number of samples")
     p.add_argument("--out", required=True, help="output HDF5 file")
@@ -166,10 +178,13 @@ def build_parser():
     p.add_argument("--frac-broad", type=float, default=0.5,
                    help="fraction of broad mixtures (rest: Si-burning dominated)")
     p.add_argument("--times", type=lambda s: [float(v) for v in s.split(",")], default=None,
-                   help="output times in s (default 9 log-spaced 1e-6..100)")
+                   help="fixed output times in s (default 9 log-spaced 1e-6..100)")
+    p.add_argument("--random-times", type=int, default=8, dest="n_random_times",
+                   help="extra output times per chunk, log-uniform between the first and last "
+                        "fixed time")
     p.add_argument("--rtol", type=float, default=1e-6)
     p.add_argument("--atol", type=float, default=1e-10)
-    p.add_argument("--chunk-size", type=int, default=256)
+    p.add_argument("--chunk-size", type=int, default=64)
     p.add_argument("--threads", type=int, default=0, help="engine threads (0 = all cores)")
     p.add_argument("--scheduler", default=None, help="dask.distributed scheduler address")
     p.add_argument("--overwrite", action="store_true", help="discard an existing set/parts")
@@ -183,16 +198,19 @@ def main(argv=None):
     try:
         path = generate(a.out, network=a.network, n_samples=a.n_samples, seed=a.seed,
                         logT_range=a.logT, logrho_range=a.logrho, ye_range=a.ye,
-                        frac_broad=a.frac_broad, times=a.times, rtol=a.rtol, atol=a.atol,
+                        frac_broad=a.frac_broad, times=a.times,
+                        n_random_times=a.n_random_times, rtol=a.rtol, atol=a.atol,
                         chunk_size=a.chunk_size, n_threads=a.threads, scheduler=a.scheduler,
                         overwrite=a.overwrite, progress=not a.no_progress,
                         kill_after_chunks=a.kill_after_chunks)
-    except (ValueError, FileNotFoundError, FileExistsError) as e:
-        print(f"nnn.generate: error: {e}", file=sys.stderr)
-        return 2
+    except (ValueError, OSError, RuntimeError) as e:    # NnnError is a RuntimeError
+        return fail(e)
     meta = ds.read_meta(path)
     print(f"wrote {path}: {meta['n_samples']} samples of {meta['network']}, "
           f"{meta['n_failed']} failed, {meta['samples_per_s']:.1f} samples/s this run")
+    if meta["n_failed"] >= meta["n_samples"]:      # nothing to train on is a failure
+        print("error: every sample failed (see the dataset's messages)", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -11,18 +11,24 @@ While a set is generated, its state lives in ``OUT.parts/`` next to the final fi
 When all chunks exist they are consolidated into ``OUT`` (again via a temporary name and an
 atomic rename) and ``OUT.parts/`` is removed.  Layout of the final file::
 
-    /times                      (n_times,)            output times [s]
+    /times                      (n_fixed,)            the fixed output times [s] (9, 1e-6..100)
+    /outputs/t                  (n, n_times)          each sample's output times [s]: the fixed
+                                                      ones plus ``n_random_times`` log-uniform in
+                                                      ``dt_range``, drawn per chunk, merged, sorted
     /inputs/logT, /inputs/logrho (n,)                 log10 T [K], log10 rho [g/cm3]
     /inputs/X0                  (n, n_iso)            initial mass fractions
     /inputs/Ye0                 (n,)
     /inputs/family              (n,) int8             0 = broad mixture, 1 = Si-burning-dominated
-    /outputs/X                  (n, n_times, n_iso)   mass fractions at each time
+    /outputs/X                  (n, n_times, n_iso)   mass fractions at each time t
     /outputs/eps_nuc            (n, n_times)          erg/g released over [0, t_k]
     /outputs/eps_nu             (n, n_times)          erg/g/s neutrino loss averaged over [0, t_k]
     /outputs/Ye                 (n, n_times)
     /outputs/n_steps, /outputs/status (n,)            integrator steps and status (0 = ok)
 
-Root attributes: ``format`` ("nnn-dataset-1"), ``network``, ``network_hash``, ``isotopes``,
+Every output time of a sample is a training pair (X0 -> X(t)) for the one model that takes
+log10 dt as an input: 9 + 8 = 17 pairs per integration by default.
+
+Root attributes: ``format`` ("nnn-dataset-2"), ``network``, ``network_hash``, ``isotopes``,
 ``A``, ``Z``, ranges, ``seed``, ``nnn_version``, ``rtol``/``atol``, ``n_failed``, timings.
 Failed samples (status != 0) are kept; the trainer skips them and says how many.
 """
@@ -38,8 +44,10 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-FORMAT = "nnn-dataset-1"
+FORMAT = "nnn-dataset-2"
 DEFAULT_TIMES = tuple(float(t) for t in np.logspace(-6, 2, 9))
+#: samples that share their random output times (one burn_batch call)
+TIME_BLOCK = 64
 
 
 @dataclass
@@ -56,10 +64,16 @@ class DatasetSpec:
     ye_range: tuple = (0.45, 0.5)
     frac_broad: float = 0.5
     times: tuple = DEFAULT_TIMES
+    n_random_times: int = 8
+    dt_range: tuple = None  # (first, last) of ``times`` unless given
     rtol: float = 1e-6
     atol: float = 1e-10
-    chunk_size: int = 256
+    chunk_size: int = 64
     nnn_version: str = field(default="", compare=False)
+
+    def __post_init__(self):
+        if self.dt_range is None:
+            self.dt_range = (float(min(self.times)), float(max(self.times)))
 
     def key(self) -> dict:
         """The settings that must match for a restart to continue the same set."""
@@ -73,6 +87,27 @@ class DatasetSpec:
 
     def chunk_slice(self, i: int) -> slice:
         return slice(i * self.chunk_size, min((i + 1) * self.chunk_size, self.n_samples))
+
+    def sample_times(self, sl: slice) -> np.ndarray:
+        """Output times (s) of samples ``sl`` (c, n_times): the fixed times plus
+        ``n_random_times`` drawn log-uniformly in ``dt_range``, sorted.  Random times train the
+        model between the fixed ones (any dt, continuously).  They are drawn per block of
+        ``TIME_BLOCK`` consecutive samples (deterministic from the seed and the block, so the
+        set does not depend on the chunk size): the engine's ``times=`` is shared by one
+        ``burn_batch`` call, and a block is one call."""
+        lo, hi = np.log10(self.dt_range[0]), np.log10(self.dt_range[1])
+        out = np.empty((sl.stop - sl.start, self.n_times))
+        for b in range(sl.start // TIME_BLOCK, (sl.stop - 1) // TIME_BLOCK + 1):
+            rng = np.random.default_rng([self.seed, 20251203, b])
+            extra = 10.0 ** rng.uniform(lo, hi, int(self.n_random_times))
+            t = np.sort(np.concatenate([self.times, extra]))
+            a, z = max(sl.start, b * TIME_BLOCK), min(sl.stop, (b + 1) * TIME_BLOCK)
+            out[a - sl.start:z - sl.start] = t
+        return out
+
+    @property
+    def n_times(self) -> int:
+        return len(self.times) + int(self.n_random_times)
 
 
 def parts_dir(out) -> Path:
@@ -160,19 +195,24 @@ def write_chunk(out, i: int, result: dict):
     p = chunk_path(out, i)
     tmp = _atomic_h5(p)
     with h5py.File(tmp, "w") as f:
-        for k in ("X", "eps_nuc", "eps_nu", "Ye", "n_steps", "status"):
+        for k in ("t", "X", "eps_nuc", "eps_nu", "Ye", "n_steps", "status"):
             f.create_dataset(k, data=result[k])
         f.attrs["wall"] = float(result.get("wall", 0.0))
         f.attrs["complete"] = True
     os.replace(tmp, p)
 
 
-def consolidate(out, spec: DatasetSpec, compression="lzf", extra_attrs=None):
-    """Merge inputs and all chunk files into the final HDF5 file, then remove the parts."""
+def consolidate(out, spec: DatasetSpec, compression="lzf", extra_attrs=None, parts_of=None,
+                keep_parts=False):
+    """Merge inputs and all chunk files into the final HDF5 file, then remove the parts.
+
+    ``parts_of``: take the parts of another (unfinished, larger) run of the same settings
+    instead of ``OUT.parts`` -- see :func:`finish_prefix`."""
     out = Path(out)
-    pdir = parts_dir(out)
-    inputs = read_inputs(out)
-    n, nt, ni = spec.n_samples, len(spec.times), len(spec.isotopes)
+    src = Path(parts_of) if parts_of is not None else out
+    pdir = parts_dir(src)
+    inputs = {k: v[: spec.n_samples] for k, v in read_inputs(src).items()}
+    n, nt, ni = spec.n_samples, spec.n_times, len(spec.isotopes)
     cs = min(spec.chunk_size, n)
     tmp = _atomic_h5(out)
     wall = 0.0
@@ -185,6 +225,7 @@ def consolidate(out, spec: DatasetSpec, compression="lzf", extra_attrs=None):
             g.create_dataset(k, data=v, chunks=chunks, compression=compression)
         o = f.create_group("outputs")
         dsets = {
+            "t": o.create_dataset("t", (n, nt), "f8", chunks=(cs, nt), compression=compression),
             "X": o.create_dataset("X", (n, nt, ni), "f8", chunks=(cs, nt, ni),
                                   compression=compression),
             "eps_nuc": o.create_dataset("eps_nuc", (n, nt), "f8", chunks=(cs, nt),
@@ -197,7 +238,7 @@ def consolidate(out, spec: DatasetSpec, compression="lzf", extra_attrs=None):
         }
         for i in range(spec.n_chunks):
             sl = spec.chunk_slice(i)
-            with h5py.File(chunk_path(out, i), "r") as c:
+            with h5py.File(chunk_path(src, i), "r") as c:
                 for k, d in dsets.items():
                     d[sl] = c[k][...]
                 wall += float(c.attrs.get("wall", 0.0))
@@ -213,8 +254,33 @@ def consolidate(out, spec: DatasetSpec, compression="lzf", extra_attrs=None):
         for k, v in (extra_attrs or {}).items():
             a[k] = json.dumps(v) if isinstance(v, (list, tuple, dict)) else v
     os.replace(tmp, out)
-    shutil.rmtree(pdir)
+    if not keep_parts:
+        shutil.rmtree(pdir)
     return out
+
+
+def finish_prefix(run, n_samples: int, out, compression="lzf"):
+    """A finished dataset ``out`` of the first ``n_samples`` samples of the unfinished run
+    ``run`` (its ``RUN.parts`` stay, so the run can still be resumed).
+
+    The samplers draw sample by sample (Sobol points and compositions in sequence), and the
+    random output times depend on the block only, so the result is the set that
+    ``python -m nnn.generate --n N`` with the same other settings would make: a long
+    generation can feed training before it ends."""
+    pdir = parts_dir(run)
+    spec = DatasetSpec(**json.loads((pdir / "spec.json").read_text()))
+    if n_samples < 1 or n_samples % spec.chunk_size or n_samples > spec.n_samples:
+        raise ValueError(f"n_samples must be a positive multiple of the chunk size "
+                         f"{spec.chunk_size} and <= {spec.n_samples}, got {n_samples!r}")
+    d = asdict(spec)
+    d["n_samples"] = int(n_samples)
+    sub = DatasetSpec(**d)
+    missing = [i for i in range(sub.n_chunks) if i not in finished_chunks(run, spec)]
+    if missing:
+        raise ValueError(f"run {str(run)!r} has not finished chunk {missing[0]} of the first "
+                         f"{n_samples} samples yet")
+    return consolidate(out, sub, compression=compression, parts_of=run, keep_parts=True,
+                       extra_attrs={"prefix_of": str(run)})
 
 
 # ---------------------------------------------------------------- reading
@@ -250,6 +316,7 @@ def read_meta(path) -> dict:
 
 
 def dt_index(meta, dt: float) -> int:
+    """Index of ``dt`` among the dataset's fixed output times (ValueError if absent)."""
     times = np.asarray(meta["times"], float)
     j = int(np.argmin(np.abs(np.log10(times) - np.log10(dt)))) if dt > 0 else -1
     if dt <= 0 or abs(times[j] - dt) > 1e-6 * dt:
@@ -258,27 +325,48 @@ def dt_index(meta, dt: float) -> int:
     return j
 
 
-def load_dt(path, dt: float, keep_failed=False):
-    """Arrays for one dt: inputs (logT, logrho, X0) and outputs (X, eps_nuc, eps_nu, Ye).
+def load_pairs(path, dt=None, keep_failed=False):
+    """Training pairs (X0 -> X(t)) of a dataset, one per sample and output time.
 
-    Samples whose integration failed are dropped unless ``keep_failed``; the returned dict
-    says how many were dropped (``n_failed``)."""
+    Returns flat arrays over pairs: logT, logrho, X0 (p, n_iso), dt (p,), X (p, n_iso),
+    eps_nuc, eps_nu, Ye, and ``sample`` (the sample index, to split train/validation by
+    sample, never by pair).  ``dt``: keep only that fixed output time.  Samples whose
+    integration failed are dropped unless ``keep_failed`` (``n_failed`` says how many)."""
     meta = read_meta(path)
-    j = dt_index(meta, dt)
+    j = None if dt is None else dt_index(meta, dt)
     with h5py.File(path, "r") as f:
         status = f["outputs/status"][...]
         good = np.ones_like(status, bool) if keep_failed else status == 0
+        t = f["outputs/t"][...][good]
+        if j is not None:  # the fixed time's column differs per chunk: find it by value
+            tj = float(np.asarray(meta["times"])[j])
+            sel = np.abs(t - tj) <= 1e-9 * tj
+            if not np.all(sel.sum(axis=1) == 1):
+                raise ValueError(f"dataset {str(path)!r}: dt={tj!r} is not an output of every "
+                                 "sample")
+            cols = np.argmax(sel, axis=1)
+        else:
+            cols = None
+        n_good, nt = t.shape
+        X0 = f["inputs/X0"][...][good]
+
+        def per_time(name):
+            v = f[f"outputs/{name}"][...][good]
+            return v[np.arange(n_good), cols] if cols is not None else \
+                v.reshape((n_good * nt,) + v.shape[2:])
+
+        rep = (lambda v: v) if cols is not None else (lambda v: np.repeat(v, nt, axis=0))
         d = {
-            "logT": f["inputs/logT"][...][good],
-            "logrho": f["inputs/logrho"][...][good],
-            "X0": f["inputs/X0"][...][good],
-            "X": f["outputs/X"][:, j, :][good],
-            "eps_nuc": f["outputs/eps_nuc"][:, j][good],
-            "eps_nu": f["outputs/eps_nu"][:, j][good],
-            "Ye": f["outputs/Ye"][:, j][good],
-            "status": status[good],
+            "logT": rep(f["inputs/logT"][...][good]),
+            "logrho": rep(f["inputs/logrho"][...][good]),
+            "X0": rep(X0),
+            "sample": rep(np.flatnonzero(good)),
+            "dt": t[np.arange(n_good), cols] if cols is not None else t.reshape(-1),
+            "X": per_time("X"),
+            "eps_nuc": per_time("eps_nuc"),
+            "eps_nu": per_time("eps_nu"),
+            "Ye": per_time("Ye"),
         }
     d["n_failed"] = int(np.count_nonzero(status != 0))
     d["meta"] = meta
-    d["dt"] = float(np.asarray(meta["times"])[j])
     return d
