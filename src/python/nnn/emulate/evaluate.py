@@ -541,7 +541,7 @@ def table(doc) -> str:
 def build_parser():
     p = argparse.ArgumentParser(prog="python -m nnn.evaluate",
                                 description=__doc__.split("\n")[0])
-    p.add_argument("--model", default="persistence",
+    p.add_argument("--model", "--models", dest="model", default="persistence",
                    help="emulator model file (or folder with one *.pt, or a network name for "
                         "the shipped model); 'persistence' scores only the baselines")
     p.add_argument("--out", required=True)
