@@ -203,6 +203,20 @@ def export(model: BurnStepNet, path, meta: dict):
     return path
 
 
+def update_metadata(path, **fields):
+    """Rewrite ``nnn_meta.json`` of a model file with ``fields`` added or replaced (e.g. the
+    evaluation's metrics); the scripted module is saved unchanged."""
+    module, meta = read_meta(path)
+    meta.update(fields)
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.jit.save(module, str(tmp), _extra_files={META_NAME: json.dumps(meta)})
+    tmp.replace(path)
+    return meta
+
+
 def _as_column(v, n, dtype=np.float32):
     return np.broadcast_to(np.asarray(v, dtype), (n,))
 
