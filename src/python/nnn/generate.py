@@ -28,6 +28,7 @@ import numpy as np
 
 from nnn.cli import Parser, fail
 from nnn.emulate import dataset as ds
+from nnn.emulate import sampling as sp
 from nnn.emulate.burn import burn_chunk, load_network, network_spec
 from nnn.emulate.sampling import (check_not_test_seed, electron_fraction, random_compositions,
                                   range_arg, sobol_thermo)
@@ -53,8 +54,8 @@ def make_inputs(spec: ds.DatasetSpec) -> dict:
             "Ye0": electron_fraction(X0, spec.A, spec.Z), "family": fam}
 
 
-def generate(out, network="mesa_80", n_samples=1024, seed=0, logT_range=(9.2, 9.8),
-             logrho_range=(7.0, 9.5), ye_range=(0.45, 0.5), frac_broad=0.5, times=None,
+def generate(out, network="mesa_80", n_samples=1024, seed=0, logT_range=sp.LOGT_RANGE,
+             logrho_range=sp.LOGRHO_RANGE, ye_range=sp.YE_RANGE, frac_broad=0.5, times=None,
              n_random_times=8, rtol=1e-6, atol=1e-10, chunk_size=64, n_threads=0, scheduler=None,
              overwrite=False, progress=True, compression="lzf", kill_after_chunks=None):
     """Generate (or resume) a training set; returns the path of the finished HDF5 file.
@@ -172,9 +173,9 @@ def build_parser():
     p.add_argument("--n", type=int, default=4096, dest="n_samples", help="number of samples")
     p.add_argument("--out", required=True, help="output HDF5 file")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--logT", type=range_arg, default=(9.2, 9.8), help="log10 T range LO,HI")
-    p.add_argument("--logrho", type=range_arg, default=(7.0, 9.5), help="log10 rho range LO,HI")
-    p.add_argument("--ye", type=range_arg, default=(0.45, 0.5), help="Ye range LO,HI")
+    p.add_argument("--logT", type=range_arg, default=sp.LOGT_RANGE, help="log10 T range LO,HI")
+    p.add_argument("--logrho", type=range_arg, default=sp.LOGRHO_RANGE, help="log10 rho range LO,HI")
+    p.add_argument("--ye", type=range_arg, default=sp.YE_RANGE, help="Ye range LO,HI")
     p.add_argument("--frac-broad", type=float, default=0.5,
                    help="fraction of broad mixtures (rest: Si-burning dominated)")
     p.add_argument("--times", type=lambda s: [float(v) for v in s.split(",")], default=None,

@@ -44,6 +44,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from nnn.emulate import sampling as sp
+
 FORMAT = "nnn-dataset-2"
 DEFAULT_TIMES = tuple(float(t) for t in np.logspace(-6, 2, 9))
 #: samples that share their random output times (one burn_batch call)
@@ -59,9 +61,9 @@ class DatasetSpec:
     Z: list
     n_samples: int
     seed: int = 0
-    logT_range: tuple = (9.2, 9.8)
-    logrho_range: tuple = (7.0, 9.5)
-    ye_range: tuple = (0.45, 0.5)
+    logT_range: tuple = sp.LOGT_RANGE
+    logrho_range: tuple = sp.LOGRHO_RANGE
+    ye_range: tuple = sp.YE_RANGE
     frac_broad: float = 0.5
     times: tuple = DEFAULT_TIMES
     n_random_times: int = 8

@@ -44,6 +44,13 @@ import warnings
 import numpy as np
 from scipy.stats import qmc
 
+#: The emulators' training domain (the paper's, section 2.2): log10 T (K), log10 rho (g/cm^3)
+#: and Ye.  The one definition: generation, training, evaluation and the shipped models'
+#: metadata (which libnnn reads) take it from here.
+LOGT_RANGE = (9.2, 9.8)
+LOGRHO_RANGE = (7.0, 9.5)
+YE_RANGE = (0.45, 0.5)
+
 #: Nuclei that dominate silicon-burning (and late oxygen-burning) compositions.
 SI_BURNING = ("he4", "o16", "ne20", "mg24", "si28", "s32", "ar36", "ca40", "ti44",
               "cr48", "fe52", "fe54", "fe56", "ni56", "ni58", "co56", "cr56", "mn55",
@@ -57,7 +64,7 @@ SI_TEST_MINOR = ("he4", "ne20", "mg24", "ti44", "cr48", "fe52", "fe54", "fe56", 
 FAMILIES = ("broad", "si")
 
 
-def sobol_thermo(n: int, logT_range=(9.2, 9.8), logrho_range=(7.0, 9.5), seed: int = 0):
+def sobol_thermo(n: int, logT_range=LOGT_RANGE, logrho_range=LOGRHO_RANGE, seed: int = 0):
     """``n`` scrambled-Sobol points; returns ``(logT, logrho)`` arrays of shape (n,)."""
     _check_range("logT_range", logT_range)
     _check_range("logrho_range", logrho_range)
@@ -133,7 +140,7 @@ def _mix_to_ye(rng, xa, ye_t, zeta, A, preferred):
     return x / x.sum()
 
 
-def random_compositions(n: int, isotopes, A, Z, ye_range=(0.45, 0.5), frac_broad=0.5,
+def random_compositions(n: int, isotopes, A, Z, ye_range=YE_RANGE, frac_broad=0.5,
                         rng=None, seed: int | None = None):
     """Draw ``n`` compositions over ``isotopes`` (see module docstring).
 
@@ -190,7 +197,7 @@ def random_compositions(n: int, isotopes, A, Z, ye_range=(0.45, 0.5), frac_broad
     return X, fam
 
 
-def si_burning_compositions(n: int, isotopes, A, Z, ye_range=(0.45, 0.5), rng=None,
+def si_burning_compositions(n: int, isotopes, A, Z, ye_range=YE_RANGE, rng=None,
                             seed: int | None = None):
     """Silicon-burning compositions restricted to ``isotopes`` (the evaluation set).
 
@@ -259,7 +266,7 @@ def eval_set_rng(name: str, stream: int = 0) -> np.random.Generator:
     return np.random.default_rng([TEST_SEED, TEST_SETS.index(name), int(stream)])
 
 
-def paper_test_compositions(n: int, isotopes, A, Z, ye_range=(0.45, 0.5), rng=None):
+def paper_test_compositions(n: int, isotopes, A, Z, ye_range=YE_RANGE, rng=None):
     """The paper's test compositions (its section 3): silicon-burning mixtures over
     ``isotopes`` (the approx21 isotopes the target network also has), Ye uniform in
     ``ye_range``.
