@@ -1,23 +1,30 @@
-/* nnn emulator: C ABI of the emulator path of libnnn (TorchScript models of
- * one burn step, with a per-zone domain check and fallback to the integrator).
+/* nnn emulator: C ABI of the emulator path of libnnn (one TorchScript model of
+ * a burn step per network, format nnn-emulator-2, for every dt in its range;
+ * per-zone checks with fallback to the integrator).
  *
  * Same conventions as nnn.h: every function returns a status code (NNN_OK = 0)
  * and never exits, aborts or prints; after a failure nnn_last_error() (nnn.h,
  * thread-local) names the problem. Arrays of several zones are zone-major,
  * X[zone * n_species + i]; units as in nnn.h.
  *
- * Per zone, the emulator's result is used only if dt is a trained dt (within
- * dt_rtol, relative) -- or, with chain_dt, a whole multiple of one --, the
- * zone's log10 T, log10 rho and Ye lie inside the model's training domain,
- * and the output passes a sanity check (finite, |sum X - 1| <= sum_tolerance,
- * no X_i < -negative_tolerance). Every other zone is burned by the integrator
- * (as nnn_burn_zones, with opt) over the whole dt: used_fallback says which
- * path each zone took. An untrained dt therefore means "integrator for every
- * zone" unless chain_dt is set. No NaN ever leaves these calls.
+ * Per zone, the emulator's result is used only if log10 T, log10 rho, Ye and
+ * log10 dt lie inside the model's domain (nnn_emulator_model), the model ran,
+ * and its output passes the checks: sanity (finite, |sum X - 1| <=
+ * sum_tolerance, no X_i < -negative_tolerance), the model's own error
+ * estimate err <= max_error (if max_error > 0), energy consistency
+ * (check_energy) and the weak-rate |dYe| bound (check_dye); see
+ * docs/emulator_runtime.md for the formulas. Every other zone is burned by the
+ * integrator (as nnn_burn_zones, with opt) over the whole dt: used_fallback
+ * says which path each zone took and why. A model that fails at run time sends
+ * its zones to the integrator (NNN_PATH_FALLBACK_MODEL); it never fails the
+ * call. No NaN ever leaves these calls.
  *
  * Threads: a loaded emulator is immutable apart from its settings (set them
  * before sharing the handle); nnn_emulator_burn / _burn_zones may be called by
  * any number of threads at once on one handle (e.g. an OpenMP loop over zones).
+ * libtorch runs each inference on torch_threads threads of the calling thread
+ * (default 1, so that a loop over zones on all cores does not oversubscribe
+ * them); the setting is restored after the call.
  *
  * Built without libtorch, nnn_emulator_load fails with NNN_EMULATOR_FILE and
  * a message saying so; nnn_emulator_has_libtorch() tells in advance.
@@ -36,20 +43,28 @@ typedef struct nnn_emulator nnn_emulator;
 /* Values of used_fallback[zone]: 0 = emulator, > 0 = integrator, and why. */
 enum nnn_emulator_path {
   NNN_PATH_EMULATOR = 0,        /* the emulator's result */
-  NNN_PATH_FALLBACK_DOMAIN = 1, /* T, rho or Ye outside the training domain */
-  NNN_PATH_FALLBACK_DT = 2,     /* dt is not a trained dt (and not chained) */
-  NNN_PATH_FALLBACK_SANITY = 3  /* the emulator's output failed the sanity check */
+  NNN_PATH_FALLBACK_DOMAIN = 1, /* log T, log rho or Ye outside the model's domain */
+  NNN_PATH_FALLBACK_DT = 2,     /* dt outside the model's dt range */
+  NNN_PATH_FALLBACK_SANITY = 3, /* output not finite, not normalised, negative X or err */
+  NNN_PATH_FALLBACK_ENERGY = 4, /* eps_nuc inconsistent with the composition change */
+  NNN_PATH_FALLBACK_DYE = 5,    /* |Ye - Ye0| above the weak-rate bound */
+  NNN_PATH_FALLBACK_ERROR = 6,  /* the model's error estimate above max_error */
+  NNN_PATH_FALLBACK_MODEL = 7   /* the model failed at run time */
 };
 
+/* Settings; nnn_emulator_default_config gives the defaults (in brackets). */
 typedef struct nnn_emulator_config {
-  double sum_tolerance;      /* |sum X - 1| above this: fallback (default 1e-4) */
-  double negative_tolerance; /* X_i < -this: fallback; smaller negatives clipped to 0 (1e-6) */
-  double dt_rtol;            /* dt equals a trained dt within this relative distance (1e-9) */
-  int chain_dt;              /* 1: an untrained dt that is k times a trained dt (k integer,
-                                k <= max_chain_steps) is done as k emulator steps of the
-                                largest such dt; 0 (default): integrator */
-  int max_chain_steps;       /* default 1000 */
-  int batch_size;            /* zones per inference call, bounds memory (default 65536) */
+  double sum_tolerance;      /* |sum X - 1| above this: fallback [1e-4] */
+  double negative_tolerance; /* X_i < -this: fallback; smaller negatives clipped to 0 [1e-6] */
+  double max_error;          /* err above this: fallback; 0: no threshold [0] */
+  double energy_rtol;        /* energy check, relative part [0.9] */
+  double energy_dx;          /* energy check, composition floor (mass fraction) [1e-3] */
+  double dye_safety;         /* |dYe| check: factor on the weak-rate bound [10] */
+  double dye_atol;           /* |dYe| check: floor [1e-6] */
+  int check_energy;          /* 1: energy consistency check on [1] */
+  int check_dye;             /* 1: |dYe| bound check on [1] */
+  int torch_threads;         /* libtorch intra-op threads per call; 0: libtorch's own [1] */
+  int batch_size;            /* zones per inference call, bounds memory [65536] */
 } nnn_emulator_config;
 
 /* 1 if libnnn was built with libtorch, else 0. */
@@ -58,12 +73,14 @@ int nnn_emulator_has_libtorch(void);
 /* Fills *cfg with the defaults. */
 void nnn_emulator_default_config(nnn_emulator_config* cfg);
 
-/* Loads the models in path: one TorchScript file (*.pt, exported by
- * python -m nnn.train), a directory (every *.pt in it), or several of either
- * separated by ':'. Each model's isotope list and network file hash must match
- * net (else NNN_EMULATOR_FILE naming both); one model per dt. The emulator
- * keeps its own reference to the network: net may be freed first. */
-int nnn_emulator_load(const nnn_network* net, const char* path, nnn_emulator** em);
+/* Loads a model for net. model: a model file (*.pt, exported by
+ * python -m nnn.train), or a network name ("mesa_80") for the shipped model
+ * emulators/<name>.pt, searched like network files ($NNN_NETWORK_DATA, the
+ * installed network_data, the source tree's). The model's isotope list and
+ * network file hash must match net (else NNN_EMULATOR_FILE naming both);
+ * nnn-emulator-1 files (one model per dt) are refused. The emulator keeps its
+ * own reference to the network: net may be freed first. */
+int nnn_emulator_load(const nnn_network* net, const char* model, nnn_emulator** em);
 void nnn_emulator_free(nnn_emulator* em);
 
 /* NNN_OK if net is the network the emulator was loaded with (same file
@@ -71,35 +88,36 @@ void nnn_emulator_free(nnn_emulator* em);
  * takes a network and an optional emulator). */
 int nnn_emulator_check_network(const nnn_emulator* em, const nnn_network* net);
 
-/* libtorch intra-op threads used by one inference call (0: libtorch's default,
- * all cores). Inside an OpenMP parallel region libtorch runs serially anyway.
- * Applied per calling thread (at::set_num_threads) when it differs. */
-int nnn_emulator_set_threads(nnn_emulator* em, int n_threads);
+/* Settings. set_config checks every field first (NNN_BAD_INPUT naming the
+ * first invalid one; then nothing changes). set_threads sets torch_threads. */
 int nnn_emulator_set_config(nnn_emulator* em, const nnn_emulator_config* cfg);
 int nnn_emulator_get_config(const nnn_emulator* em, nnn_emulator_config* cfg);
+int nnn_emulator_set_threads(nnn_emulator* em, int torch_threads);
 
-/* Models, sorted by dt (i = 0 .. n_models - 1). */
-int nnn_emulator_n_models(const nnn_emulator* em, int* n_models);
-/* dt (s) and training domain of model i; any output may be NULL;
- * logT, logrho, Ye receive [lo, hi]. */
-int nnn_emulator_model(const nnn_emulator* em, int i, double* dt, double* logT, double* logrho,
-                       double* Ye);
+/* The model's domain, each [lo, hi] (any may be NULL): log10 T (K),
+ * log10 rho (g/cm^3), Ye, log10 dt (s). */
+int nnn_emulator_model(const nnn_emulator* em, double* logT, double* logrho, double* Ye,
+                       double* logdt);
 
-/* One zone, as nnn_burn. used_fallback, Ye, n_steps may be NULL. */
+/* One zone, as nnn_burn. Ye, used_fallback, n_steps, err may be NULL; err
+ * receives the model's error estimate (the eq-5 distance
+ * sum_i (Z_i/A_i)|X_i - X_i,true| it predicts) for an emulator zone, 0 for a
+ * fallback zone. */
 int nnn_emulator_burn(const nnn_emulator* em, double T, double rho, const double* X0, double dt,
                       const nnn_options* opt, double* X_out, double* eps_nuc, double* eps_nu,
-                      double* Ye, int* used_fallback, long* n_steps);
+                      double* Ye, int* used_fallback, long* n_steps, double* err);
 
 /* n_zones zones over the same dt, as nnn_burn_zones: opt (may be NULL) and
  * n_threads (0: all cores; pass 1 inside an OpenMP loop) apply to the
- * fallback integrator. used_fallback and zone_status (n_zones each) may be
- * NULL. The call returns NNN_OK if every zone succeeded, else the first
+ * fallback integrator. used_fallback, zone_status and err (n_zones each) may
+ * be NULL. The call returns NNN_OK if every zone succeeded, else the first
  * failing zone's status (a fallback integrator failure: that zone gets
- * X_out = X0, eps = 0). Invalid input fails before any work. */
+ * X_out = X0, eps = 0). Invalid input or options fail before any zone runs
+ * (every zone_status is then that status; outputs unwritten). */
 int nnn_emulator_burn_zones(const nnn_emulator* em, int n_zones, const double* T,
                             const double* rho, const double* X0, double dt,
                             const nnn_options* opt, double* X_out, double* eps_nuc,
-                            double* eps_nu, int* used_fallback, int* zone_status,
+                            double* eps_nu, int* used_fallback, int* zone_status, double* err,
                             int n_threads);
 
 #ifdef __cplusplus

@@ -1,80 +1,100 @@
-"""Helpers of the emulator-path tests: tiny TorchScript models that follow the
-model-file contract of ``python -m nnn.train`` (one file per dt, physical units,
-``nnn_meta.json`` with isotopes, network hash, dt and training domain), made
-here in a few milliseconds instead of trained.
+"""Helpers of the emulator-path tests: small TorchScript models in the model-file
+format ``nnn-emulator-2`` (one model for every dt; inputs [log10 T, log10 rho,
+log10 dt, X], outputs [X, eps_nuc, eps_nu, err]; attributes nnn_format, network,
+network_hash, isotopes, domain), made here in milliseconds instead of trained:
 
-The composition head is a softmax over ``small logits + ln X0`` (so the output
-is a plausible, normalised composition near X0); the energy head is linear.
-Optional "marked" bands of log10 T make the model emit NaN, or an
-un-normalised composition, so that the sanity fallback can be tested zone by
-zone.
+* :func:`tiny_model`: ``nnn.emulate.model.BurnStepNet`` with random weights and
+  8-wide layers, exported by ``nnn.emulate.model.export`` (what python -m
+  nnn.train writes);
+* :class:`TableModel`: an "oracle" that answers each input row with the stored
+  output of the nearest stored input row. Filled with the engine's own burns it
+  is a perfect emulator of those zones; with chosen rows altered (eps_nuc off,
+  Ye shifted, err large, NaN, sum X != 1) it makes each check fire on exactly
+  those zones. It raises in forward for log10 T inside ``raise_band``.
 """
 
-from __future__ import annotations
 
 import json
 import warnings
 from pathlib import Path
+from typing import List
 
 import numpy as np
 import torch
 from torch import nn
 
 import nnn
+from nnn.emulate import model as mdl
 
 SMALL = "approx21_cr60_plus_co56"
-DOMAIN = {"logT": [9.2, 9.8], "logrho": [7.0, 9.5], "Ye": [0.47, 0.505]}
+#: log10 dt range of the test models: 1e-4 .. 1 s
+DOMAIN = {"logT": [9.2, 9.8], "logrho": [7.0, 9.5], "Ye": [0.47, 0.505], "logdt": [-4.0, 0.0]}
 DT = 1e-2
-NAN_BAND = (9.490, 9.492)     # log10 T: the NaN model returns NaN here (T ~ 3.095e9 K)
-BADSUM_BAND = (9.600, 9.602)  # log10 T: X scaled by 1.01 (T ~ 3.99e9 K)
+RAISE_BAND = (9.490, 9.492)  # log10 T: TableModel(raise_band=...) raises here (T ~ 3.095e9 K)
+NO_CHECKS = {"check_energy": False, "check_dye": False}  # for random-weight models
 
 
-class TinyEmulator(nn.Module):
-    """A contract-conforming model: [log10 T, log10 rho, X] -> [X, eps_nuc, eps_nu]."""
-
-    def __init__(self, n_iso: int, hidden: int = 16, nan_band=(0.0, -1.0),
-                 badsum_band=(0.0, -1.0), eps_scale=(1e16, 1e12), seed: int = 0):
-        super().__init__()
-        g = torch.Generator().manual_seed(seed)
-        self.n_iso = n_iso
-        self.l1 = nn.Linear(2 + n_iso, hidden)
-        self.l2 = nn.Linear(hidden, n_iso + 2)
-        with torch.no_grad():
-            for p in self.parameters():
-                p.copy_(torch.randn(p.shape, generator=g) * 0.5)
-        self.register_buffer("in_center", torch.tensor([9.5, 8.25]))
-        self.register_buffer("in_half", torch.tensor([0.3, 1.25]))
-        self.register_buffer("nan_band", torch.tensor(list(nan_band), dtype=torch.float32))
-        self.register_buffer("badsum_band", torch.tensor(list(badsum_band), dtype=torch.float32))
-        self.register_buffer("eps_scale", torch.tensor(list(eps_scale), dtype=torch.float32))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        th = (x[:, :2] - self.in_center) / self.in_half
-        x0 = x[:, 2:]
-        h = torch.tanh(self.l1(torch.cat([th, x0], dim=1)))
-        o = self.l2(h)
-        logits = 0.05 * o[:, : self.n_iso] + torch.log(torch.clamp(x0, min=1e-30))
-        X = torch.softmax(logits, dim=1)
-        lt = x[:, 0:1]
-        bad = (lt >= self.badsum_band[0]) & (lt <= self.badsum_band[1])
-        X = torch.where(bad, X * 1.01, X)
-        y = torch.cat([X, o[:, self.n_iso:] * self.eps_scale], dim=1)
-        nan = (lt >= self.nan_band[0]) & (lt <= self.nan_band[1])
-        return torch.where(nan, torch.full_like(y, float("nan")), y)
+def domain_list(domain=None) -> List[float]:
+    d = domain or DOMAIN
+    return [float(v) for k in ("logT", "logrho", "Ye", "logdt") for v in d[k]]
 
 
-def make_meta(net, dt, domain=None, **over) -> dict:
-    meta = {"format": "nnn-emulator-1", "network": net.name, "network_hash": net.file_hash,
-            "isotopes": list(net.isotopes), "dt": float(dt), "domain": domain or DOMAIN,
-            "architecture": {"kind": "tests/emulator TinyEmulator", "hidden": 16},
-            "normalisation": {"inside": "module"},
-            "training": {"note": "untrained test model (random weights)"}}
+def zeta(net) -> np.ndarray:
+    return np.asarray(net.Z, float) / np.asarray(net.A, float)
+
+
+def make_meta(net, domain=None, **over) -> dict:
+    meta = {"format": mdl.FORMAT, "network": net.name, "network_hash": net.file_hash,
+            "isotopes": list(net.isotopes), "domain": domain or DOMAIN,
+            "architecture": {"kind": "tests/emulator"}, "training": {"note": "untrained test model"}}
     meta.update(over)
     return meta
 
 
-def save_model(module: nn.Module, path: Path, meta: dict | None) -> Path:
-    extra = {} if meta is None else {"nnn_meta.json": json.dumps(meta)}
+def tiny_model(net, path: Path, seed: int = 0, domain=None) -> Path:
+    """A BurnStepNet of ``net`` with random weights (8 wide, 2 deep), exported
+    with nnn.emulate.model.export. Its dYe and energy scales are small, so its
+    zones are not far from X0, but its energies are not consistent with its
+    compositions: use it with :data:`NO_CHECKS`."""
+    torch.manual_seed(seed)
+    m = mdl.BurnStepNet(list(net.isotopes), zeta(net), domain or DOMAIN, scales=(1e-9, 1e14, 1e8),
+                        first=8, width=8, depth=2, network=net.name, network_hash=net.file_hash)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return mdl.export(m, path, make_meta(net, domain))
+
+
+class TableModel(nn.Module):
+    """Nearest stored input row -> its stored output row (see the module docstring)."""
+
+    nnn_format: str
+    network: str
+    network_hash: str
+    isotopes: List[str]
+    domain: List[float]
+
+    def __init__(self, net, keys: np.ndarray, values: np.ndarray, domain=None, raise_band=(0.0, -1.0),
+                 fmt: str = mdl.FORMAT, isotopes=None, network_hash=None):
+        super().__init__()
+        self.nnn_format = fmt
+        self.network = net.name
+        self.network_hash = net.file_hash if network_hash is None else network_hash
+        self.isotopes = list(net.isotopes if isotopes is None else isotopes)
+        self.domain = domain_list(domain)
+        self.register_buffer("keys", torch.tensor(keys, dtype=torch.float32))
+        self.register_buffer("values", torch.tensor(values, dtype=torch.float32))
+        self.register_buffer("raise_band", torch.tensor(list(raise_band), dtype=torch.float32))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        lt = x[:, 0]
+        if bool(((lt >= self.raise_band[0]) & (lt <= self.raise_band[1])).any()):
+            raise RuntimeError("test model: log10 T inside the raise band")
+        d = (x[:, None, :] - self.keys[None, :, :]).abs().sum(dim=2)
+        return self.values[d.argmin(dim=1)]
+
+
+def save(module: nn.Module, path: Path, meta: dict | None) -> Path:
+    extra = {} if meta is None else {mdl.META_NAME: json.dumps(meta)}
     path.parent.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():  # TorchScript is the format libnnn loads
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -82,19 +102,28 @@ def save_model(module: nn.Module, path: Path, meta: dict | None) -> Path:
     return path
 
 
-def reference_forward(path: Path, logT, logrho, X) -> np.ndarray:
-    """The model file run by Python torch (float32), for comparison with libnnn."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        m = torch.jit.load(str(path))
-    x = np.concatenate([np.asarray(logT, np.float32)[:, None], np.asarray(logrho, np.float32)[:, None],
-                        np.asarray(X, np.float32)], axis=1)
-    with torch.inference_mode():
-        return m(torch.from_numpy(x)).numpy().astype(float)
+def model_inputs(T, rho, X, dt) -> np.ndarray:
+    n = len(T)
+    return np.column_stack([np.log10(T), np.log10(rho), np.full(n, np.log10(dt)),
+                            np.asarray(X, float)]).astype(np.float32)
 
 
-def composition(net, comp: dict) -> np.ndarray:
-    return net.composition(comp)
+def q_erg_per_g(net) -> np.ndarray:
+    """q_i = mass_excess_i / A_i * N_A * MeV (erg/g per unit X_i), from CODATA
+    constants (independent of libnnn's)."""
+    N_A, MeV = 6.02214076e23, 1.602176634e-6
+    return np.asarray(net.mass_excess_MeV, float) / np.asarray(net.A, float) * N_A * MeV
+
+
+def engine_truth(net, T, rho, X, dt, err=1e-4):
+    """The engine's burns of the zones as model outputs [X, eps_nuc, eps_nu, err]."""
+    b = net.burn_batch(T, rho, X, dt, rtol=1e-10, atol=1e-14)
+    assert (b.status == 0).all()
+    return np.column_stack([b.X, b.eps_nuc, b.eps_nu, np.full(len(T), err)]), b
+
+
+def table_model(net, path: Path, T, rho, X, dt, values, **kw) -> Path:
+    return save(TableModel(net, model_inputs(T, rho, X, dt), values, **kw), path, make_meta(net))
 
 
 def zones(net, n: int = 40, seed: int = 0):
@@ -113,47 +142,63 @@ def zones(net, n: int = 40, seed: int = 0):
     return T, rho, X
 
 
-def bad_models(small_net, d):
+def reference_forward(path: Path, T, rho, X, dt) -> np.ndarray:
+    """The model file run by Python torch (float32), for comparison with libnnn."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        m = torch.jit.load(str(path))
+    with torch.inference_mode():
+        return m(torch.from_numpy(model_inputs(T, rho, X, dt))).numpy().astype(float)
+
+
+def bad_models(small_net, d: Path):
     """name -> (path, words the message must contain)."""
     n = small_net.n_species
     out = {}
     d.mkdir(parents=True, exist_ok=True)
+    keys = np.zeros((1, 3 + n), np.float32)
+    vals = np.zeros((1, n + 3), np.float32)
     p = d / "garbage.pt"
     p.write_bytes(b"this is not a zip archive" * 10)
     out["corrupt"] = (p, ["garbage.pt", "not a readable TorchScript model file"])
-    good = save_model(TinyEmulator(n), d / "good.pt", make_meta(small_net, DT))
+    good = tiny_model(small_net, d / "good.pt")
     raw = good.read_bytes()
     p = d / "truncated.pt"
     p.write_bytes(raw[: len(raw) // 2])
     out["truncated"] = (p, ["truncated.pt", "not a readable TorchScript model file"])
-    out["no_meta"] = (save_model(TinyEmulator(n), d / "nometa.pt", None),
-                      ["nometa.pt", "no nnn_meta.json"])
-    out["format"] = (save_model(TinyEmulator(n), d / "format.pt",
-                                make_meta(small_net, DT, format="something-else")),
-                     ["format.pt", "format 'something-else'", "nnn-emulator-1"])
+
+    class Plain(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x
+
+    out["no_attributes"] = (save(Plain(), d / "plain.pt", None),
+                            ["plain.pt", "no attribute 'nnn_format'", "not an nnn emulator file"])
+    out["v1"] = (save(Plain(), d / "v1.pt", {"format": "nnn-emulator-1", "network": small_net.name,
+                                             "dt": 0.01}),
+                 ["v1.pt", "nnn-emulator-1", "retrain it with python -m nnn.train"])
+    out["format"] = (save(TableModel(small_net, keys, vals, fmt="something-else"), d / "format.pt",
+                          make_meta(small_net)),
+                     ["format.pt", "format 'something-else'", "nnn-emulator-2"])
     bad_hash = "0" * 64
-    out["hash"] = (save_model(TinyEmulator(n), d / "hash.pt",
-                              make_meta(small_net, DT, network_hash=bad_hash)),
+    out["hash"] = (save(TableModel(small_net, keys, vals, network_hash=bad_hash), d / "hash.pt",
+                        make_meta(small_net)),
                    ["hash.pt", bad_hash, small_net.file_hash, "changed since training"])
     mesa = nnn.Network.load("mesa_80")
-    out["isotopes"] = (save_model(TinyEmulator(mesa.n_species), d / "mesa80.pt",
-                                  make_meta(mesa, DT)),
-                       ["mesa80.pt", "'mesa_80' (80 isotopes)", f"'{SMALL}' ({small_net.n_species} isotopes)",
-                        "only in the model"])
+    out["isotopes"] = (tiny_model(mesa, d / "mesa80.pt"),
+                       ["mesa80.pt", "'mesa_80' (80 isotopes)",
+                        f"'{SMALL}' ({small_net.n_species} isotopes)", "only in the model"])
     iso = list(small_net.isotopes)
     iso[0], iso[1] = iso[1], iso[0]
-    out["order"] = (save_model(TinyEmulator(n), d / "order.pt", make_meta(small_net, DT, isotopes=iso)),
-                    ["order.pt", "different order"])
-    out["wrong_width"] = (save_model(TinyEmulator(n - 1), d / "width.pt", make_meta(small_net, DT)),
-                          ["width.pt", "forward"])
-    meta = make_meta(small_net, DT)
-    meta["domain"] = {"logT": [9.8, 9.2], "logrho": [7, 9], "Ye": [0.4, 0.6]}
-    out["domain"] = (save_model(TinyEmulator(n), d / "domain.pt", meta),
-                     ["domain.pt", "domain 'logT'"])
-    meta = make_meta(small_net, DT)
-    del meta["dt"]
-    out["no_dt"] = (save_model(TinyEmulator(n), d / "nodt.pt", meta), ["nodt.pt", "no 'dt'"])
+    out["order"] = (save(TableModel(small_net, keys, vals, isotopes=iso), d / "order.pt",
+                         make_meta(small_net)), ["order.pt", "different order"])
+    out["wrong_width"] = (save(TableModel(small_net, keys, vals[:, :-1]), d / "width.pt",
+                               make_meta(small_net)),
+                          ["width.pt", "forward returned shape", f"expected (1, {n + 3})"])
+    dom = dict(DOMAIN, logT=[9.8, 9.2])
+    out["domain"] = (save(TableModel(small_net, keys, vals, domain=dom), d / "domain.pt",
+                          make_meta(small_net)),
+                     ["domain.pt", "domain of log T is [9.8, 9.2]"])
     out["missing"] = (d / "does_not_exist.pt", ["does_not_exist.pt", "does not exist"])
-    (d / "empty").mkdir(exist_ok=True)
-    out["empty_dir"] = (d / "empty", ["no *.pt", "empty"])
+    (d / "a_directory").mkdir(exist_ok=True)
+    out["directory"] = (d / "a_directory", ["a_directory", "is a directory"])
     return out

@@ -1,17 +1,13 @@
-"""A missing, corrupt or mismatched model file gives a clear error through
-Python (EmulatorFileError, status 4) naming the file and the mismatch; the
-same cases through C are in test_emulator_c.py."""
-
-from __future__ import annotations
-
-import json
+"""A missing, corrupt, old-format or mismatched model file gives a clear error
+through Python (EmulatorFileError, status 4) naming the file and the problem;
+the same cases through C are in test_emulator_c.py."""
 
 import pytest
 
 import nnn
 from nnn.emulator import EmulatorFileError
 
-from emulator_models import DT, TinyEmulator, bad_models, make_meta, save_model
+from emulator_models import bad_models
 
 
 @pytest.fixture(scope="module")
@@ -19,8 +15,8 @@ def bad(small_net, tmp_path_factory):
     return bad_models(small_net, tmp_path_factory.mktemp("bad"))
 
 
-CASES = ["corrupt", "truncated", "no_meta", "format", "hash", "isotopes", "order", "wrong_width",
-         "domain", "no_dt", "missing", "empty_dir"]
+CASES = ["corrupt", "truncated", "no_attributes", "v1", "format", "hash", "isotopes", "order",
+         "wrong_width", "domain", "missing", "directory"]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -35,14 +31,12 @@ def test_python_error(bad, small_net, case):
         assert w in msg, f"{w!r} not in {msg!r}"
 
 
-def test_duplicate_dt(small_net, tmp_path):
-    a = save_model(TinyEmulator(small_net.n_species), tmp_path / "a.pt", make_meta(small_net, DT))
-    b = save_model(TinyEmulator(small_net.n_species), tmp_path / "b.pt", make_meta(small_net, DT))
-    with pytest.raises(EmulatorFileError, match="both have dt"):
-        nnn.Emulator.load([a, b], network=small_net)
+def test_v1_refused_without_network(bad):
+    """network=None reads the network from the metadata, then refuses the format."""
+    with pytest.raises(EmulatorFileError, match="retrain it with python -m nnn.train"):
+        nnn.Emulator.load(bad["v1"][0])
 
 
-def test_meta_roundtrip(model_dir, small_net):
-    em = nnn.Emulator.load(model_dir, network=small_net)
-    meta = json.loads(em.models[0]["meta_json"])
-    assert meta["format"] == "nnn-emulator-1" and meta["dt"] == em.dts[0]
+def test_unknown_network_name():
+    with pytest.raises(EmulatorFileError, match="no shipped emulator for network 'no_such_net'"):
+        nnn.Emulator.load("no_such_net")

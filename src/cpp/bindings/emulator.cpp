@@ -26,21 +26,59 @@ struct PyEmulator {
   EmPtr em;
 };
 
-py::dict model_dict(const em_ns::ModelInfo& m) {
+py::dict info_dict(const em_ns::ModelInfo& m) {
   py::dict d;
   d["path"] = m.path;
   d["network"] = m.network;
   d["network_hash"] = m.network_hash;
   d["format"] = m.format;
   d["isotopes"] = m.isotopes;
-  d["dt"] = m.dt;
   py::dict dom;
   dom["logT"] = py::make_tuple(m.domain.logT[0], m.domain.logT[1]);
   dom["logrho"] = py::make_tuple(m.domain.logrho[0], m.domain.logrho[1]);
   dom["Ye"] = py::make_tuple(m.domain.Ye[0], m.domain.Ye[1]);
+  dom["logdt"] = py::make_tuple(m.domain.logdt[0], m.domain.logdt[1]);
   d["domain"] = dom;
   d["meta_json"] = m.meta_json;
   return d;
+}
+
+// Config <-> dict: the field names are the Python keyword names.
+py::dict config_dict(const em_ns::Config& c) {
+  py::dict d;
+  d["sum_tolerance"] = c.sum_tolerance;
+  d["negative_tolerance"] = c.negative_tolerance;
+  d["max_error"] = c.max_error;
+  d["check_energy"] = c.check_energy;
+  d["energy_rtol"] = c.energy_rtol;
+  d["energy_dx"] = c.energy_dx;
+  d["check_dye"] = c.check_dye;
+  d["dye_safety"] = c.dye_safety;
+  d["dye_atol"] = c.dye_atol;
+  d["threads"] = c.torch_threads;
+  d["batch_size"] = c.batch_size;
+  return d;
+}
+
+em_ns::Config config_from(const py::dict& d) {
+  em_ns::Config c;
+  for (auto item : d) {
+    const std::string k = py::str(item.first);
+    py::handle v = item.second;
+    if (k == "sum_tolerance") c.sum_tolerance = v.cast<double>();
+    else if (k == "negative_tolerance") c.negative_tolerance = v.cast<double>();
+    else if (k == "max_error") c.max_error = v.cast<double>();
+    else if (k == "check_energy") c.check_energy = v.cast<bool>();
+    else if (k == "energy_rtol") c.energy_rtol = v.cast<double>();
+    else if (k == "energy_dx") c.energy_dx = v.cast<double>();
+    else if (k == "check_dye") c.check_dye = v.cast<bool>();
+    else if (k == "dye_safety") c.dye_safety = v.cast<double>();
+    else if (k == "dye_atol") c.dye_atol = v.cast<double>();
+    else if (k == "threads") c.torch_threads = v.cast<int>();
+    else if (k == "batch_size") c.batch_size = v.cast<int>();
+    else throw nnn::Error(nnn::Status::BadInput, "unknown emulator setting '" + k + "'");
+  }
+  return c;
 }
 
 }  // namespace
@@ -62,36 +100,45 @@ PYBIND11_MODULE(_emulator, m) {
   m.def("backend_version", &em_ns::backend_version);
   m.attr("FORMAT") = em_ns::kFormat;
   m.attr("META_NAME") = em_ns::kMetaName;
+  m.def("default_config", []() { return config_dict(em_ns::Config{}); },
+        "The emulator settings' defaults (one definition: nnn::emulator::Config)");
+  m.def("check_config", [](const py::dict& d) { em_ns::check_config(config_from(d)); },
+        "Raise ValueError naming the first invalid setting");
+  py::dict paths;
+  paths["emulator"] = static_cast<int>(em_ns::Path::Emulator);
+  paths["domain"] = static_cast<int>(em_ns::Path::FallbackDomain);
+  paths["dt"] = static_cast<int>(em_ns::Path::FallbackDt);
+  paths["sanity"] = static_cast<int>(em_ns::Path::FallbackSanity);
+  paths["energy"] = static_cast<int>(em_ns::Path::FallbackEnergy);
+  paths["dye"] = static_cast<int>(em_ns::Path::FallbackYe);
+  paths["error"] = static_cast<int>(em_ns::Path::FallbackError);
+  paths["model"] = static_cast<int>(em_ns::Path::FallbackModel);
+  m.attr("PATH_CODES") = paths;
 
   py::class_<PyEmulator, std::shared_ptr<PyEmulator>>(m, "Emulator")
-      .def_static("load", [](std::shared_ptr<nnn::Network> net, std::vector<std::string> paths,
+      .def_static("load", [](std::shared_ptr<nnn::Network> net, const std::string& path,
                              const std::string& device) {
              auto e = std::make_shared<PyEmulator>();
              py::gil_scoped_release release;
-             e->em = em_ns::Emulator::load(net, paths, device);
+             e->em = em_ns::Emulator::load(net, path, device);
              return e;
-           }, py::arg("network"), py::arg("paths"), py::arg("device") = "cpu",
-           "Load models (files or directories) for a _core.Network")
+           }, py::arg("network"), py::arg("path"), py::arg("device") = "cpu",
+           "Load a model file for a _core.Network")
       .def_property_readonly("network", [](const PyEmulator& e) {
         return std::const_pointer_cast<nnn::Network>(e.em->network_ptr());
       })
-      .def_property_readonly("models", [](const PyEmulator& e) {
-        py::list l;
-        for (int i = 0; i < e.em->n_models(); ++i) l.append(model_dict(e.em->model(i)));
-        return l;
-      })
-      .def("plan", [](const PyEmulator& e, double dt, bool chain_dt, int max_chain_steps, double dt_rtol) {
-             em_ns::Config c;
-             c.chain_dt = chain_dt;
-             c.max_chain_steps = max_chain_steps;
-             c.dt_rtol = dt_rtol;
-             return e.em->plan(dt, c);
-           }, py::arg("dt"), py::arg("chain_dt") = false, py::arg("max_chain_steps") = 1000,
-           py::arg("dt_rtol") = 1e-9, "(model index, chain length) used for dt, (-1, 0) if none")
+      .def_property_readonly("info", [](const PyEmulator& e) { return info_dict(e.em->info()); })
+      .def("dye_rate_bound", [](const PyEmulator& e, double T, double rho, Array X) {
+             const nnn::Network& net = e.em->network();
+             if (X.ndim() != 1 || X.shape(0) != net.n_species())
+               throw nnn::Error(nnn::Status::BadInput, "X must have shape (" + std::to_string(net.n_species()) + ",)");
+             nnn::check_zone(net, T, rho, X.data());
+             return e.em->dye_rate_bound(T, rho, X.data());
+           }, py::arg("T"), py::arg("rho"), py::arg("X"),
+           "Rate (1/s) of the |dYe| bound at (T, rho, X): sum over weak rates of |dZ| k prod (1/A)^p")
       .def("burn", [](const PyEmulator& e, Array T, Array rho, Array X0, double dt, double rtol,
                       double atol, long max_steps, const std::string& integrator, int n_threads,
-                      double sum_tolerance, double negative_tolerance, double dt_rtol, bool chain_dt,
-                      int max_chain_steps, int torch_threads, int batch_size) {
+                      const py::dict& config) {
              const nnn::Network& net = e.em->network();
              if (T.ndim() != 1) throw nnn::Error(nnn::Status::BadInput, "T must be a 1-d array");
              const py::ssize_t nz = T.shape(0);
@@ -102,14 +149,7 @@ PYBIND11_MODULE(_emulator, m) {
                throw nnn::Error(nnn::Status::BadInput, "X must have shape (" + std::to_string(nz) + ", " +
                                                            std::to_string(n) + ")");
              const nnn::BurnOptions o = nnn::bindings::burn_options(rtol, atol, max_steps, integrator);
-             em_ns::Config c;
-             c.sum_tolerance = sum_tolerance;
-             c.negative_tolerance = negative_tolerance;
-             c.dt_rtol = dt_rtol;
-             c.chain_dt = chain_dt;
-             c.max_chain_steps = max_chain_steps;
-             c.torch_threads = torch_threads;
-             c.batch_size = batch_size;
+             const em_ns::Config c = config_from(config);
              em_ns::ZoneResults r;
              {
                py::gil_scoped_release release;
@@ -122,18 +162,18 @@ PYBIND11_MODULE(_emulator, m) {
              d["eps_nuc"] = Array(nz, r.eps_nuc.data());
              d["eps_nu"] = Array(nz, r.eps_nu.data());
              d["Ye"] = Array(nz, r.Ye.data());
+             d["err"] = Array(nz, r.err.data());
              d["n_steps"] = py::array_t<long>(nz, r.n_steps.data());
              d["status"] = py::array_t<int>(nz, r.status.data());
              d["path"] = py::array_t<int>(nz, r.path.data());
-             d["n_emulator_steps"] = py::array_t<int>(nz, r.n_emulator_steps.data());
              py::array_t<bool> clamped(nz);
              for (py::ssize_t z = 0; z < nz; ++z) clamped.mutable_data()[z] = r.table_clamped[z] != 0;
              d["table_clamped"] = clamped;
              d["message"] = r.message;
+             d["model_error"] = r.model_error;
+             d["inference_threads"] = r.inference_threads;
              return d;
            }, py::arg("T"), py::arg("rho"), py::arg("X"), py::arg("dt"), py::arg("rtol"),
            py::arg("atol"), py::arg("max_steps"), py::arg("integrator"), py::arg("n_threads"),
-           py::arg("sum_tolerance"), py::arg("negative_tolerance"), py::arg("dt_rtol"),
-           py::arg("chain_dt"), py::arg("max_chain_steps"), py::arg("torch_threads"),
-           py::arg("batch_size"));
+           py::arg("config"));
 }

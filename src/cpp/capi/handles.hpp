@@ -3,10 +3,13 @@
 // become a status code plus the thread-local message nnn_last_error() returns.
 #pragma once
 
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "nnn.h"
 #include "nnn/burn.hpp"
@@ -107,3 +110,33 @@ int copy_zone(const R& r, double* X_out, double* eps_nuc, double* eps_nu, double
 
 using nnn::capi::copy_zone;
 using nnn::capi::require_arrays;
+
+namespace nnn::capi {
+
+// The data file `relative` (e.g. "emulators/mesa_80.pt") in the first of the
+// directories searched for network data that has it: $NNN_NETWORK_DATA, the
+// installed network_data, the source tree's (NNN_INSTALL_DATA_DIR,
+// NNN_SOURCE_DATA_DIR: compile definitions of libnnn). "" if none has it;
+// *searched lists them for the message.
+inline std::string find_data_file(const std::string& relative, std::string* searched = nullptr) {
+  std::vector<std::string> dirs;
+  if (const char* env = std::getenv("NNN_NETWORK_DATA")) dirs.emplace_back(env);
+#ifdef NNN_INSTALL_DATA_DIR
+  dirs.emplace_back(NNN_INSTALL_DATA_DIR);
+#endif
+#ifdef NNN_SOURCE_DATA_DIR
+  dirs.emplace_back(NNN_SOURCE_DATA_DIR);
+#endif
+  std::string list;
+  for (const auto& d : dirs) {
+    const std::string p = d + "/" + relative;
+    if (std::ifstream(p).good()) return p;
+    list += (list.empty() ? "" : ", ") + d;
+  }
+  if (searched) *searched = list;
+  return "";
+}
+
+}  // namespace nnn::capi
+
+using nnn::capi::find_data_file;

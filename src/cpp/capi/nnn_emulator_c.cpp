@@ -2,8 +2,9 @@
 // status codes + the thread-local message that nnn_last_error() returns.
 #include "nnn_emulator.h"
 
-#include <atomic>
 #include <cstring>
+#include <filesystem>
+#include <mutex>
 #include <new>
 #include <string>
 
@@ -13,41 +14,69 @@
 
 namespace em_ns = nnn::emulator;
 
-// Settings are atomics so that a stray set_* while other threads burn is not a
-// data race (each burn call reads one consistent-enough snapshot of them).
+// Settings live behind a mutex so that a stray set_* while other threads burn
+// is not a data race: each burn call copies one consistent Config.
 struct nnn_emulator {
   std::shared_ptr<const em_ns::Emulator> em;
-  std::atomic<int> torch_threads{0};
-  std::atomic<double> sum_tolerance{em_ns::Config{}.sum_tolerance};
-  std::atomic<double> negative_tolerance{em_ns::Config{}.negative_tolerance};
-  std::atomic<double> dt_rtol{em_ns::Config{}.dt_rtol};
-  std::atomic<int> chain_dt{em_ns::Config{}.chain_dt ? 1 : 0};
-  std::atomic<int> max_chain_steps{em_ns::Config{}.max_chain_steps};
-  std::atomic<int> batch_size{em_ns::Config{}.batch_size};
+  mutable std::mutex mutex;
+  em_ns::Config cfg;
 
   em_ns::Config config() const {
-    em_ns::Config c;
-    c.sum_tolerance = sum_tolerance.load(std::memory_order_relaxed);
-    c.negative_tolerance = negative_tolerance.load(std::memory_order_relaxed);
-    c.dt_rtol = dt_rtol.load(std::memory_order_relaxed);
-    c.chain_dt = chain_dt.load(std::memory_order_relaxed) != 0;
-    c.max_chain_steps = max_chain_steps.load(std::memory_order_relaxed);
-    c.batch_size = batch_size.load(std::memory_order_relaxed);
-    c.torch_threads = torch_threads.load(std::memory_order_relaxed);
-    return c;
+    std::lock_guard<std::mutex> lock(mutex);
+    return cfg;
+  }
+  void set(const em_ns::Config& c) {
+    std::lock_guard<std::mutex> lock(mutex);
+    cfg = c;
   }
 };
 
 namespace {
 
-// The C view of a Config (torch_threads has its own setter and is not in it).
 void to_c_config(const em_ns::Config& c, nnn_emulator_config* cfg) {
   cfg->sum_tolerance = c.sum_tolerance;
   cfg->negative_tolerance = c.negative_tolerance;
-  cfg->dt_rtol = c.dt_rtol;
-  cfg->chain_dt = c.chain_dt ? 1 : 0;
-  cfg->max_chain_steps = c.max_chain_steps;
+  cfg->max_error = c.max_error;
+  cfg->energy_rtol = c.energy_rtol;
+  cfg->energy_dx = c.energy_dx;
+  cfg->dye_safety = c.dye_safety;
+  cfg->dye_atol = c.dye_atol;
+  cfg->check_energy = c.check_energy ? 1 : 0;
+  cfg->check_dye = c.check_dye ? 1 : 0;
+  cfg->torch_threads = c.torch_threads;
   cfg->batch_size = c.batch_size;
+}
+
+em_ns::Config from_c_config(const nnn_emulator_config* cfg) {
+  em_ns::Config c;
+  c.sum_tolerance = cfg->sum_tolerance;
+  c.negative_tolerance = cfg->negative_tolerance;
+  c.max_error = cfg->max_error;
+  c.energy_rtol = cfg->energy_rtol;
+  c.energy_dx = cfg->energy_dx;
+  c.dye_safety = cfg->dye_safety;
+  c.dye_atol = cfg->dye_atol;
+  c.check_energy = cfg->check_energy != 0;
+  c.check_dye = cfg->check_dye != 0;
+  c.torch_threads = cfg->torch_threads;
+  c.batch_size = cfg->batch_size;
+  return c;
+}
+
+// A model file, or the shipped model emulators/<name>.pt of a network name.
+std::string resolve_model(const std::string& s) {
+  std::error_code ec;
+  if (std::filesystem::exists(s, ec)) return s;
+  const bool is_name = s.find('/') == std::string::npos &&
+                       !(s.size() > 3 && s.compare(s.size() - 3, 3, ".pt") == 0);
+  if (!is_name) return s;  // a path that does not exist: the loader names it
+  std::string searched;
+  const std::string p = find_data_file("emulators/" + s + ".pt", &searched);
+  if (p.empty())
+    throw nnn::Error(nnn::Status::EmulatorFile,
+                     "emulator model '" + s + "' not found: not a file, and no shipped model emulators/" + s +
+                         ".pt in the network data directories (" + searched + ")");
+  return p;
 }
 
 }  // namespace
@@ -60,14 +89,15 @@ void nnn_emulator_default_config(nnn_emulator_config* cfg) {
   if (cfg) to_c_config(em_ns::Config{}, cfg);
 }
 
-int nnn_emulator_load(const nnn_network* net, const char* path, nnn_emulator** em) {
+int nnn_emulator_load(const nnn_network* net, const char* model, nnn_emulator** em) {
   NNN_REQUIRE(em, "em");
   *em = nullptr;
   NNN_REQUIRE(net, "net");
-  NNN_REQUIRE(path, "path");
+  NNN_REQUIRE(model, "model");
+  if (!*model) return fail(NNN_BAD_INPUT, "model = '' is empty: give a model file or a network name");
   return guarded([&]() -> int {
     auto h = std::make_unique<nnn_emulator>();
-    h->em = em_ns::Emulator::load(net->net, em_ns::split_paths(path));
+    h->em = em_ns::Emulator::load(net->net, resolve_model(model));
     *em = h.release();
     return NNN_OK;
   });
@@ -85,33 +115,15 @@ int nnn_emulator_check_network(const nnn_emulator* em, const nnn_network* net) {
                                      ") but is used with network '" + b.name + "' (hash " + b.sha256 + ")");
 }
 
-int nnn_emulator_set_threads(nnn_emulator* em, int n_threads) {
-  NNN_REQUIRE(em, "em");
-  if (n_threads < 0) return fail(NNN_BAD_INPUT, "n_threads = " + std::to_string(n_threads) + " must be >= 0");
-  em->torch_threads = n_threads;
-  return NNN_OK;
-}
-
 int nnn_emulator_set_config(nnn_emulator* em, const nnn_emulator_config* cfg) {
   NNN_REQUIRE(em, "em");
   NNN_REQUIRE(cfg, "cfg");
-  if (!(cfg->sum_tolerance > 0))
-    return fail(NNN_BAD_INPUT, "sum_tolerance = " + std::to_string(cfg->sum_tolerance) + " must be > 0");
-  if (!(cfg->negative_tolerance >= 0))
-    return fail(NNN_BAD_INPUT, "negative_tolerance = " + std::to_string(cfg->negative_tolerance) + " must be >= 0");
-  if (!(cfg->dt_rtol >= 0 && cfg->dt_rtol < 1))
-    return fail(NNN_BAD_INPUT, "dt_rtol = " + std::to_string(cfg->dt_rtol) + " must be in [0, 1)");
-  if (cfg->max_chain_steps < 1)
-    return fail(NNN_BAD_INPUT, "max_chain_steps = " + std::to_string(cfg->max_chain_steps) + " must be >= 1");
-  if (cfg->batch_size < 1)
-    return fail(NNN_BAD_INPUT, "batch_size = " + std::to_string(cfg->batch_size) + " must be >= 1");
-  em->sum_tolerance = cfg->sum_tolerance;
-  em->negative_tolerance = cfg->negative_tolerance;
-  em->dt_rtol = cfg->dt_rtol;
-  em->chain_dt = cfg->chain_dt ? 1 : 0;
-  em->max_chain_steps = cfg->max_chain_steps;
-  em->batch_size = cfg->batch_size;
-  return NNN_OK;
+  return guarded([&]() -> int {
+    const em_ns::Config c = from_c_config(cfg);
+    em_ns::check_config(c);
+    em->set(c);
+    return NNN_OK;
+  });
 }
 
 int nnn_emulator_get_config(const nnn_emulator* em, nnn_emulator_config* cfg) {
@@ -121,59 +133,65 @@ int nnn_emulator_get_config(const nnn_emulator* em, nnn_emulator_config* cfg) {
   return NNN_OK;
 }
 
-int nnn_emulator_n_models(const nnn_emulator* em, int* n_models) {
+int nnn_emulator_set_threads(nnn_emulator* em, int torch_threads) {
   NNN_REQUIRE(em, "em");
-  NNN_REQUIRE(n_models, "n_models");
-  *n_models = em->em->n_models();
-  return NNN_OK;
+  return guarded([&]() -> int {
+    em_ns::Config c = em->config();
+    c.torch_threads = torch_threads;
+    em_ns::check_config(c);
+    em->set(c);
+    return NNN_OK;
+  });
 }
 
-int nnn_emulator_model(const nnn_emulator* em, int i, double* dt, double* logT, double* logrho,
-                       double* Ye) {
+int nnn_emulator_model(const nnn_emulator* em, double* logT, double* logrho, double* Ye, double* logdt) {
   NNN_REQUIRE(em, "em");
-  if (i < 0 || i >= em->em->n_models())
-    return fail(NNN_BAD_INPUT, "model index i = " + std::to_string(i) + " is out of range [0, " +
-                                   std::to_string(em->em->n_models()) + ")");
-  const auto& m = em->em->model(i);
-  if (dt) *dt = m.dt;
-  if (logT) logT[0] = m.domain.logT[0], logT[1] = m.domain.logT[1];
-  if (logrho) logrho[0] = m.domain.logrho[0], logrho[1] = m.domain.logrho[1];
-  if (Ye) Ye[0] = m.domain.Ye[0], Ye[1] = m.domain.Ye[1];
+  const em_ns::Domain& d = em->em->info().domain;
+  if (logT) logT[0] = d.logT[0], logT[1] = d.logT[1];
+  if (logrho) logrho[0] = d.logrho[0], logrho[1] = d.logrho[1];
+  if (Ye) Ye[0] = d.Ye[0], Ye[1] = d.Ye[1];
+  if (logdt) logdt[0] = d.logdt[0], logdt[1] = d.logdt[1];
   return NNN_OK;
 }
 
 int nnn_emulator_burn_zones(const nnn_emulator* em, int n_zones, const double* T,
                             const double* rho, const double* X0, double dt,
                             const nnn_options* opt, double* X_out, double* eps_nuc,
-                            double* eps_nu, int* used_fallback, int* zone_status,
+                            double* eps_nu, int* used_fallback, int* zone_status, double* err,
                             int n_threads) {
   NNN_REQUIRE(em, "em");
   if (n_zones < 0) return fail(NNN_BAD_INPUT, "n_zones = " + std::to_string(n_zones) + " must be >= 0");
   if (n_zones > 0)  // no zones: the arrays may be NULL
-    if (const int st = require_arrays(T, rho, X0, X_out, eps_nuc, eps_nu)) return st;
+    if (const int st = require_arrays(T, rho, X0, X_out, eps_nuc, eps_nu)) return mark_rejected(st, zone_status, n_zones);
+  // Everything that can be rejected is rejected inside burn() before any
+  // zone runs; after it returns every zone has its own status.
+  em_ns::ZoneResults r;
   const int st = guarded([&]() -> int {
-    const auto r = em->em->burn(n_zones, T, rho, X0, dt, to_options(opt), em->config(), n_threads);
-    std::memcpy(X_out, r.X.data(), sizeof(double) * r.X.size());
-    std::memcpy(eps_nuc, r.eps_nuc.data(), sizeof(double) * n_zones);
-    std::memcpy(eps_nu, r.eps_nu.data(), sizeof(double) * n_zones);
-    if (used_fallback) std::memcpy(used_fallback, r.path.data(), sizeof(int) * n_zones);
-    if (zone_status) std::memcpy(zone_status, r.status.data(), sizeof(int) * n_zones);
-    for (int z = 0; z < n_zones; ++z)
-      if (r.status[z] != NNN_OK) return fail(r.status[z], "zone " + std::to_string(z) + ": " + r.message[z]);
+    r = em->em->burn(n_zones, T, rho, X0, dt, to_options(opt), em->config(), n_threads);
     return NNN_OK;
   });
-  return mark_rejected(st, zone_status, n_zones);
+  if (st != NNN_OK) return mark_rejected(st, zone_status, n_zones);
+  std::memcpy(X_out, r.X.data(), sizeof(double) * r.X.size());
+  std::memcpy(eps_nuc, r.eps_nuc.data(), sizeof(double) * n_zones);
+  std::memcpy(eps_nu, r.eps_nu.data(), sizeof(double) * n_zones);
+  if (used_fallback) std::memcpy(used_fallback, r.path.data(), sizeof(int) * n_zones);
+  if (zone_status) std::memcpy(zone_status, r.status.data(), sizeof(int) * n_zones);
+  if (err) std::memcpy(err, r.err.data(), sizeof(double) * n_zones);
+  for (int z = 0; z < n_zones; ++z)
+    if (r.status[z] != NNN_OK) return fail(r.status[z], "zone " + std::to_string(z) + ": " + r.message[z]);
+  return NNN_OK;
 }
 
 int nnn_emulator_burn(const nnn_emulator* em, double T, double rho, const double* X0, double dt,
                       const nnn_options* opt, double* X_out, double* eps_nuc, double* eps_nu,
-                      double* Ye, int* used_fallback, long* n_steps) {
+                      double* Ye, int* used_fallback, long* n_steps, double* err) {
   NNN_REQUIRE(em, "em");
   if (const int st = require_arrays(X0, X_out, eps_nuc, eps_nu)) return st;
   return guarded([&]() -> int {
     const auto r = em->em->burn(1, &T, &rho, X0, dt, to_options(opt), em->config(), 1);
     if (used_fallback) *used_fallback = r.path[0];
     if (n_steps) *n_steps = r.n_steps[0];
+    if (err) *err = r.err[0];
     if (r.status[0] != NNN_OK) return fail(r.status[0], r.message[0]);
     return copy_zone(r, X_out, eps_nuc, eps_nu, Ye);
   });

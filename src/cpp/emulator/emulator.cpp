@@ -1,38 +1,30 @@
 #include "emulator.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <set>
-#include <sstream>
 
-#include "json.hpp"
+#include "nnn/kinetics.hpp"
 #include "nnn/status.hpp"
 
 namespace nnn::emulator {
 
 namespace fs = std::filesystem;
 
-const char* path_name(Path p) {
-  switch (p) {
-    case Path::Emulator: return "emulator";
-    case Path::FallbackDomain: return "fallback: outside the training domain";
-    case Path::FallbackDt: return "fallback: dt not trained";
-    case Path::FallbackSanity: return "fallback: emulator output failed the sanity check";
-  }
-  return "?";
-}
-
 namespace {
 
-std::string fmt(double v) {
-  std::ostringstream s;
-  s.precision(17);
-  s << v;
-  return s.str();
+// Shortest text that reads back as the same double (the value the caller gave).
+std::string num(double v) {
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
 }
 
 [[noreturn]] void file_error(const std::string& msg) { throw Error(Status::EmulatorFile, msg); }
+[[noreturn]] void bad_input(const std::string& msg) { throw Error(Status::BadInput, msg); }
 
 std::string list(const std::vector<std::string>& v, size_t max = 8) {
   std::string s = "[";
@@ -41,56 +33,40 @@ std::string list(const std::vector<std::string>& v, size_t max = 8) {
   return s + "]";
 }
 
-const json::Value& member(const json::Value& obj, const std::string& key, json::Value::Type type,
-                          const std::string& where) {
-  const json::Value* v = obj.find(key);
-  if (!v) file_error(where + ": nnn_meta.json has no '" + key + "'");
-  if (v->type != type)
-    file_error(where + ": nnn_meta.json '" + key + "' is " + json::type_name(v->type) + ", expected " +
-               json::type_name(type));
-  return *v;
-}
-
-void interval(const json::Value& domain, const std::string& key, double out[2], const std::string& where) {
-  const json::Value& a = member(domain, key, json::Value::Type::Array, where);
-  if (a.array.size() != 2 || !a.array[0].is_number() || !a.array[1].is_number() ||
-      !std::isfinite(a.array[0].number) || !std::isfinite(a.array[1].number) ||
-      a.array[0].number > a.array[1].number)
-    file_error(where + ": nnn_meta.json domain '" + key + "' must be [lo, hi] with finite lo <= hi");
-  out[0] = a.array[0].number;
-  out[1] = a.array[1].number;
-}
-
-ModelInfo parse_meta(const std::string& path, const std::string& text) {
+// The attributes of an nnn-emulator-2 module (no JSON: TorchScript attributes).
+ModelInfo read_info(const EmulatorModel& m, const std::string& path, const std::string& meta_json) {
   const std::string where = "model '" + path + "'";
-  if (text.empty())
-    file_error(where + " has no nnn_meta.json: not an nnn emulator file (export it with nnn.emulate.model.export)");
-  json::Value meta;
-  try {
-    meta = json::parse(text);
-  } catch (const std::exception& e) {
-    file_error(where + ": nnn_meta.json is not valid JSON (" + e.what() + ")");
+  if (!m.has_attr("nnn_format")) {
+    if (meta_json.find("nnn-emulator-1") != std::string::npos)
+      file_error(where + " is an nnn-emulator-1 model (one model per dt); this nnn reads " +
+                 std::string(kFormat) + " (one model for every dt): retrain it with python -m nnn.train");
+    file_error(where + " has no attribute 'nnn_format': not an nnn emulator file (export it with "
+               "nnn.emulate.model.export)");
   }
-  if (!meta.is_object()) file_error(where + ": nnn_meta.json is not a JSON object");
   ModelInfo info;
   info.path = path;
-  info.meta_json = text;
-  info.format = member(meta, "format", json::Value::Type::String, where).string;
+  info.meta_json = meta_json;
+  info.format = m.attr_string("nnn_format");
   if (info.format != kFormat)
-    file_error(where + " has format '" + info.format + "', expected '" + kFormat + "'");
-  info.network = member(meta, "network", json::Value::Type::String, where).string;
-  info.network_hash = member(meta, "network_hash", json::Value::Type::String, where).string;
-  for (const auto& v : member(meta, "isotopes", json::Value::Type::Array, where).array) {
-    if (!v.is_string()) file_error(where + ": nnn_meta.json 'isotopes' must be a list of strings");
-    info.isotopes.push_back(v.string);
+    file_error(where + " has format '" + info.format + "', expected '" + kFormat + "'" +
+               (info.format == "nnn-emulator-1" ? ": retrain it with python -m nnn.train" : ""));
+  info.network = m.attr_string("network");
+  info.network_hash = m.attr_string("network_hash");
+  info.isotopes = m.attr_string_list("isotopes");
+  const std::vector<double> d = m.attr_double_list("domain");
+  if (d.size() != 8)
+    file_error(where + ": attribute 'domain' has " + std::to_string(d.size()) +
+               " values, expected 8 (log T, log rho, Ye, log10 dt: lo, hi)");
+  static const char* names[4] = {"log T", "log rho", "Ye", "log10 dt"};
+  double* iv[4] = {info.domain.logT, info.domain.logrho, info.domain.Ye, info.domain.logdt};
+  for (int k = 0; k < 4; ++k) {
+    const double lo = d[2 * k], hi = d[2 * k + 1];
+    if (!(std::isfinite(lo) && std::isfinite(hi) && lo <= hi))
+      file_error(where + ": domain of " + names[k] + " is [" + num(lo) + ", " + num(hi) +
+                 "], expected finite lo <= hi");
+    iv[k][0] = lo;
+    iv[k][1] = hi;
   }
-  info.dt = member(meta, "dt", json::Value::Type::Number, where).number;
-  if (!(std::isfinite(info.dt) && info.dt > 0))
-    file_error(where + ": nnn_meta.json dt = " + fmt(info.dt) + " must be finite and > 0");
-  const json::Value& dom = member(meta, "domain", json::Value::Type::Object, where);
-  interval(dom, "logT", info.domain.logT, where);
-  interval(dom, "logrho", info.domain.logrho, where);
-  interval(dom, "Ye", info.domain.Ye, where);
   return info;
 }
 
@@ -122,103 +98,186 @@ void check_network(const ModelInfo& m, const Network& net) {
                ": the network file changed since training; retrain or load the original file");
 }
 
-std::vector<std::string> expand(const std::vector<std::string>& paths) {
-  std::vector<std::string> files;
-  if (paths.empty()) file_error("no emulator model path given");
-  for (const auto& p : paths) {
-    std::error_code ec;
-    if (fs::is_directory(p, ec)) {
-      std::vector<std::string> found;
-      for (const auto& e : fs::directory_iterator(p, ec))
-        if (e.path().extension() == ".pt" && fs::is_regular_file(e.path(), ec)) found.push_back(e.path().string());
-      if (found.empty()) file_error("no *.pt emulator model files in directory '" + p + "'");
-      std::sort(found.begin(), found.end());
-      files.insert(files.end(), found.begin(), found.end());
-    } else if (fs::is_regular_file(p, ec)) {
-      files.push_back(p);
-    } else {
-      file_error("emulator model '" + p + "' does not exist (give a .pt file or a directory of them)");
-    }
-  }
-  return files;
-}
-
 // Closed interval with a round-off slack: Ye of an N = Z composition computes
 // to 0.5 +- 1 ulp, and domains are often [.., 0.5].
 constexpr double kDomainSlack = 1e-10;
 bool inside(double v, const double iv[2]) { return v >= iv[0] - kDomainSlack && v <= iv[1] + kDomainSlack; }
 
-}  // namespace
-
-std::vector<std::string> split_paths(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (;;) {
-    const size_t p = s.find(':', start);
-    const std::string part = s.substr(start, p == std::string::npos ? std::string::npos : p - start);
-    if (!part.empty()) out.push_back(part);
-    if (p == std::string::npos) break;
-    start = p + 1;
-  }
-  return out;
+// Change of the charge per reaction of a dY/dt term: sum_i coef_i Z_i
+// (0 for strong and electromagnetic rates, +-1 for beta decays and captures).
+double charge_change(const Network& net, const Term& t) {
+  double dz = 0;
+  for (size_t q = 0; q < t.species.size(); ++q) dz += t.coef[q] * net.isotopes[t.species[q]].Z;
+  return dz;
 }
 
-std::shared_ptr<const Emulator> Emulator::load(std::shared_ptr<const Network> net,
-                                               const std::vector<std::string>& paths,
+}  // namespace
+
+void check_config(const Config& c) {
+  auto need = [](bool ok, const char* name, double v, const char* rule) {
+    if (!ok) bad_input(std::string("emulator setting ") + name + " = " + num(v) + " is invalid: must be " + rule);
+  };
+  need(c.sum_tolerance > 0 && c.sum_tolerance < 1, "sum_tolerance", c.sum_tolerance, "in (0, 1)");
+  need(c.negative_tolerance >= 0 && c.negative_tolerance < 1, "negative_tolerance", c.negative_tolerance,
+       "in [0, 1)");
+  need(c.max_error >= 0, "max_error", c.max_error, ">= 0 (0: no threshold)");
+  need(c.energy_rtol >= 0 && std::isfinite(c.energy_rtol), "energy_rtol", c.energy_rtol, "finite and >= 0");
+  need(c.energy_dx >= 0 && std::isfinite(c.energy_dx), "energy_dx", c.energy_dx, "finite and >= 0");
+  need(c.dye_safety > 0 && std::isfinite(c.dye_safety), "dye_safety", c.dye_safety, "finite and > 0");
+  need(c.dye_atol >= 0 && std::isfinite(c.dye_atol), "dye_atol", c.dye_atol, "finite and >= 0");
+  need(c.torch_threads >= 0, "torch_threads", c.torch_threads, ">= 0 (0: libtorch's own setting)");
+  need(c.batch_size >= 1, "batch_size", c.batch_size, ">= 1");
+}
+
+std::shared_ptr<const Emulator> Emulator::load(std::shared_ptr<const Network> net, const std::string& path,
                                                const std::string& device) {
-  if (!net) throw Error(Status::BadInput, "network is NULL");
+  if (!net) bad_input("network is NULL");
+  if (path.empty()) bad_input("emulator model path is empty");
+  std::error_code ec;
+  if (fs::is_directory(path, ec))
+    file_error("emulator model '" + path + "' is a directory: give the model file (<network>.pt); " +
+               std::string(kFormat) + " has one file per network");
+  if (!fs::is_regular_file(path, ec)) file_error("emulator model '" + path + "' does not exist");
   auto em = std::shared_ptr<Emulator>(new Emulator());
   em->net_ = net;
-  const int n_iso = net->n_species();
-  for (const auto& file : expand(paths)) {
-    std::string meta;
-    Model m;
-    m.net = load_torch_model(file, &meta, device);
-    m.info = parse_meta(file, meta);
-    check_network(m.info, *net);
-    for (const auto& other : em->models_)
-      if (std::abs(other.info.dt - m.info.dt) <= 1e-9 * m.info.dt)
-        file_error("models '" + other.info.path + "' and '" + file + "' both have dt = " + fmt(m.info.dt) +
-                   " s: give one model per dt");
-    // probe: one zone in the middle of the domain checks the in/out widths
-    std::vector<float> x(2 + n_iso, 1.0f / n_iso), y(n_iso + 2);
-    x[0] = static_cast<float>(0.5 * (m.info.domain.logT[0] + m.info.domain.logT[1]));
-    x[1] = static_cast<float>(0.5 * (m.info.domain.logrho[0] + m.info.domain.logrho[1]));
-    m.net->forward(x.data(), 1, 2 + n_iso, y.data(), n_iso + 2, 0);
-    em->models_.push_back(std::move(m));
+  const Network& N = *net;
+  const int n = N.n_species();
+  std::string meta;
+  em->model_ = load_torch_model(path, &meta, device);
+  em->info_ = read_info(*em->model_, path, meta);
+  check_network(em->info_, N);
+
+  // probe: one zone in the middle of the domain checks the in/out widths
+  const Domain& D = em->info_.domain;
+  std::vector<float> x(3 + n, 1.0f / n), y(n + 3);
+  x[0] = static_cast<float>(0.5 * (D.logT[0] + D.logT[1]));
+  x[1] = static_cast<float>(0.5 * (D.logrho[0] + D.logrho[1]));
+  x[2] = static_cast<float>(0.5 * (D.logdt[0] + D.logdt[1]));
+  em->model_->forward(x.data(), 1, 3 + n, y.data(), n + 3, 1);
+
+  // energy check: q_i in erg/g per unit X_i
+  const Constants& c = N.constants;
+  double qmin = std::numeric_limits<double>::infinity(), qmax = -qmin;
+  for (const Isotope& iso : N.isotopes) {
+    const double q = iso.dm_MeV / iso.A * c.N_A * c.MeV2erg;
+    em->q_.push_back(q);
+    qmin = std::min(qmin, q);
+    qmax = std::max(qmax, q);
   }
-  std::sort(em->models_.begin(), em->models_.end(),
-            [](const Model& a, const Model& b) { return a.info.dt < b.info.dt; });
+  em->q_span_ = qmax - qmin;
+
+  // |dYe| bound: the rates that change the charge. Tabular ones are read from
+  // their tables; the others go into a network of their own for Kinetics
+  // (with only the screening pairs and partition functions they use, so that
+  // evaluating it costs little)
+  auto weak = std::make_shared<Network>();
+  weak->name = N.name + " (weak rates)";
+  weak->path = N.path;
+  weak->sha256 = N.sha256;
+  weak->constants = N.constants;
+  weak->isotopes = N.isotopes;
+  weak->neutron = N.neutron;
+  std::vector<int> pair_map(N.screen_pairs.size(), -1), pf_map(N.partition_functions.size(), -1);
+  for (int r : N.network_rates) {
+    const Rate& rate = N.rates[r];
+    const double dz = charge_change(N, rate.term);
+    if (std::abs(dz) < 0.5) continue;
+    WeakRate w{std::abs(dz), rate.term.prefactor, rate.term.dens_exp, rate.term.ye_weight, 1.0, -1, -1};
+    for (size_t q = 0; q < rate.term.y_species.size(); ++q)
+      w.y_max *= std::pow(1.0 / N.isotopes[rate.term.y_species[q]].A, rate.term.y_power[q]);
+    if (rate.kind == RateKind::Tabular) {
+      w.table = rate.table;
+    } else if (rate.kind == RateKind::ReacLib || rate.kind == RateKind::Derived) {
+      Rate copy = rate;
+      for (int& p : copy.screen) {
+        if (pair_map[p] < 0) {
+          pair_map[p] = static_cast<int>(weak->screen_pairs.size());
+          weak->screen_pairs.push_back(N.screen_pairs[p]);
+        }
+        p = pair_map[p];
+      }
+      for (auto& [p, sign] : copy.pf_terms) {
+        if (pf_map[p] < 0) {
+          pf_map[p] = static_cast<int>(weak->partition_functions.size());
+          weak->partition_functions.push_back(N.partition_functions[p]);
+        }
+        p = pf_map[p];
+      }
+      w.evaluator = static_cast<int>(weak->rates.size());
+      weak->network_rates.push_back(w.evaluator);
+      weak->rates.push_back(std::move(copy));
+    } else {
+      throw Error(Status::Internal, "network '" + N.name + "': approximate rate '" + rate.label +
+                                        "' changes the charge; the |dYe| bound cannot evaluate it");
+    }
+    em->weak_.push_back(w);
+  }
+  if (!weak->rates.empty()) em->weak_net_ = weak;
   return em;
 }
 
-std::pair<int, int> Emulator::plan(double dt, const Config& cfg) const {
-  for (int i = 0; i < n_models(); ++i)
-    if (std::abs(dt - models_[i].info.dt) <= cfg.dt_rtol * models_[i].info.dt) return {i, 1};
-  if (!cfg.chain_dt) return {-1, 0};
-  for (int i = n_models() - 1; i >= 0; --i) {
-    const double r = dt / models_[i].info.dt;
-    if (r < 1 || r > cfg.max_chain_steps + 0.5) continue;
-    const double k = std::round(r);
-    if (std::abs(r - k) <= cfg.dt_rtol * r) return {i, static_cast<int>(k)};
+// Evaluates the |dYe| bound's rate zone after zone, reusing its buffers and
+// one Kinetics of weak_net_ (moved to each zone's T, rho).
+class Emulator::YeBound {
+ public:
+  explicit YeBound(const Emulator& e) : e_(e), Y_(e.net_->n_species()) {}
+
+  double rate(double T, double rho, const double* X) {
+    const Network& N = *e_.net_;
+    const int n = N.n_species();
+    double sz = 0, sa = 0;
+    for (int i = 0; i < n; ++i) {
+      Y_[i] = X[i] / N.isotopes[i].A;
+      sz += N.isotopes[i].Z * Y_[i];
+      sa += N.isotopes[i].A * Y_[i];
+    }
+    const double ye = sz / sa;
+    if (e_.weak_net_) {
+      if (!kin_) kin_ = std::make_unique<Kinetics>(*e_.weak_net_, T, rho);
+      else kin_->set_conditions(T, rho);
+      kin_->update(Y_.data());
+    }
+    constexpr double ln10 = 2.302585092994045684;
+    const double log_T = std::log10(T), log_rhoy = std::log10(rho * ye);
+    double sum = 0;
+    bool clamped = false;  // a table read at its edge: the edge value (as the engine)
+    for (const WeakRate& w : e_.weak_) {
+      double v;
+      if (w.table >= 0) {
+        const WeakTable& t = N.tables[w.table];
+        t.column(log_T, lr_, lnu_, &clamped);
+        int hint = 0;
+        v = std::exp(ln10 * t.column_value(lr_, log_rhoy, hint, &clamped));
+      } else {
+        v = kin_->rate_value(w.evaluator);
+      }
+      sum += w.dZ * w.prefactor * std::pow(rho, w.dens_exp) * (w.ye_weight ? ye : 1.0) * v * w.y_max;
+    }
+    return sum;
   }
-  return {-1, 0};
+
+ private:
+  const Emulator& e_;
+  std::vector<double> Y_, lr_, lnu_;
+  std::unique_ptr<Kinetics> kin_;
+};
+
+double Emulator::dye_rate_bound(double T, double rho, const double* X) const {
+  YeBound b(*this);
+  return b.rate(T, rho, X);
 }
 
 ZoneResults Emulator::burn(int n_zones, const double* T, const double* rho, const double* X0, double dt,
                            const BurnOptions& opt, const Config& cfg, int n_threads) const {
-  if (n_zones < 0) throw Error(Status::BadInput, "n_zones = " + std::to_string(n_zones) + " must be >= 0");
+  // every check before any work: input, integrator options, emulator settings
+  if (n_zones < 0) bad_input("n_zones = " + std::to_string(n_zones) + " must be >= 0");
+  if (n_threads < 0) bad_input("n_threads = " + std::to_string(n_threads) + " must be >= 0 (0: all cores)");
   const Network& net = *net_;
   const int n = net.n_species();
   check_times({dt});
   for (int z = 0; z < n_zones; ++z) check_zone(net, T[z], rho[z], X0 + static_cast<size_t>(z) * n, z);
-  if (!(cfg.sum_tolerance > 0) || !(cfg.negative_tolerance >= 0) || !(cfg.dt_rtol >= 0) ||
-      cfg.max_chain_steps < 1 || cfg.batch_size < 1)
-    throw Error(Status::BadInput, "emulator config is invalid: sum_tolerance = " + fmt(cfg.sum_tolerance) +
-                                      " (> 0), negative_tolerance = " + fmt(cfg.negative_tolerance) +
-                                      " (>= 0), dt_rtol = " + fmt(cfg.dt_rtol) + " (>= 0), max_chain_steps = " +
-                                      std::to_string(cfg.max_chain_steps) + " (>= 1), batch_size = " +
-                                      std::to_string(cfg.batch_size) + " (>= 1)");
+  check_options(opt);
+  check_config(cfg);
 
   ZoneResults R;
   R.n_zones = n_zones;
@@ -228,88 +287,101 @@ ZoneResults Emulator::burn(int n_zones, const double* T, const double* rho, cons
   R.eps_nuc.assign(n_zones, 0.0);
   R.eps_nu.assign(n_zones, 0.0);
   R.Ye.assign(n_zones, 0.0);
+  R.err.assign(n_zones, 0.0);
   R.path.assign(n_zones, static_cast<int>(Path::Emulator));
   R.status.assign(n_zones, 0);
   R.n_steps.assign(n_zones, 0);
-  R.n_emulator_steps.assign(n_zones, 0);
   R.table_clamped.assign(n_zones, 0);
   R.message.assign(n_zones, std::string());
 
-  const auto [im, k_steps] = plan(dt, cfg);
-  std::vector<int> active;  // zones still on the emulator path
-  if (im < 0) {
-    std::fill(R.path.begin(), R.path.end(), static_cast<int>(Path::FallbackDt));
-  } else {
-    const Model& M = models_[im];
-    const Domain& D = M.info.domain;
-    // current composition (normalised) in R.X
-    for (int z = 0; z < n_zones; ++z) {
-      const double* x0 = X0 + static_cast<size_t>(z) * n;
-      double* x = &R.X[static_cast<size_t>(z) * n];
-      double s = 0;
-      for (int i = 0; i < n; ++i) s += x0[i];
-      for (int i = 0; i < n; ++i) x[i] = x0[i] / s;
-      if (inside(std::log10(T[z]), D.logT) && inside(std::log10(rho[z]), D.logrho) &&
-          inside(electron_fraction(net, x), D.Ye))
-        active.push_back(z);
-      else
-        R.path[z] = static_cast<int>(Path::FallbackDomain);
+  const Domain& D = info_.domain;
+  const double logdt = std::log10(dt);
+  std::vector<int> active;  // zones on the emulator path
+  std::vector<double> x0n(nx), ye0(n_zones);  // normalised input compositions, their Ye
+  for (int z = 0; z < n_zones; ++z) {
+    const double* x0 = X0 + static_cast<size_t>(z) * n;
+    double* x = &x0n[static_cast<size_t>(z) * n];
+    double s = 0;
+    for (int i = 0; i < n; ++i) s += x0[i];
+    for (int i = 0; i < n; ++i) x[i] = x0[i] / s;
+    ye0[z] = electron_fraction(net, x);
+    if (!inside(std::log10(T[z]), D.logT) || !inside(std::log10(rho[z]), D.logrho) || !inside(ye0[z], D.Ye))
+      R.path[z] = static_cast<int>(Path::FallbackDomain);
+    else if (!inside(logdt, D.logdt))
+      R.path[z] = static_cast<int>(Path::FallbackDt);
+    else
+      active.push_back(z);
+  }
+
+  const int n_in = 3 + n, n_out = n + 3;
+  std::vector<float> in, out;
+  YeBound ye_bound(*this);
+  auto set_path = [&](int z, Path p) { R.path[z] = static_cast<int>(p); };
+  for (size_t c0 = 0; c0 < active.size(); c0 += cfg.batch_size) {
+    const int m = static_cast<int>(std::min<size_t>(cfg.batch_size, active.size() - c0));
+    in.resize(static_cast<size_t>(m) * n_in);
+    out.resize(static_cast<size_t>(m) * n_out);
+    for (int r = 0; r < m; ++r) {
+      const int z = active[c0 + r];
+      float* row = &in[static_cast<size_t>(r) * n_in];
+      row[0] = static_cast<float>(std::log10(T[z]));
+      row[1] = static_cast<float>(std::log10(rho[z]));
+      row[2] = static_cast<float>(logdt);
+      const double* x = &x0n[static_cast<size_t>(z) * n];
+      for (int i = 0; i < n; ++i) row[3 + i] = static_cast<float>(x[i]);
     }
-    const int n_in = 2 + n, n_out = n + 2;
-    std::vector<float> in, out;
-    for (int step = 0; step < k_steps && !active.empty(); ++step) {
-      std::vector<int> still;
-      still.reserve(active.size());
-      for (size_t c0 = 0; c0 < active.size(); c0 += cfg.batch_size) {
-        const int m = static_cast<int>(std::min<size_t>(cfg.batch_size, active.size() - c0));
-        in.resize(static_cast<size_t>(m) * n_in);
-        out.resize(static_cast<size_t>(m) * n_out);
-        for (int r = 0; r < m; ++r) {
-          const int z = active[c0 + r];
-          float* row = &in[static_cast<size_t>(r) * n_in];
-          row[0] = static_cast<float>(std::log10(T[z]));
-          row[1] = static_cast<float>(std::log10(rho[z]));
-          const double* x = &R.X[static_cast<size_t>(z) * n];
-          for (int i = 0; i < n; ++i) row[2 + i] = static_cast<float>(x[i]);
-        }
-        M.net->forward(in.data(), m, n_in, out.data(), n_out, cfg.torch_threads);
-        for (int r = 0; r < m; ++r) {
-          const int z = active[c0 + r];
-          const float* y = &out[static_cast<size_t>(r) * n_out];
-          // sanity: finite, sum X ~ 1, no negatives beyond round-off
-          bool ok = std::isfinite(y[n]) && std::isfinite(y[n + 1]);
-          double s = 0;
-          for (int i = 0; i < n && ok; ++i) {
-            ok = std::isfinite(y[i]) && y[i] >= -cfg.negative_tolerance;
-            s += std::max(0.0, static_cast<double>(y[i]));
-          }
-          if (ok) {
-            double s_raw = 0;
-            for (int i = 0; i < n; ++i) s_raw += y[i];
-            ok = std::abs(s_raw - 1) <= cfg.sum_tolerance && s > 0;
-          }
-          if (!ok) {
-            R.path[z] = static_cast<int>(Path::FallbackSanity);
-            continue;
-          }
-          double* x = &R.X[static_cast<size_t>(z) * n];
-          for (int i = 0; i < n; ++i) x[i] = std::max(0.0, static_cast<double>(y[i])) / s;
-          R.eps_nuc[z] += y[n];
-          R.eps_nu[z] += y[n + 1];
-          R.n_emulator_steps[z] += 1;
-          // the next chained step's input must be inside the domain, too
-          if (step + 1 < k_steps && !inside(electron_fraction(net, x), D.Ye)) {
-            R.path[z] = static_cast<int>(Path::FallbackDomain);
-            continue;
-          }
-          still.push_back(z);
+    try {
+      R.inference_threads = model_->forward(in.data(), m, n_in, out.data(), n_out, cfg.torch_threads);
+    } catch (const Error& e) {  // the model failed: these zones go to the integrator
+      if (R.model_error.empty()) R.model_error = e.what();
+      for (int r = 0; r < m; ++r) set_path(active[c0 + r], Path::FallbackModel);
+      continue;
+    }
+    for (int r = 0; r < m; ++r) {
+      const int z = active[c0 + r];
+      const float* y = &out[static_cast<size_t>(r) * n_out];
+      const double eps_nuc = y[n], eps_nu = y[n + 1], err = y[n + 2];
+      // sanity: finite, sum X ~ 1, no negatives beyond round-off, err >= 0
+      bool ok = std::isfinite(eps_nuc) && std::isfinite(eps_nu) && std::isfinite(err) && err >= 0;
+      double s = 0, s_raw = 0;
+      for (int i = 0; i < n && ok; ++i) {
+        ok = std::isfinite(y[i]) && y[i] >= -cfg.negative_tolerance;
+        s += std::max(0.0, static_cast<double>(y[i]));
+        s_raw += y[i];
+      }
+      if (!(ok && std::abs(s_raw - 1) <= cfg.sum_tolerance && s > 0)) {
+        set_path(z, Path::FallbackSanity);
+        continue;
+      }
+      if (cfg.max_error > 0 && err > cfg.max_error) {
+        set_path(z, Path::FallbackError);
+        continue;
+      }
+      double* x = &R.X[static_cast<size_t>(z) * n];
+      for (int i = 0; i < n; ++i) x[i] = std::max(0.0, static_cast<double>(y[i])) / s;
+      const double* xi = &x0n[static_cast<size_t>(z) * n];
+      if (cfg.check_energy) {
+        double e = -eps_nu * dt;
+        for (int i = 0; i < n; ++i) e += q_[i] * (xi[i] - x[i]);
+        const double tol = cfg.energy_rtol * std::max(std::abs(eps_nuc), std::abs(e)) +
+                           q_span_ * (cfg.energy_dx + err);
+        if (!(std::abs(eps_nuc - e) <= tol)) {
+          set_path(z, Path::FallbackEnergy);
+          continue;
         }
       }
-      active.swap(still);
-    }
-    for (int z : active) {
-      R.eps_nu[z] /= k_steps;  // erg/g/s averaged over the chained steps
-      R.Ye[z] = electron_fraction(net, &R.X[static_cast<size_t>(z) * n]);
+      const double ye = electron_fraction(net, x);
+      if (cfg.check_dye) {
+        const double bound = cfg.dye_safety * dt * ye_bound.rate(T[z], rho[z], xi) + cfg.dye_atol;
+        if (!(std::abs(ye - ye0[z]) <= bound)) {
+          set_path(z, Path::FallbackYe);
+          continue;
+        }
+      }
+      R.eps_nuc[z] = eps_nuc;
+      R.eps_nu[z] = eps_nu;
+      R.err[z] = err;
+      R.Ye[z] = ye;
     }
   }
 
@@ -331,10 +403,10 @@ ZoneResults Emulator::burn(int n_zones, const double* T, const double* rho, cons
       const int z = fb[j];
       const auto& r = rs[j];
       double* x = &R.X[static_cast<size_t>(z) * n];
-      R.n_emulator_steps[z] = 0;
       R.n_steps[z] = r.n_steps;
       R.status[z] = static_cast<int>(r.status);
       R.table_clamped[z] = r.table_clamped ? 1 : 0;
+      R.err[z] = 0;
       if (r.status == Status::Ok) {
         std::copy(r.X.begin(), r.X.begin() + n, x);
         R.eps_nuc[z] = r.eps_nuc[0];

@@ -1,24 +1,34 @@
-// The emulator path of libnnn: TorchScript models of one burn step (one per
-// trained dt) used where they are trustworthy, the integrator (nnn::burn)
-// where they are not.
+// The emulator path of libnnn: one TorchScript model of a burn step per
+// network (format nnn-emulator-2, any dt in its range) used where it is
+// trustworthy, the integrator (nnn::burn_batch) where it is not.
 //
 // Per zone, the emulator's answer is used only if
-//   - dt equals a trained dt within Config::dt_rtol (relative), or, with
-//     Config::chain_dt, is a whole multiple k <= max_chain_steps of a trained
-//     dt (the largest such dt is chained k times);
-//   - log10 T, log10 rho and Ye of the zone's input (of every chained step)
-//     lie inside the model's training domain (closed intervals, widened by
-//     1e-10 for round-off: Ye of an N = Z mixture computes to 0.5 +- 1 ulp);
-//   - the output passes the sanity check: every value finite, |sum X - 1| <=
-//     sum_tolerance, no X_i < -negative_tolerance (smaller negatives are
-//     clipped to 0; X is then renormalised to sum 1).
-// Every other zone is burned by nnn::burn over the whole dt from its input
-// composition (fallback); ZoneResults::path says which path each zone took.
+//   - log10 T, log10 rho, Ye of the input and log10 dt lie inside the model's
+//     domain (closed intervals, widened by 1e-10 for round-off: Ye of an
+//     N = Z mixture computes to 0.5 +- 1 ulp);
+//   - the model ran (a model that raises in forward sends its zones to the
+//     integrator; it never fails the call);
+//   - sanity: every output finite, |sum X - 1| <= sum_tolerance, no
+//     X_i < -negative_tolerance (smaller negatives are clipped to 0, X is
+//     renormalised), err >= 0;
+//   - the model's own error estimate err <= max_error (when max_error > 0);
+//   - energy consistency (check_energy): eps_nuc agrees with the energy of
+//     the predicted composition change, E = sum_i q_i (X0_i - X_i) - eps_nu dt,
+//     q_i = mass_excess_i / A_i N_A MeV (erg/g), within
+//     energy_rtol max(|eps_nuc|, |E|) + q_span (energy_dx + err), q_span the
+//     spread of q over the network: a composition off by sum|dX| ~ 2 err moves
+//     E by up to q_span err, so the tolerance follows the model's own error;
+//   - the |dYe| bound (check_dye): |Ye - Ye0| <= dye_safety dt
+//     sum_r |dZ_r| k_r(T, rho, Ye0) prod (1/A)^p + dye_atol over the weak
+//     rates r (rates that change the charge), each at the largest flux its
+//     reactants allow (Y_i <= 1/A_i), from the engine's own rate evaluation.
+// Every other zone is burned by nnn::burn_batch over the whole dt from its
+// input composition (fallback); ZoneResults::path says which path each zone
+// took and why.
 //
 // A loaded Emulator is immutable: burn() is const and any number of threads
 // may call it at once (MESA's OpenMP loop over zones). Settings travel with
-// each call in a Config; there is no global mutable state here (libtorch's
-// intra-op thread count is libtorch's own setting, see Config::torch_threads).
+// each call in a Config; there is no global mutable state here.
 #pragma once
 
 #include <memory>
@@ -31,87 +41,116 @@
 
 namespace nnn::emulator {
 
-inline constexpr const char* kFormat = "nnn-emulator-1";
+inline constexpr const char* kFormat = "nnn-emulator-2";
 inline constexpr const char* kMetaName = "nnn_meta.json";
 
 // Which path a zone took (the C ABI's used_fallback values).
 enum class Path : int {
   Emulator = 0,        // the emulator's result
-  FallbackDomain = 1,  // T, rho or Ye outside the training domain
-  FallbackDt = 2,      // dt not trained (and not chained)
-  FallbackSanity = 3,  // the emulator's output failed the sanity check
+  FallbackDomain = 1,  // log T, log rho or Ye outside the model's domain
+  FallbackDt = 2,      // dt outside the model's dt range
+  FallbackSanity = 3,  // output not finite, not normalised, negative X, err < 0
+  FallbackEnergy = 4,  // eps_nuc inconsistent with the composition change
+  FallbackYe = 5,      // |Ye - Ye0| above the weak-rate bound
+  FallbackError = 6,   // the model's error estimate above max_error
+  FallbackModel = 7,   // the model failed at run time (raised in forward)
 };
-const char* path_name(Path p);
+inline constexpr int kNumPaths = 8;
 
+// Closed intervals [lo, hi]: log10 T (K), log10 rho (g/cm^3), Ye, log10 dt (s).
 struct Domain {
-  double logT[2] = {0, 0}, logrho[2] = {0, 0}, Ye[2] = {0, 1};
+  double logT[2] = {0, 0}, logrho[2] = {0, 0}, Ye[2] = {0, 1}, logdt[2] = {0, 0};
 };
 
 struct ModelInfo {
   std::string path, network, network_hash, format;
   std::vector<std::string> isotopes;
-  double dt = 0;
   Domain domain;
-  std::string meta_json;  // the whole nnn_meta.json
+  std::string meta_json;  // the file's nnn_meta.json, passed through unparsed
 };
 
+// The one definition of the emulator's settings and their defaults (the C
+// ABI, Python and the docs read them from here).
 struct Config {
-  double sum_tolerance = 1e-4;       // |sum X - 1| above this fails the sanity check
-  double negative_tolerance = 1e-6;  // X_i < -this fails; -this <= X_i < 0 is clipped to 0
-  double dt_rtol = 1e-9;             // dt matches a trained dt within this relative distance
-  bool chain_dt = false;             // untrained dt: chain the largest trained dt dividing it
-  int max_chain_steps = 1000;        // longest chain allowed
-  int torch_threads = 0;             // libtorch intra-op threads of the calling thread (0: as is)
+  double sum_tolerance = 1e-4;       // |sum X - 1| above this: sanity fallback
+  double negative_tolerance = 1e-6;  // X_i < -this: sanity fallback; -this <= X_i < 0 clipped to 0
+  double max_error = 0;              // err above this: fallback (0: no threshold)
+  bool check_energy = true;
+  double energy_rtol = 0.9;          // relative part of the energy tolerance (0.9: within 10x)
+  double energy_dx = 1e-3;           // composition floor of the energy tolerance (mass fraction)
+  bool check_dye = true;
+  double dye_safety = 10;            // factor on the weak-rate bound of |dYe|
+  double dye_atol = 1e-6;            // floor of the |dYe| bound (float32 round-off of Ye)
+  int torch_threads = 1;             // libtorch intra-op threads per call (0: libtorch's own)
   int batch_size = 65536;            // zones per forward call (bounds memory)
 };
+
+// Throws Error(BadInput) naming the first invalid setting and its value.
+void check_config(const Config& cfg);
 
 // Results for n zones, row-major X[zone * n_species + i].
 struct ZoneResults {
   int n_zones = 0, n_species = 0;
   std::vector<double> X, eps_nuc, eps_nu, Ye;
+  std::vector<double> err;      // emulator zones: the model's error estimate; else 0
   std::vector<int> path;        // Path per zone
   std::vector<int> status;      // nnn::Status per zone (fallback integrator failures)
   std::vector<long> n_steps;    // integrator steps (0 for emulator zones)
-  std::vector<int> n_emulator_steps;  // forward steps (1, or k when chained; 0 for fallback)
   std::vector<char> table_clamped;    // fallback: a weak-rate table was clamped
   std::vector<std::string> message;   // empty unless status != Ok
+  std::string model_error;      // why the model failed (zones with FallbackModel), else ""
+  int inference_threads = 0;    // libtorch intra-op threads the inference ran with (0: none ran)
 };
 
 class Emulator {
  public:
-  // paths: model files (*.pt) and/or directories (all *.pt inside). Every
-  // model must carry nnn_meta.json of format nnn-emulator-1 and match net's
-  // isotope list and file hash; dts must be distinct. Throws
-  // nnn::Error(Status::EmulatorFile) naming the file and the mismatch.
+  // path: one model file (*.pt). It must carry the attributes of format
+  // nnn-emulator-2 and match net's isotope list and file hash. Throws
+  // nnn::Error(Status::EmulatorFile) naming the file and the problem
+  // (nnn-emulator-1 files: "retrain with python -m nnn.train").
   static std::shared_ptr<const Emulator> load(std::shared_ptr<const Network> net,
-                                              const std::vector<std::string>& paths,
+                                              const std::string& path,
                                               const std::string& device = "cpu");
 
   const Network& network() const { return *net_; }
   const std::shared_ptr<const Network>& network_ptr() const { return net_; }
-  int n_models() const { return static_cast<int>(models_.size()); }
-  const ModelInfo& model(int i) const { return models_.at(i).info; }
+  const ModelInfo& info() const { return info_; }
 
-  // The model index and chain length used for dt, or {-1, 0} if none.
-  std::pair<int, int> plan(double dt, const Config& cfg) const;
-
-  // Burn n zones over dt. Bad input (as nnn::burn_batch) throws before any
-  // work. Fallback zones go to nnn::burn_batch on n_threads threads (0: all
-  // cores) with opt; an integrator failure there is reported per zone
-  // (status, message; X = X0, eps = 0), never thrown. Never returns NaN.
+  // Burn n zones over dt. Bad input and bad settings (opt, cfg) throw
+  // Error(BadInput) before any work. Fallback zones go to nnn::burn_batch on
+  // n_threads threads (0: all cores) with opt; an integrator failure there is
+  // reported per zone (status, message; X = X0, eps = 0), never thrown. Never
+  // returns NaN.
   ZoneResults burn(int n_zones, const double* T, const double* rho, const double* X0, double dt,
                    const BurnOptions& opt = {}, const Config& cfg = {}, int n_threads = 0) const;
 
- private:
-  struct Model {
-    std::unique_ptr<EmulatorModel> net;
-    ModelInfo info;
-  };
-  std::shared_ptr<const Network> net_;
-  std::vector<Model> models_;  // sorted by dt
-};
+  // The |dYe| bound's rate (1/s) at (T, rho) from X0 (normalised): the
+  // bound is dye_safety * dt * this + dye_atol.
+  double dye_rate_bound(double T, double rho, const double* X0) const;
 
-// Splits "a:b:c" (':'-separated list of files/directories) into paths.
-std::vector<std::string> split_paths(const std::string& list);
+ private:
+  struct WeakRate {   // a rate that changes the charge
+    double dZ;        // |sum_i coef_i Z_i|: change of the charge per reaction
+    double prefactor; // 1/n! of identical reactants
+    int dens_exp;     // power of rho
+    bool ye_weight;
+    double y_max;     // prod (1/A)^p over the reactants
+    int table;        // tabular rate: index into Network::tables; else -1
+    int evaluator;    // other rates: evaluator index in weak_net_
+  };
+  class YeBound;      // per-call evaluator of the bound (emulator.cpp)
+
+  std::shared_ptr<const Network> net_;
+  std::unique_ptr<EmulatorModel> model_;
+  ModelInfo info_;
+  std::vector<double> q_;  // erg/g per unit X_i converted to rest mass, mass_excess_i / A_i N_A MeV
+  double q_span_ = 0;      // max q - min q
+  // the |dYe| bound: tabular weak rates are evaluated from their tables
+  // (WeakTable::column/column_value, as Kinetics does); the other weak rates
+  // (ReacLib decays, captures) by Kinetics on weak_net_, a network of those
+  // alone (nullptr if there are none)
+  std::shared_ptr<const Network> weak_net_;
+  std::vector<WeakRate> weak_;
+};
 
 }  // namespace nnn::emulator

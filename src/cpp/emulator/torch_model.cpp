@@ -13,6 +13,32 @@ namespace nnn::emulator {
 
 namespace {
 
+// libtorch's intra-op thread count is a per-thread OpenMP setting of the
+// calling thread (at::get_num_threads is omp_get_max_threads there): set it
+// for one forward and put it back, so that a caller's own torch (Python's,
+// in the same thread) keeps its setting. Inside an OpenMP parallel region
+// libtorch already runs serially (get_num_threads() == 1): nothing to do.
+class ThreadsGuard {
+ public:
+  explicit ThreadsGuard(int n) {
+    if (n > 0) {
+      const int now = at::get_num_threads();
+      if (now != n) {
+        at::set_num_threads(n);
+        restore_ = now;
+      }
+    }
+  }
+  ~ThreadsGuard() {
+    if (restore_ > 0) at::set_num_threads(restore_);
+  }
+  ThreadsGuard(const ThreadsGuard&) = delete;
+  ThreadsGuard& operator=(const ThreadsGuard&) = delete;
+
+ private:
+  int restore_ = 0;
+};
+
 std::string first_line(const std::string& s) {
   const auto p = s.find('\n');
   return p == std::string::npos ? s : s.substr(0, p);
@@ -23,10 +49,11 @@ class TorchModel final : public EmulatorModel {
   TorchModel(torch::jit::Module m, torch::Device dev, std::string path)
       : module_(std::move(m)), device_(dev), path_(std::move(path)) {}
 
-  void forward(const float* in, int n, int n_in, float* out, int n_out,
-               int torch_threads) const override {
-    if (n <= 0) return;
-    if (torch_threads > 0 && at::get_num_threads() != torch_threads) at::set_num_threads(torch_threads);
+  int forward(const float* in, int n, int n_in, float* out, int n_out,
+              int torch_threads) const override {
+    if (n <= 0) return 0;
+    ThreadsGuard threads(torch_threads);
+    const int used = at::get_num_threads();
     c10::InferenceMode guard;
     at::Tensor x = torch::from_blob(const_cast<float*>(in), {n, n_in},
                                     torch::TensorOptions().dtype(torch::kFloat32));
@@ -57,9 +84,41 @@ class TorchModel final : public EmulatorModel {
     if (!y.is_cpu()) y = y.cpu();
     y = y.contiguous();
     std::memcpy(out, y.data_ptr<float>(), sizeof(float) * static_cast<size_t>(n) * n_out);
+    return used;
   }
 
   std::string device() const override { return device_.str(); }
+
+  bool has_attr(const std::string& name) const override { return module_.hasattr(name); }
+
+  std::string attr_string(const std::string& name) const override {
+    const c10::IValue v = attr(name);
+    if (!v.isString()) wrong_type(name, v, "str");
+    return v.toStringRef();
+  }
+
+  std::vector<std::string> attr_string_list(const std::string& name) const override {
+    const c10::IValue v = attr(name);
+    std::vector<std::string> out;
+    if (!v.isList()) wrong_type(name, v, "List[str]");
+    for (const c10::IValue& e : v.toListRef()) {
+      if (!e.isString()) wrong_type(name, v, "List[str]");
+      out.push_back(e.toStringRef());
+    }
+    return out;
+  }
+
+  std::vector<double> attr_double_list(const std::string& name) const override {
+    const c10::IValue v = attr(name);
+    std::vector<double> out;
+    if (!v.isList()) wrong_type(name, v, "List[float]");
+    for (const c10::IValue& e : v.toListRef()) {
+      if (e.isDouble()) out.push_back(e.toDouble());
+      else if (e.isInt()) out.push_back(static_cast<double>(e.toInt()));
+      else wrong_type(name, v, "List[float]");
+    }
+    return out;
+  }
 
  private:
   std::string forward_failed(int n, int n_in, const std::string& what) const {
@@ -70,6 +129,17 @@ class TorchModel final : public EmulatorModel {
     const std::string reason = p == std::string::npos ? s : s.substr(p + 1);
     return "model '" + path_ + "': forward failed on input of shape (" + std::to_string(n) + ", " +
            std::to_string(n_in) + "): " + reason;
+  }
+
+  c10::IValue attr(const std::string& name) const {
+    if (!module_.hasattr(name))
+      throw Error(Status::EmulatorFile, "model '" + path_ + "' has no attribute '" + name + "'");
+    return module_.attr(name);
+  }
+
+  [[noreturn]] void wrong_type(const std::string& name, const c10::IValue& v, const char* want) const {
+    throw Error(Status::EmulatorFile, "model '" + path_ + "': attribute '" + name + "' is " +
+                                          v.type()->str() + ", expected " + want);
   }
 
   torch::jit::Module module_;
@@ -105,7 +175,7 @@ std::unique_ptr<EmulatorModel> load_torch_model(const std::string& path, std::st
                                           first_line(e.what()));
   }
   m.eval();
-  if (meta_json) *meta_json = extra["nnn_meta.json"];
+  if (meta_json) *meta_json = extra["nnn_meta.json"];  // passed through, never parsed here
   if (!m.find_method("forward"))
     throw Error(Status::EmulatorFile, "'" + path + "' has no forward method");
   return std::make_unique<TorchModel>(std::move(m), dev, path);

@@ -1,26 +1,28 @@
 """``nnn.Emulator``: the emulator path of libnnn for Python.
 
-A burn step that uses the trained emulator where it is trustworthy and the
+A burn step that uses the trained emulator (format ``nnn-emulator-2``: one model
+per network for every dt in its range) where it is trustworthy and the
 integrator where it is not, in C++ (``nnn._emulator``, libtorch inference)::
 
-    net = nnn.Network.load("mesa_80")
-    em = nnn.Emulator.load("run/models", network=net)     # a directory, a file or a list
+    em = nnn.Emulator.load("mesa_80")                      # the shipped model of a network
+    em = nnn.Emulator.load("runs/m80/mesa_80.pt")          # a model file (network from its metadata)
     r = em.burn(T=3e9, rho=1e8, X={"si28": 0.6, "s32": 0.4}, dt=1e-2)
-    r.X, r.eps_nuc, r.used_fallback
-    b = em.burn_batch(T, rho, X, dt=1e-2)                  # b.used_fallback[zone]
+    r.X, r.eps_nuc, r.err, r.used_fallback, r.path
+    b = em.burn_batch(T, rho, X, dt=1e-2)                  # b.path[zone], b.err[zone]
 
-Per zone the emulator's answer is used only if ``dt`` is a trained dt (within
-``dt_rtol`` relative; with ``chain_dt=True`` also a whole multiple of one, done
-as repeated steps of the largest such dt), log10 T, log10 rho and Ye lie inside
-the model's training domain, and the output is sane (finite, ``|sum X - 1| <=
-sum_tolerance``, no ``X_i < -negative_tolerance``). Every other zone is burned
-by the integrator over the whole dt; ``path`` says why (see :data:`PATHS`).
-An untrained dt therefore means "integrator everywhere" unless ``chain_dt``.
+Per zone the emulator's answer is used only if log10 T, log10 rho, Ye and
+log10 dt lie inside the model's domain, the model ran, and its output passes
+the checks (sanity, ``max_error`` on the model's own error estimate, energy
+consistency, the weak-rate |dYe| bound). Every other zone is burned by the
+integrator over the whole dt; ``path`` says why (see :data:`PATHS`).
 
-Results are the engine's :class:`~nnn.network.core.BurnResult` /
-:class:`~nnn.network.core.BatchResult` with ``used_fallback`` (and ``path``,
-``n_emulator_steps``) added. ``n_steps`` counts integrator steps (0 for zones
-the emulator did). Details: docs/emulator_runtime.md.
+Settings and their defaults are libnnn's (``nnn::emulator::Config``):
+:func:`default_config`. Results are the engine's
+:class:`~nnn.network.core.BurnResult` / :class:`~nnn.network.core.BatchResult`
+with ``used_fallback``, ``path`` and ``err`` (the model's estimate of the eq-5
+distance sum_i (Z_i/A_i)|X_i - X_i,true| for emulator zones, 0 for fallback
+zones) added. ``n_steps`` counts integrator steps (0 for zones the emulator
+did). Details: docs/emulator_runtime.md.
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -49,18 +50,27 @@ except ImportError as _e:  # pragma: no cover - an installation built before the
     _IMPORT_ERROR = str(_e)
 
 __all__ = ["Emulator", "EmulatorBurnResult", "EmulatorBatchResult", "EmulatorFileError",
-           "PATHS", "has_libtorch"]
+           "PATHS", "has_libtorch", "default_config"]
 
-#: ``path`` values: 0 = emulator; > 0 = integrator, and why.
-PATHS = {0: "emulator", 1: "fallback: outside the training domain (T, rho or Ye)",
-         2: "fallback: dt not trained", 3: "fallback: emulator output failed the sanity check"}
+#: ``path`` values (libnnn's enum): 0 = emulator; > 0 = integrator, and why.
 EMULATOR, FALLBACK_DOMAIN, FALLBACK_DT, FALLBACK_SANITY = 0, 1, 2, 3
+FALLBACK_ENERGY, FALLBACK_DYE, FALLBACK_ERROR, FALLBACK_MODEL = 4, 5, 6, 7
+PATHS = {
+    EMULATOR: "emulator",
+    FALLBACK_DOMAIN: "fallback: log T, log rho or Ye outside the model's domain",
+    FALLBACK_DT: "fallback: dt outside the model's dt range",
+    FALLBACK_SANITY: "fallback: output not finite, not normalised or negative",
+    FALLBACK_ENERGY: "fallback: eps_nuc inconsistent with the composition change",
+    FALLBACK_DYE: "fallback: |Ye - Ye0| above the weak-rate bound",
+    FALLBACK_ERROR: "fallback: the model's error estimate above max_error",
+    FALLBACK_MODEL: "fallback: the model failed at run time",
+}
 STATUS_EMULATOR_FILE = 4
 
 
 class EmulatorFileError(NnnError):
-    """A model file is missing, corrupt, or does not belong to the network
-    (``args = (message, 4)``, status NNN_EMULATOR_FILE)."""
+    """A model file is missing, corrupt, of an old format, or does not belong
+    to the network (``args = (message, 4)``, status NNN_EMULATOR_FILE)."""
 
 
 def has_libtorch() -> bool:
@@ -68,42 +78,54 @@ def has_libtorch() -> bool:
     return _emulator is not None and bool(_emulator.has_libtorch())
 
 
+def _need_module():
+    if _emulator is None:
+        raise ImportError(f"nnn was built without its emulator module nnn._emulator "
+                          f"({_IMPORT_ERROR}); rebuild with pip install -e .")
+
+
+def default_config() -> dict:
+    """libnnn's emulator settings and their defaults (``nnn::emulator::Config``):
+    sum_tolerance, negative_tolerance, max_error (0: no threshold), check_energy,
+    energy_rtol, energy_dx, check_dye, dye_safety, dye_atol, threads (libtorch
+    intra-op threads per call; 0: libtorch's own), batch_size."""
+    _need_module()
+    return dict(_emulator.default_config())
+
+
+if _emulator is not None:  # the codes are libnnn's; check that the two lists agree
+    assert {v: k for k, v in _emulator.PATH_CODES.items()}.keys() == PATHS.keys()
+
+
 @dataclass
 class EmulatorBurnResult(BurnResult):
-    """:class:`BurnResult` of one zone plus which path produced it."""
+    """:class:`BurnResult` of one zone plus which path produced it and the
+    model's error estimate (0 for a fallback zone)."""
 
     used_fallback: bool = False
     path: int = EMULATOR
-    n_emulator_steps: int = 0
+    err: float = 0.0
 
 
 @dataclass
 class EmulatorBatchResult(BatchResult):
     """:class:`BatchResult` plus per-zone ``used_fallback`` (bool), ``path``
-    (int, see :data:`PATHS`) and ``n_emulator_steps``."""
+    (int, see :data:`PATHS`) and ``err``; ``model_error`` is why the model
+    failed (zones with path FALLBACK_MODEL), else ""; ``inference_threads`` the
+    libtorch intra-op threads the inference ran with (0: no zone reached it)."""
 
     used_fallback: np.ndarray = None
     path: np.ndarray = None
-    n_emulator_steps: np.ndarray = None
+    err: np.ndarray = None
+    model_error: str = ""
+    inference_threads: int = 0
 
 
-def _model_files(models) -> list[str]:
-    if isinstance(models, (str, os.PathLike)):
-        models = [models]
-    return [str(Path(m)) for m in models]
-
-
-def _peek_meta(path: str) -> dict | None:
-    """nnn_meta.json of a model file (or the first *.pt of a directory), read
-    from the zip archive without loading the model; None if not readable."""
-    p = Path(path)
-    if p.is_dir():
-        files = sorted(p.glob("*.pt"))
-        if not files:
-            return None
-        p = files[0]
+def _peek_meta(path: Path) -> dict | None:
+    """nnn_meta.json of a model file, read from the zip archive without loading
+    the model; None if not readable."""
     try:
-        with zipfile.ZipFile(p) as z:
+        with zipfile.ZipFile(path) as z:
             for name in z.namelist():
                 if name.endswith("/extra/nnn_meta.json"):
                     return json.loads(z.read(name))
@@ -112,111 +134,137 @@ def _peek_meta(path: str) -> dict | None:
     return None
 
 
-class Emulator:
-    """Trained emulator models (one per dt) of one network, with fallback to
-    the integrator. Load with :meth:`load`; see the module docstring."""
+def resolve_model(model) -> Path:
+    """A model file, or the shipped model ``emulators/<name>.pt`` of a network
+    name (searched like network files: $NNN_NETWORK_DATA, the installed and the
+    source network_data/)."""
+    p = Path(model)
+    if p.exists() or p.suffix == ".pt" or os.sep in str(model):
+        return p
+    from nnn.emulate.model import shipped_model_path
 
-    def __init__(self, core, network: Network, *, sum_tolerance=1e-4, negative_tolerance=1e-6,
-                 dt_rtol=1e-9, chain_dt=False, max_chain_steps=1000, threads=0,
-                 batch_size=65536):
+    try:
+        return shipped_model_path(str(model))
+    except FileNotFoundError as e:
+        raise EmulatorFileError(str(e), STATUS_EMULATOR_FILE) from None
+
+
+class Emulator:
+    """The trained emulator of one network, with fallback to the integrator.
+    Load with :meth:`load`; see the module docstring."""
+
+    def __init__(self, core, network: Network, config: dict):
         self._core = core
         self.network = network
-        self.sum_tolerance = float(sum_tolerance)
-        self.negative_tolerance = float(negative_tolerance)
-        self.dt_rtol = float(dt_rtol)
-        self.chain_dt = bool(chain_dt)
-        self.max_chain_steps = int(max_chain_steps)
-        self.threads = int(threads)
-        self.batch_size = int(batch_size)
+        self._config = default_config()
+        self.set_config(**config)
 
     @classmethod
-    def load(cls, models, network=None, *, device: str = "cpu", **config) -> "Emulator":
-        """Load models: a ``.pt`` file, a directory of them, or a list of
-        either. ``network``: an :class:`nnn.Network`, a network name or path,
-        or None (the network named in the models' metadata). Raises
-        :class:`EmulatorFileError` for a missing, corrupt or mismatched model.
-        ``config``: sum_tolerance, negative_tolerance, dt_rtol, chain_dt,
-        max_chain_steps, threads (libtorch intra-op threads, 0: default),
-        batch_size."""
-        if _emulator is None:
-            raise ImportError(f"nnn was built without its emulator module nnn._emulator "
-                              f"({_IMPORT_ERROR}); rebuild with pip install -e .")
-        files = _model_files(models)
+    def load(cls, model, network=None, *, device: str = "cpu", **config) -> "Emulator":
+        """Load a model: a ``.pt`` file, or a network name for its shipped model
+        (``nnn.Emulator.load("mesa_80")``). ``network``: an :class:`nnn.Network`,
+        a network name or path, or None (the network named in the model).
+        Raises :class:`EmulatorFileError` for a missing, corrupt, old-format or
+        mismatched model. ``config``: settings of :func:`default_config`."""
+        _need_module()
+        path = resolve_model(model)
         if network is None:
-            meta = _peek_meta(files[0]) if files else None
-            if meta is None or "network" not in meta:
-                raise EmulatorFileError(f"cannot tell the network of {files[0] if files else models!r}"
-                                        f" (no readable nnn_meta.json): pass network=",
+            meta = _peek_meta(path) if path.is_file() else None
+            if meta is not None and "network" in meta:
+                network = meta["network"]
+            elif path.is_file():
+                raise EmulatorFileError(f"cannot tell the network of model {str(path)!r} (no "
+                                        "readable nnn_meta.json): pass network=",
                                         STATUS_EMULATOR_FILE)
-            network = meta["network"]
+            else:
+                network = str(model)  # C++ names the missing file
         if not isinstance(network, Network):
             network = Network.load(network)
         try:
-            core = _emulator.Emulator.load(network._core, files, device)
+            core = _emulator.Emulator.load(network._core, str(path), device)
         except NnnError as e:
             if len(e.args) > 1 and e.args[1] == STATUS_EMULATOR_FILE:
                 raise EmulatorFileError(*e.args) from None
             raise
-        return cls(core, network, **config)
+        return cls(core, network, config)
 
     # -- description ------------------------------------------------------------
     @property
-    def models(self) -> list[dict]:
-        """Per model (sorted by dt): path, dt, domain, network, network_hash,
-        isotopes, meta_json."""
-        return self._core.models
+    def info(self) -> dict:
+        """path, network, network_hash, format, isotopes, domain, meta_json."""
+        return self._core.info
 
     @property
-    def dts(self) -> list[float]:
-        return [m["dt"] for m in self._core.models]
+    def meta(self) -> dict:
+        """The model's whole metadata record (nnn_meta.json: training, metrics)."""
+        return json.loads(self._core.info["meta_json"] or "{}")
+
+    @property
+    def domain(self) -> dict:
+        """{logT, logrho, Ye, logdt: (lo, hi)}: log10 T (K), log10 rho (g/cm3), Ye,
+        log10 dt (s)."""
+        return self._core.info["domain"]
+
+    @property
+    def dt_range(self) -> tuple[float, float]:
+        """(dt_min, dt_max) in s: the dts the model emulates."""
+        lo, hi = self.domain["logdt"]
+        return 10.0 ** lo, 10.0 ** hi
 
     @property
     def isotopes(self) -> list[str]:
         return self.network.isotopes
 
-    def domain(self, dt=None) -> dict:
-        """Training domain {logT, logrho, Ye: (lo, hi)} of the model for dt
-        (default: the first model)."""
-        ms = self._core.models
-        if dt is None:
-            return ms[0]["domain"]
-        i, _ = self._core.plan(float(dt), self.chain_dt, self.max_chain_steps, self.dt_rtol)
-        if i < 0:
-            raise ValueError(f"dt = {dt!r} s is not a trained dt (trained: {self.dts})")
-        return ms[i]["domain"]
+    @property
+    def config(self) -> dict:
+        """This emulator's settings (a copy); change them with :meth:`set_config`."""
+        return dict(self._config)
 
-    def plan(self, dt) -> tuple[int, int]:
-        """(model index, number of chained steps) for dt; (-1, 0): integrator."""
-        return tuple(self._core.plan(float(dt), self.chain_dt, self.max_chain_steps, self.dt_rtol))
+    def set_config(self, **settings) -> None:
+        """Change settings (names of :func:`default_config`); ValueError names an
+        unknown or invalid one and nothing changes."""
+        new = dict(self._config)
+        for k, v in settings.items():
+            if k not in new:
+                raise ValueError(f"unknown emulator setting {k!r} (settings: {sorted(new)})")
+            new[k] = v
+        _emulator.check_config(new)
+        self._config = new
 
     def set_threads(self, n: int) -> None:
-        """libtorch intra-op threads per inference call (0: libtorch's default)."""
-        if int(n) < 0:
-            raise ValueError(f"threads = {n} must be >= 0")
-        self.threads = int(n)
+        """libtorch intra-op threads per inference call (default 1; 0: libtorch's own)."""
+        self.set_config(threads=int(n))
+
+    @property
+    def threads(self) -> int:
+        return int(self._config["threads"])
+
+    def dye_rate_bound(self, T, rho, X) -> float:
+        """The weak-rate bound of |dYe|/dt (1/s) at (T, rho, X): the |dYe| check
+        accepts |Ye - Ye0| <= dye_safety * dt * this + dye_atol."""
+        return float(self._core.dye_rate_bound(float(T), float(rho),
+                                               np.asarray(self.network.composition(X), float)))
 
     def __repr__(self):
-        return (f"Emulator({self.network.name!r}, dt={self.dts}, "
+        lo, hi = self.dt_range
+        return (f"Emulator({self.network.name!r}, dt {lo:g}..{hi:g} s, "
                 f"backend={_emulator.backend_version()!r})")
 
     # -- burning ----------------------------------------------------------------
-    def _run(self, T, rho, X, dt, rtol, atol, max_steps, integrator, n_threads, chain_dt):
+    def _run(self, T, rho, X, dt, rtol, atol, max_steps, integrator, n_threads):
         if dt is None:
             raise ValueError("dt (s) is required")
-        return self._core.burn(
-            T, rho, X, float(dt), float(rtol), float(atol), int(max_steps), integrator,
-            int(n_threads), self.sum_tolerance, self.negative_tolerance, self.dt_rtol,
-            self.chain_dt if chain_dt is None else bool(chain_dt), self.max_chain_steps,
-            self.threads, self.batch_size)
+        return self._core.burn(T, rho, X, float(dt), float(rtol), float(atol), int(max_steps),
+                               integrator, int(n_threads), self._config)
 
     def burn(self, T, rho, X, dt, *, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, max_steps=500000,
-             integrator="auto", chain_dt=None) -> EmulatorBurnResult:
+             integrator="auto") -> EmulatorBurnResult:
         """One zone at T (K), rho (g/cm3) from X (array or {isotope: X}) over
         dt (s). rtol/atol/max_steps/integrator apply to the fallback. Raises
         ValueError for bad input and BurnError if the fallback integrator fails."""
         x = self.network.composition(X)[None, :]
         d = self._run(np.array([float(T)]), np.array([float(rho)]), x, dt, rtol, atol, max_steps,
-                      integrator, 1, chain_dt)
+                      integrator, 1)
         if d["status"][0] != 0:
             raise BurnError(d["message"][0], int(d["status"][0]))
         path = int(d["path"][0])
@@ -224,12 +272,10 @@ class Emulator:
             X=d["X"][0], eps_nuc=float(d["eps_nuc"][0]), eps_nu=float(d["eps_nu"][0]),
             Ye=float(d["Ye"][0]), n_steps=int(d["n_steps"][0]), isotopes=self.network.isotopes,
             table_clamped=bool(d["table_clamped"][0]),
-            used_fallback=path != EMULATOR, path=path,
-            n_emulator_steps=int(d["n_emulator_steps"][0]))
+            used_fallback=path != EMULATOR, path=path, err=float(d["err"][0]))
 
     def burn_batch(self, T, rho, X, dt, *, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL,
-                   max_steps=500000, integrator="auto", n_threads=0,
-                   chain_dt=None) -> EmulatorBatchResult:
+                   max_steps=500000, integrator="auto", n_threads=0) -> EmulatorBatchResult:
         """n zones (T, rho of shape (n,), X of shape (n, n_species)) over dt.
         Inference is batched (libtorch threads: ``threads``); fallback zones
         are burned on n_threads threads (0: all cores). The GIL is released.
@@ -240,9 +286,10 @@ class Emulator:
         X = np.asarray(X, dtype=float)
         if X.ndim == 1:
             X = X[None, :]
-        d = self._run(T, rho, X, dt, rtol, atol, max_steps, integrator, n_threads, chain_dt)
+        d = self._run(T, rho, X, dt, rtol, atol, max_steps, integrator, n_threads)
         path = np.asarray(d["path"])
         return EmulatorBatchResult(
             X=d["X"], eps_nuc=d["eps_nuc"], eps_nu=d["eps_nu"], Ye=d["Ye"], n_steps=d["n_steps"],
-            status=d["status"], table_clamped=np.asarray(d["table_clamped"], dtype=bool), message=d["message"],
-            used_fallback=path != EMULATOR, path=path, n_emulator_steps=d["n_emulator_steps"])
+            status=d["status"], table_clamped=np.asarray(d["table_clamped"], dtype=bool),
+            message=d["message"], used_fallback=path != EMULATOR, path=path, err=d["err"],
+            model_error=d["model_error"], inference_threads=int(d["inference_threads"]))
