@@ -39,7 +39,8 @@ network hashes, the seed, the size and the settings (resumable, chunk by chunk).
 Predictors scored on every set, on the same cases: the model (``nnn``), ``small_net``
 (approx21_cr60_plus_co56: the test composition mapped onto its isotopes by name, mass in
 isotopes it lacks dropped and the rest renormalised -- none is dropped on the ``paper``
-set; its result mapped back, see :mod:`nnn.emulate.metrics`), ``persistence`` and
+set; a case with no mass left counts as a small-net failure; its result mapped back, see
+:mod:`nnn.emulate.metrics`), ``persistence`` and
 ``noise_floor``.  Cases where the target burn failed cannot be scored: they are counted
 and listed.  Cases where the small net failed are left out of the small net's scores only:
 every other predictor still scores them, and their scores on exactly those cases are
@@ -85,6 +86,8 @@ PAPER_LOW_YE = 26.0 / 56.0
 OOD_PREBURN = {"logT": (9.6, 9.8), "logrho": (7.5, 9.0), "times": (1.0, 10.0, 100.0)}
 OOD_YE = (0.46, 0.5)
 DEFAULT_N_TEST = 700
+#: The small net's status for a case with no mass in its isotopes (not burned by it).
+UNMAPPABLE = -100
 CHUNK = 50
 PREDICTORS = ("nnn", "small_net", "persistence", "noise_floor")
 LABELS = {"nnn": "NNN", "small_net": "small net", "persistence": "persistence",
@@ -312,8 +315,13 @@ def _burn_stage(f, stage, sl, n, target, small, dts, n_threads):
             _put(f, stage, k, sl, v, n)
     else:
         Xs, unm = mt.map_isotopes(X0, target.isotopes, small.isotopes)
+        # a case with no mass in the small net's isotopes cannot be given to it: it counts
+        # as a small-net failure (status UNMAPPABLE) and burns a placeholder
+        empty = Xs.sum(axis=1) < 1e-10
+        Xs[empty] = 1.0
         Xs = Xs / Xs.sum(axis=1, keepdims=True)
         r = _engine(small, logT, logrho, Xs, dts, TARGET_TOL, n_threads)
+        r["status"][empty] = UNMAPPABLE
         r["X0"] = Xs
         r["unmapped0"] = unm
         for k, v in r.items():
@@ -405,21 +413,23 @@ def score_set(ts: EvalSet, predictor, target, small) -> dict:
                                                   "max": float(ts.small["unmapped0"].max())}
     if "equilibration_failed" in ts.info:
         doc["ood_equilibration_failed_cases"] = ts.info["equilibration_failed"]
+    own_ok = {"small_net": ok_s, "noise_floor": ok_f}    # a predictor's own failures
     for j, dt in enumerate(ts.dts):
         preds = predictions(ts, predictor, target, small, j)
         for sname, mask in subs.items():
             row = {"dt": dt, "predictors": {}}
             for who, p in preds.items():
-                m = mask & (ok_s if who == "small_net" else ok_f if who == "noise_floor"
-                            else True)
-                if m.sum() > 0:
+                m = mask & own_ok.get(who, True)
+                if m.any():
                     row["predictors"][who] = _score(p, ts, j, m, A, Z)
             doc["subsets"][sname]["results"].append(row)
         if failed_s.any():
-            doc["small_net_failed"].append(
-                {"dt": dt, "n": int(failed_s.sum()),
-                 "predictors": {who: _score(p, ts, j, failed_s, A, Z)
-                                for who, p in preds.items() if who != "small_net"}})
+            row = {"dt": dt, "n": int(failed_s.sum()), "predictors": {}}
+            for who, p in preds.items():
+                m = failed_s & own_ok.get(who, True)
+                if who != "small_net" and m.any():
+                    row["predictors"][who] = _score(p, ts, j, m, A, Z)
+            doc["small_net_failed"].append(row)
     return doc
 
 
