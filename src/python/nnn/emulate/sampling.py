@@ -32,8 +32,12 @@ Compositions (``random_compositions``)
 
     Mass fractions are non-negative and sum to 1 (to round-off, re-normalised).
 
-``si_burning_compositions`` builds the evaluation set: silicon-burning mixtures restricted
-to a given isotope list (the approx21 isotopes shared with the target network).
+Test sets (:mod:`nnn.emulate.evaluate`) are drawn with the fixed seed ``TEST_SEED``, which
+training-set generation refuses: ``paper_test_compositions`` (the paper's test: silicon-burning
+mixtures over the approx21 isotopes shared with the target network, Ye 0.45-0.5),
+``random_compositions`` (train-like) and ``ood_seed_compositions`` (Fe-group seeds that the
+evaluation equilibrates with the engine).  ``si_burning_compositions`` gives silicon-burning
+mixtures over any isotope list (the multi-step benchmark's zones).
 """
 
 from __future__ import annotations
