@@ -3,16 +3,16 @@
 Builds a network with pynucastro and writes ``DIR/NAME.net`` (default DIR:
 the project's ``network_data/``)."""
 
-import argparse
 import sys
 from pathlib import Path
 
 from nnn.network.build import DEFAULT_TABULAR_ORDERING, build_network, read_isotope_list
 from nnn.network.paths import default_data_dir
+from nnn.cli import Parser, fail
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m nnn.network")
+    parser = Parser(prog="python -m nnn.network")
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="build a network file from an isotope list")
     b.add_argument("--isotopes", required=True, help="file with one isotope a line")
@@ -24,13 +24,16 @@ def main(argv=None):
                    help="weak-rate table sources in priority order")
     args = parser.parse_args(argv)
 
-    isotopes = read_isotope_list(args.isotopes)
-    out = Path(args.out) if args.out else default_data_dir()
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{args.name}.net"
-    digest, net, missing = build_network(
-        isotopes, path, name=args.name,
-        tabular_ordering=args.tabular_ordering.split(","), approximate=args.recipe)
+    try:
+        isotopes = read_isotope_list(args.isotopes)
+        out = Path(args.out) if args.out else default_data_dir()
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"{args.name}.net"
+        digest, net, missing = build_network(
+            isotopes, path, name=args.name,
+            tabular_ordering=args.tabular_ordering.split(","), approximate=args.recipe)
+    except (ValueError, OSError, KeyError, TypeError) as e:
+        return fail(e)
     print(f"wrote {path}: {len(net.unique_nuclei)} isotopes, {len(net.rates)} rates, "
           f"sha256 {digest[:16]}")
     if missing:
