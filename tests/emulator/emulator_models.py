@@ -202,3 +202,41 @@ def bad_models(small_net, d: Path):
     (d / "a_directory").mkdir(exist_ok=True)
     out["directory"] = (d / "a_directory", ["a_directory", "is a directory"])
     return out
+
+
+CHECK_DT = 1e-3
+
+
+def shift_ye(net, X0, row: np.ndarray, dYe: float, dt: float) -> None:
+    """Move mass from the most abundant N = Z species to fe54 in the model
+    output ``row`` so that its Ye drops by up to dYe, keeping eps_nuc
+    consistent with the composition."""
+    n = net.n_species
+    z = zeta(net)
+    src = max((i for i in range(n) if z[i] == 0.5), key=lambda i: row[i])
+    dst = net.isotopes.index("fe54")
+    d = min(dYe / (z[src] - z[dst]), 0.9 * row[src])
+    row[src] -= d
+    row[dst] += d
+    row[n] = (X0 - row[:n]) @ q_erg_per_g(net) - row[n + 1] * dt
+
+
+def mixed_case(net, d: Path):
+    """Zones of every path a C or Fortran caller can see with the default
+    settings, and a TableModel for them: (T, rho, X, dt, model path, paths).
+    0 emulator; 1 domain (too cold); 3 sanity (NaN); 4 energy; 5 |dYe|."""
+    T, rho, X = zones(net, 12, seed=21)
+    dt = CHECK_DT
+    vals, _ = engine_truth(net, T, rho, X, dt)
+    n = net.n_species
+    paths = np.zeros(len(T), int)
+    T[2] = 10 ** (DOMAIN["logT"][0] - 0.1)
+    paths[2] = 1
+    vals[3, n] = np.nan
+    paths[3] = 3
+    vals[5, n] = -30 * vals[5, n] - 1e18
+    paths[5] = 4
+    shift_ye(net, X[7], vals[7], 0.01, dt)  # far beyond 10 dt * (weak rates ~ 1/s) + 1e-6
+    paths[7] = 5
+    path = table_model(net, d / "mixed.pt", T, rho, X, dt, vals)
+    return T, rho, X, dt, path, paths

@@ -1,13 +1,14 @@
 /* Test driver of the emulator C ABI (include/nnn_emulator.h), built by
  * tests/emulator/test_emulator_c.py against libnnn:
  *
- *   emulator_zones NETWORK MODELS ZONES_FILE MODE N_THREADS
+ *   emulator_zones NETWORK MODEL ZONES_FILE MODE N_THREADS
  *
+ * MODEL: a model file or a network name (the shipped model).
  * ZONES_FILE: "n_zones n_species dt" then one line per zone "T rho X_1..X_n".
  * MODE "omp":   nnn_emulator_burn per zone in an OpenMP loop on N_THREADS
  *               threads (the MESA pattern), one shared emulator handle;
  * MODE "zones": one nnn_emulator_burn_zones call (n_threads = N_THREADS).
- * Prints "zone K STATUS PATH EPS_NUC EPS_NU X..." with 17 significant digits.
+ * Prints "zone K STATUS PATH EPS_NUC EPS_NU ERR X..." with 17 significant digits.
  * Exit 0 on success, 2 on a load failure (message on stdout), 1 otherwise. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@
 
 int main(int argc, char** argv) {
   if (argc != 6) {
-    fprintf(stderr, "usage: %s NETWORK MODELS ZONES_FILE omp|zones N_THREADS\n", argv[0]);
+    fprintf(stderr, "usage: %s NETWORK MODEL ZONES_FILE omp|zones N_THREADS\n", argv[0]);
     return 1;
   }
   const int n_threads = atoi(argv[5]);
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
   double *T = malloc(sizeof(double) * nz), *rho = malloc(sizeof(double) * nz);
   double *X0 = malloc(sizeof(double) * nz * ns), *X = malloc(sizeof(double) * nz * ns);
   double *en = malloc(sizeof(double) * nz), *enu = malloc(sizeof(double) * nz);
+  double* err = malloc(sizeof(double) * nz);
   int *path = malloc(sizeof(int) * nz), *zst = malloc(sizeof(int) * nz);
   for (int k = 0; k < nz; ++k) {
     if (fscanf(f, "%lf %lf", &T[k], &rho[k]) != 2) return 1;
@@ -51,22 +53,21 @@ int main(int argc, char** argv) {
   fclose(f);
 
   if (strcmp(argv[4], "omp") == 0) {
-    nnn_emulator_set_threads(em, 1);
 #pragma omp parallel for schedule(dynamic) num_threads(n_threads)
     for (int k = 0; k < nz; ++k) {
       zst[k] = nnn_emulator_burn(em, T[k], rho[k], X0 + k * ns, dt, NULL, X + k * ns, &en[k], &enu[k],
-                                 NULL, &path[k], NULL);
+                                 NULL, &path[k], NULL, &err[k]);
     }
   } else {
-    st = nnn_emulator_burn_zones(em, nz, T, rho, X0, dt, NULL, X, en, enu, path, zst, n_threads);
+    st = nnn_emulator_burn_zones(em, nz, T, rho, X0, dt, NULL, X, en, enu, path, zst, err, n_threads);
     if (st != NNN_OK) printf("status %d %s\n", st, nnn_last_error());
   }
   for (int k = 0; k < nz; ++k) {
-    printf("zone %d %d %d %.17g %.17g", k, zst[k], path[k], en[k], enu[k]);
+    printf("zone %d %d %d %.17g %.17g %.17g", k, zst[k], path[k], en[k], enu[k], err[k]);
     for (int i = 0; i < ns; ++i) printf(" %.17g", X[k * ns + i]);
     printf("\n");
   }
   nnn_emulator_free(em);
-  free(T); free(rho); free(X0); free(X); free(en); free(enu); free(path); free(zst);
+  free(T); free(rho); free(X0); free(X); free(en); free(enu); free(err); free(path); free(zst);
   return 0;
 }
