@@ -44,8 +44,6 @@ PRESETS = {
 def run_network(network, cfg, out: Path, progress=True) -> dict:
     """Generate, train and evaluate the emulator of one network."""
     from nnn.emulate import dataset as ds
-    from nnn.emulate.evaluate import evaluate
-    from nnn.emulate.model import update_metadata
     from nnn.generate import generate
     from nnn.train import train
 
@@ -69,15 +67,27 @@ def run_network(network, cfg, out: Path, progress=True) -> dict:
               device=cfg.get("device") or "cpu", progress=progress)
     timings["train_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    doc = evaluate(model=s["model"], out=out / f"{network}_eval", network=network,
-                   sets=cfg["sets"], n_test=cfg["n_test"], progress=progress)
-    update_metadata(s["model"], metrics=metrics_summary(doc))
+    finalize(s["model"], network, out / f"{network}_eval", cfg["sets"], cfg["n_test"],
+             progress)
     timings["evaluate_s"] = time.perf_counter() - t0
     return {"model": s["model"], "dataset": str(data), "timings": timings,
             "training": {k: s[k] for k in ("epochs", "best_epoch", "stop_reason",
                                             "train_time_s", "n_parameters", "best_val",
                                             "error_estimate")},
             "table": str(out / f"{network}_eval" / "table.md")}
+
+
+def finalize(model_path, network, eval_dir, sets, n_test, progress=True) -> dict:
+    """Evaluate a trained model (paper metrics and baselines on the test sets) and write the
+    results and its regression record (:mod:`nnn.emulate.regression`) into its metadata."""
+    from nnn.emulate import regression
+    from nnn.emulate.evaluate import evaluate
+    from nnn.emulate.model import load_model, update_metadata
+
+    doc = evaluate(model=str(model_path), out=eval_dir, network=network, sets=sets,
+                   n_test=n_test, progress=progress)
+    reg = regression.record(load_model(model_path, network=network), network)
+    return update_metadata(model_path, metrics=metrics_summary(doc), regression=reg)
 
 
 def metrics_summary(doc: dict) -> dict:
