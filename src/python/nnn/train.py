@@ -26,7 +26,6 @@ Examples::
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
@@ -38,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from nnn.cli import Parser
 from nnn.emulate import dataset as ds
 from nnn.emulate import model as mdl
 
@@ -347,7 +347,7 @@ def _fit_head(fn, head, h_tr, th_tr, y_tr, h_va, th_va, y_va, epochs, lr, batch_
 
 
 def build_parser():
-    p = argparse.ArgumentParser(prog="python -m nnn.train", description=__doc__.split("\n")[0])
+    p = Parser(prog="python -m nnn.train", description=__doc__.split("\n")[0])
     p.add_argument("--data", required=True, help="dataset from python -m nnn.generate")
     p.add_argument("--out", required=True, help="output folder (<network>.pt, checkpoints/)")
     p.add_argument("--arch", default=DEFAULTS["arch"], choices=sorted(ARCHS))

@@ -54,7 +54,6 @@ Outputs in ``--out``: ``metrics.json``, ``table.md`` (every metric and predictor
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import math
@@ -65,6 +64,7 @@ from pathlib import Path
 
 import numpy as np
 
+from nnn.cli import Parser
 from nnn.emulate import metrics as mt
 from nnn.emulate import sampling as sp
 from nnn.emulate.burn import load_network
@@ -549,7 +549,7 @@ def table(doc) -> str:
 
 
 def build_parser():
-    p = argparse.ArgumentParser(prog="python -m nnn.evaluate",
+    p = Parser(prog="python -m nnn.evaluate",
                                 description=__doc__.split("\n")[0])
     p.add_argument("--model", "--models", dest="model", default="persistence",
                    help="emulator model file (or folder with one *.pt, or a network name for "
