@@ -8,14 +8,13 @@
 ! Ye and eps_nuc are printed per step and at the end, with the number of
 ! zones the emulator handed to the integrator (fallbacks).
 !
-!   03_mesa_like_column NETWORK MODEL [N_STEPS] [DT] [N_ZONES] [chain]
+!   03_mesa_like_column NETWORK MODEL [N_STEPS] [DT] [N_ZONES]
 !
 !   NETWORK  network name or .net path (e.g. approx21_cr60_plus_co56)
-!   MODEL    emulator model file, directory of models, or several joined by ':'
+!   MODEL    emulator model file (*.pt), or a network name for its shipped
+!            model (network_data/emulators/<name>.pt)
 !   N_STEPS  burn steps (default 20);  DT  s per step (default 1e-2; a dt
-!            that is not a trained dt sends every zone to the integrator,
-!            unless `chain` is given: then a whole multiple of a trained dt
-!            is done as repeated emulator steps)
+!            outside the model's dt range sends every zone to the integrator)
 !   N_ZONES  zones of the column (default 32)
 !
 ! The history (illustrative, not a stellar model): a contracting, heating
@@ -35,7 +34,8 @@
 !   step S t=.. T_c=.. rho_c=.. fallback=.. dX_max=.. dX_mean=.. dYe_max=.. dYe_mean=..
 !        deps_max=.. deps_mean=.. deps_rel=..
 !   final dX_max=.. dX_mean=.. dYe_max=.. dYe_mean=.. dE_max=.. dE_mean=.. dE_rel=..
-!   fallback total=.. domain=.. dt=.. sanity=.. zone_steps=.. failed_integrator=.. failed_emulator=..
+!   fallback total=.. domain=.. dt=.. sanity=.. energy=.. dye=.. error=.. model=.. emulator=..
+!            zone_steps=.. failed_integrator=.. failed_emulator=..
 !   time integrator_s=.. emulator_s=.. threads=..
 !   timing: n = .., fortran_us = .., c_us = .., overhead_us = ..
 ! dX: max over species of |X_emu - X_int| per zone, then max / mean over
@@ -60,13 +60,12 @@ program mesa_like_column
   real(dp), allocatable :: T(:), rho(:), q(:), Xi(:, :), Xe(:, :), Yei(:), Yee(:)
   real(dp), allocatable :: yi_new(:), ye_new(:), epsi(:), epse(:), nui(:), nue(:), Ei(:), Ee(:), Zn(:), An(:)
   integer, allocatable :: ierr_i(:), ierr_e(:), path(:)
-  real(dp) :: dt, f, T_c, rho_c, t_int, t_emu, t0, dtm, lt(2), lr(2), ly(2)
+  real(dp) :: dt, f, T_c, rho_c, t_int, t_emu, t0, lt(2), lr(2), ly(2), ldt(2)
   real(dp) :: dXmax, dXmean, dYmax, dYmean, demax, demean, peak
-  integer :: ierr, n, nz, n_steps, s, k, i, n_threads, A, Z, n_fb(0:3), nfail_i, nfail_e, n_fb_step
-  logical :: chain
+  integer :: ierr, n, nz, n_steps, s, k, i, n_threads, A, Z, n_fb(0:7), nfail_i, nfail_e, n_fb_step
 
   if (command_argument_count() < 2) then
-    write (*, '(a)') 'usage: 03_mesa_like_column NETWORK MODEL [N_STEPS] [DT] [N_ZONES] [chain]'
+    write (*, '(a)') 'usage: 03_mesa_like_column NETWORK MODEL [N_STEPS] [DT] [N_ZONES]'
     stop 1
   end if
   call get_command_argument(1, network)
@@ -74,7 +73,6 @@ program mesa_like_column
   n_steps = 20
   dt = 1e-2_dp
   nz = 32
-  chain = .false.
   if (command_argument_count() >= 3) then
     call get_command_argument(3, arg); read (arg, *) n_steps
   end if
@@ -84,26 +82,21 @@ program mesa_like_column
   if (command_argument_count() >= 5) then
     call get_command_argument(5, arg); read (arg, *) nz
   end if
-  if (command_argument_count() >= 6) then
-    call get_command_argument(6, arg); chain = trim(arg) == 'chain'
-  end if
   n_threads = 1
   !$ n_threads = omp_get_max_threads()
 
   call nnn_load_network(net, network, ierr)
   if (ierr /= NNN_OK) call die('nnn_load_network', ierr)
   ! torch_threads = 1: each OpenMP thread runs its own zone's inference serially.
-  call nnn_load_emulator(em, net, model, ierr, chain_dt=chain, torch_threads=1)
+  call nnn_load_emulator(em, net, model, ierr, torch_threads=1)
   if (ierr /= NNN_OK) call die('nnn_load_emulator', ierr)
   n = nnn_n_species(net)
 
-  write (*, '(a,i0,a,i0,a,i0,a,es10.3,a,i0,a,l1)') '# network=' // trim(network) // ' n_species=', n, &
-      ' zones=', nz, ' steps=', n_steps, ' dt=', dt, ' threads=', n_threads, ' chain_dt=', chain
-  do i = 1, nnn_emulator_n_models(em)
-    call nnn_emulator_model_info(em, i, dtm, ierr, logT=lt, logrho=lr, Ye=ly)
-    write (*, '(a,i0,a,es10.3,a,2f7.3,a,2f7.3,a,2f7.4,a)') '# model ', i, ': dt=', dtm, ' logT=[', lt, &
-        '] logrho=[', lr, '] Ye=[', ly, ']'
-  end do
+  write (*, '(a,i0,a,i0,a,i0,a,es10.3,a,i0)') '# network=' // trim(network) // ' n_species=', n, &
+      ' zones=', nz, ' steps=', n_steps, ' dt=', dt, ' threads=', n_threads
+  call nnn_emulator_domain(em, ierr, logT=lt, logrho=lr, Ye=ly, logdt=ldt)
+  write (*, '(a,2f7.3,a,2f7.3,a,2f7.4,a,2f7.3,a)') '# model: logT=[', lt, '] logrho=[', lr, '] Ye=[', ly, &
+      '] logdt=[', ldt, ']'
   write (*, '(a)') '# history: T_c 3.0e9 -> 4.5e9 K, rho_c 1e8 -> 5e8 g/cm^3; T = T_c (1 - 0.5 q), ' // &
       'rho = rho_c 10^(-0.9 q)'
 
@@ -169,7 +162,7 @@ program mesa_like_column
       else
         Yee(k) = ye_new(k)
       end if
-      if (path(k) >= 0 .and. path(k) <= 3) n_fb(path(k)) = n_fb(path(k)) + 1
+      if (path(k) >= 0 .and. path(k) <= 7) n_fb(path(k)) = n_fb(path(k)) + 1
     end do
     n_fb_step = count(path > 0)
     Ei = Ei + epsi
@@ -185,9 +178,10 @@ program mesa_like_column
   call differences(Ei, Ee, dXmax, dXmean, dYmax, dYmean, demax, demean, peak)
   write (*, '(a,7(a,es10.3))') 'final', ' dX_max=', dXmax, ' dX_mean=', dXmean, ' dYe_max=', dYmax, &
       ' dYe_mean=', dYmean, ' dE_max=', demax, ' dE_mean=', demean, ' dE_rel=', demax / peak
-  write (*, '(a,8(a,i0))') 'fallback', ' total=', sum(n_fb(1:3)), ' domain=', n_fb(1), ' dt=', n_fb(2), &
-      ' sanity=', n_fb(3), ' emulator=', n_fb(0), ' zone_steps=', nz * n_steps, &
-      ' failed_integrator=', nfail_i, ' failed_emulator=', nfail_e
+  write (*, '(a,12(a,i0))') 'fallback', ' total=', sum(n_fb(1:7)), ' domain=', n_fb(1), ' dt=', n_fb(2), &
+      ' sanity=', n_fb(3), ' energy=', n_fb(4), ' dye=', n_fb(5), ' error=', n_fb(6), ' model=', n_fb(7), &
+      ' emulator=', n_fb(0), ' zone_steps=', nz * n_steps, ' failed_integrator=', nfail_i, &
+      ' failed_emulator=', nfail_e
   write (*, '(a,f10.4,a,f10.4,a,i0)') 'time integrator_s=', t_int, ' emulator_s=', t_emu, &
       ' threads=', n_threads
   call overhead()
@@ -239,7 +233,7 @@ contains
   subroutine overhead()
     integer, parameter :: n_rep = 300
     real(dp) :: tf(n_rep), tc(n_rep), x(n), x0(n), xc(n), e1, e2, y, tt
-    real(c_double) :: ye_c
+    real(c_double) :: ye_c, err_c
     integer(c_long) :: steps_c
     integer(c_int) :: path_c
     integer :: r, ie, p
@@ -251,7 +245,7 @@ contains
       tf(r) = (wtime() - tt) * 1e6_dp
       tt = wtime()
       ie = c_nnn_emulator_burn(nnn_emulator_c_ptr(em), T(1), rho(1), x0, dt, c_null_ptr, xc, e1, e2, &
-          ye_c, path_c, steps_c)
+          ye_c, path_c, steps_c, err_c)
       tc(r) = (wtime() - tt) * 1e6_dp
     end do
     write (*, '(a,i0,a,i0,a,f10.3,a,f10.3,a,f8.3)') 'timing: path = ', p, ', n = ', n_rep, &

@@ -1,20 +1,24 @@
-! nnn_emulation: load a trained emulator of the burn step (TorchScript models
-! exported by `python -m nnn.train`, one per dt) for a loaded network; Fortran
-! side of include/nnn_emulator.h. `use nnn` gives this module too.
+! nnn_emulation: load the trained emulator of the burn step of a loaded
+! network (one TorchScript model per network, format nnn-emulator-2, for every
+! dt in its range; exported by `python -m nnn.train`); Fortran side of
+! include/nnn_emulator.h. `use nnn` gives this module too.
 !
 !   type(nnn_emulator_t) :: em
-!   call nnn_load_emulator(em, net, 'run/models', ierr [, chain_dt, torch_threads, &
-!                          sum_tolerance, negative_tolerance, dt_rtol, max_chain_steps])
-!   call nnn_burn(net, T, rho, X, dt, eps_nuc, eps_nu, ierr, emulator=em, used_fallback=path)
+!   call nnn_load_emulator(em, net, 'mesa_80', ierr [, max_error, torch_threads, ...])
+!   call nnn_burn(net, T, rho, X, dt, eps_nuc, eps_nu, ierr, emulator=em, used_fallback=path, err=err)
 !   call nnn_free_emulator(em)
 !
 ! The burn calls of nnn_burning take the emulator as one optional, keyword
-! argument: with `emulator=em` a zone is done by the emulator where dt is a
-! trained dt and (T, rho, Ye) lie in the training domain and the output is
-! sane, else by the integrator; `used_fallback` says which (NNN_PATH_*).
+! argument: with `emulator=em` a zone is done by the emulator where (T, rho,
+! Ye, dt) lie in the model's domain and its output passes the checks (sanity,
+! max_error on its own error estimate, energy consistency, the weak-rate
+! |dYe| bound), else by the integrator; `used_fallback` says which
+! (NNN_PATH_*), `err` gives the model's error estimate.
 !
 ! A loaded nnn_emulator_t is immutable: share it among OpenMP threads like the
 ! network (load and set it up once, before the parallel region; free it once).
+! Each inference runs on torch_threads libtorch threads (default 1), so an
+! OpenMP loop over zones does not oversubscribe the cores.
 ! It keeps its own reference to the network, but every burn call checks that
 ! the net passed with it is the network it was loaded for.
 !
@@ -24,19 +28,20 @@
 module nnn_emulation
   use, intrinsic :: iso_c_binding
   use nnn_capi, only: dp, NNN_OK, NNN_BAD_INPUT, NNN_PATH_EMULATOR, NNN_PATH_FALLBACK_DOMAIN, &
-      NNN_PATH_FALLBACK_DT, NNN_PATH_FALLBACK_SANITY, nnn_emulator_config_c, &
+      NNN_PATH_FALLBACK_DT, NNN_PATH_FALLBACK_SANITY, NNN_PATH_FALLBACK_ENERGY, NNN_PATH_FALLBACK_DYE, &
+      NNN_PATH_FALLBACK_ERROR, NNN_PATH_FALLBACK_MODEL, nnn_emulator_config_c, &
       c_nnn_emulator_has_libtorch, c_nnn_emulator_load, c_nnn_emulator_free, &
-      c_nnn_emulator_set_threads, c_nnn_emulator_set_config, c_nnn_emulator_get_config, &
-      c_nnn_emulator_n_models, c_nnn_emulator_model, nnn_f_clear_error, set_error, to_c_string, &
-      itoa
+      c_nnn_emulator_set_config, c_nnn_emulator_get_config, c_nnn_emulator_model, &
+      nnn_f_clear_error, set_error, to_c_string
   use nnn_network, only: nnn_network_t, nnn_network_c_ptr
   implicit none
   private
 
   public :: NNN_PATH_EMULATOR, NNN_PATH_FALLBACK_DOMAIN, NNN_PATH_FALLBACK_DT, NNN_PATH_FALLBACK_SANITY
-  public :: NNN_PATH_NONE
+  public :: NNN_PATH_FALLBACK_ENERGY, NNN_PATH_FALLBACK_DYE, NNN_PATH_FALLBACK_ERROR
+  public :: NNN_PATH_FALLBACK_MODEL, NNN_PATH_NONE
   public :: nnn_emulator_t, nnn_load_emulator, nnn_free_emulator, nnn_emulator_available
-  public :: nnn_emulator_loaded, nnn_emulator_n_models, nnn_emulator_model_info, nnn_emulator_c_ptr
+  public :: nnn_emulator_loaded, nnn_emulator_domain, nnn_emulator_c_ptr
 
   !> used_fallback when no emulator decided the zone: `emulator=` was not
   !> passed (the integrator was called directly), or the call was rejected
@@ -67,32 +72,35 @@ contains
     nnn_emulator_loaded = c_associated(em%handle)
   end function nnn_emulator_loaded
 
-  !> Loads the emulator models in path for net: one model file (*.pt), a
-  !> directory (every *.pt in it), or several of either separated by ':'.
-  !> Every model's isotope list and network hash must match net.
-  !>   ierr  NNN_OK; NNN_EMULATOR_FILE (missing, corrupt or mismatched model,
-  !>         or libnnn built without libtorch); NNN_BAD_INPUT (net not
-  !>         loaded, empty path, invalid setting). On failure em is not loaded.
+  !> Loads the emulator of net: model is a model file (*.pt) or a network
+  !> name ('mesa_80') for its shipped model emulators/<name>.pt, searched like
+  !> network files ($NNN_NETWORK_DATA, the installed and the source
+  !> network_data). Its isotope list and network hash must match net.
+  !>   ierr  NNN_OK; NNN_EMULATOR_FILE (missing, corrupt, old-format
+  !>         (nnn-emulator-1) or mismatched model, or libnnn built without
+  !>         libtorch); NNN_BAD_INPUT (net not loaded, empty model, invalid
+  !>         setting: the message names it). On failure em is not loaded.
   !> Optional settings (defaults of include/nnn_emulator.h):
-  !>   chain_dt            .true.: a dt that is k times a trained dt is done as
-  !>                       k emulator steps (default .false.: integrator)
-  !>   torch_threads       libtorch threads per inference call (0: all cores;
-  !>                       use 1 when calling from an OpenMP loop over zones)
+  !>   max_error           err above this: fallback (default 0: no threshold)
+  !>   torch_threads       libtorch threads per inference call (default 1; 0:
+  !>                       libtorch's own setting)
+  !>   check_energy, check_dye  the energy and |dYe| checks (default .true.)
+  !>   energy_rtol, energy_dx   energy tolerance (0.9, 1e-3)
+  !>   dye_safety, dye_atol     |dYe| bound factor and floor (10, 1e-6)
   !>   sum_tolerance       |sum X - 1| above this: fallback (1e-4)
   !>   negative_tolerance  X_i < -this: fallback (1e-6)
-  !>   dt_rtol             dt is a trained dt within this relative distance (1e-9)
-  !>   max_chain_steps     largest k of chain_dt (1000)
   !> A loaded em is freed first.
-  subroutine nnn_load_emulator(em, net, path, ierr, chain_dt, torch_threads, sum_tolerance, &
-      negative_tolerance, dt_rtol, max_chain_steps)
+  subroutine nnn_load_emulator(em, net, model, ierr, max_error, torch_threads, check_energy, check_dye, &
+      energy_rtol, energy_dx, dye_safety, dye_atol, sum_tolerance, negative_tolerance)
     type(nnn_emulator_t), intent(inout) :: em
     type(nnn_network_t), intent(in) :: net
-    character(len=*), intent(in) :: path
+    character(len=*), intent(in) :: model
     integer, intent(out) :: ierr
-    logical, intent(in), optional :: chain_dt
+    real(dp), intent(in), optional :: max_error
     integer, intent(in), optional :: torch_threads
-    real(dp), intent(in), optional :: sum_tolerance, negative_tolerance, dt_rtol
-    integer, intent(in), optional :: max_chain_steps
+    logical, intent(in), optional :: check_energy, check_dye
+    real(dp), intent(in), optional :: energy_rtol, energy_dx, dye_safety, dye_atol
+    real(dp), intent(in), optional :: sum_tolerance, negative_tolerance
     type(c_ptr) :: h
     type(nnn_emulator_config_c) :: cfg
 
@@ -102,35 +110,27 @@ contains
       ierr = set_error(NNN_BAD_INPUT, 'net is not loaded (call nnn_load_network first)')
       return
     end if
-    if (len_trim(path) == 0) then
-      ierr = set_error(NNN_BAD_INPUT, "path = '' is empty: give a model file, a directory of models, " // &
-          "or several separated by ':'")
+    if (len_trim(model) == 0) then
+      ierr = set_error(NNN_BAD_INPUT, "model = '' is empty: give a model file or a network name")
       return
     end if
-    if (present(torch_threads)) then
-      if (torch_threads < 0) then
-        ierr = set_error(NNN_BAD_INPUT, 'torch_threads = ' // itoa(torch_threads) // &
-            ' must be >= 0 (0: all cores)')
-        return
-      end if
-    end if
-    ierr = int(c_nnn_emulator_load(nnn_network_c_ptr(net), to_c_string(path), h))
+    ierr = int(c_nnn_emulator_load(nnn_network_c_ptr(net), to_c_string(model), h))
     if (ierr /= NNN_OK) return
 
-    if (present(chain_dt) .or. present(sum_tolerance) .or. present(negative_tolerance) .or. &
-        present(dt_rtol) .or. present(max_chain_steps)) then
-      ierr = int(c_nnn_emulator_get_config(h, cfg))
-      if (ierr == NNN_OK) then
-        if (present(chain_dt)) cfg%chain_dt = merge(1_c_int, 0_c_int, chain_dt)
-        if (present(sum_tolerance)) cfg%sum_tolerance = sum_tolerance
-        if (present(negative_tolerance)) cfg%negative_tolerance = negative_tolerance
-        if (present(dt_rtol)) cfg%dt_rtol = dt_rtol
-        if (present(max_chain_steps)) cfg%max_chain_steps = int(max_chain_steps, c_int)
-        ierr = int(c_nnn_emulator_set_config(h, cfg))
-      end if
+    ierr = int(c_nnn_emulator_get_config(h, cfg))
+    if (ierr == NNN_OK) then
+      if (present(max_error)) cfg%max_error = max_error
+      if (present(torch_threads)) cfg%torch_threads = int(torch_threads, c_int)
+      if (present(check_energy)) cfg%check_energy = merge(1_c_int, 0_c_int, check_energy)
+      if (present(check_dye)) cfg%check_dye = merge(1_c_int, 0_c_int, check_dye)
+      if (present(energy_rtol)) cfg%energy_rtol = energy_rtol
+      if (present(energy_dx)) cfg%energy_dx = energy_dx
+      if (present(dye_safety)) cfg%dye_safety = dye_safety
+      if (present(dye_atol)) cfg%dye_atol = dye_atol
+      if (present(sum_tolerance)) cfg%sum_tolerance = sum_tolerance
+      if (present(negative_tolerance)) cfg%negative_tolerance = negative_tolerance
+      ierr = int(c_nnn_emulator_set_config(h, cfg))  ! checks every setting, names a bad one
     end if
-    if (ierr == NNN_OK .and. present(torch_threads)) &
-        ierr = int(c_nnn_emulator_set_threads(h, int(torch_threads, c_int)))
     if (ierr /= NNN_OK) then
       call c_nnn_emulator_free(h)  ! the message of the failed setting stays
       return
@@ -145,41 +145,24 @@ contains
     em%handle = c_null_ptr
   end subroutine nnn_free_emulator
 
-  !> Number of models (one per trained dt); 0 if em is not loaded.
-  integer function nnn_emulator_n_models(em)
+  !> The model's domain, each (2) = [lo, hi]: logT = log10 T (K),
+  !> logrho = log10 rho (g/cm^3), Ye, logdt = log10 dt (s) (the dts it emulates).
+  subroutine nnn_emulator_domain(em, ierr, logT, logrho, Ye, logdt)
     type(nnn_emulator_t), intent(in) :: em
-    integer(c_int) :: n
-    nnn_emulator_n_models = 0
-    if (.not. c_associated(em%handle)) return
-    if (c_nnn_emulator_n_models(em%handle, n) == NNN_OK) nnn_emulator_n_models = int(n)
-  end function nnn_emulator_n_models
-
-  !> Trained dt (s) and training domain of model i (1-based, sorted by dt):
-  !> logT(2), logrho(2) = [lo, hi] of log10 T (K), log10 rho (g/cm^3); Ye(2).
-  subroutine nnn_emulator_model_info(em, i, dt, ierr, logT, logrho, Ye)
-    type(nnn_emulator_t), intent(in) :: em
-    integer, intent(in) :: i
-    real(dp), intent(out) :: dt
     integer, intent(out) :: ierr
-    real(dp), intent(out), optional :: logT(2), logrho(2), Ye(2)
-    real(c_double) :: lt(2), lr(2), ye_c(2), dt_c
+    real(dp), intent(out), optional :: logT(2), logrho(2), Ye(2), logdt(2)
+    real(c_double) :: lt(2), lr(2), ye_c(2), ldt(2)
     call nnn_f_clear_error()
-    dt = 0
     if (.not. c_associated(em%handle)) then
       ierr = set_error(NNN_BAD_INPUT, 'emulator is not loaded (call nnn_load_emulator first)')
       return
     end if
-    if (i < 1 .or. i > nnn_emulator_n_models(em)) then
-      ierr = set_error(NNN_BAD_INPUT, 'model index i = ' // itoa(i) // ' is out of range [1, ' // &
-          itoa(nnn_emulator_n_models(em)) // ']')
-      return
-    end if
-    ierr = int(c_nnn_emulator_model(em%handle, int(i - 1, c_int), dt_c, lt, lr, ye_c))
+    ierr = int(c_nnn_emulator_model(em%handle, lt, lr, ye_c, ldt))
     if (ierr /= NNN_OK) return
-    dt = dt_c
     if (present(logT)) logT = lt
     if (present(logrho)) logrho = lr
     if (present(Ye)) Ye = ye_c
-  end subroutine nnn_emulator_model_info
+    if (present(logdt)) logdt = ldt
+  end subroutine nnn_emulator_domain
 
 end module nnn_emulation
