@@ -37,6 +37,14 @@ def test_v1_refused_without_network(bad):
         nnn.Emulator.load(bad["v1"][0])
 
 
+def test_missing_file_without_network(bad):
+    for case in ("missing", "directory"):
+        path, words = bad[case]
+        with pytest.raises(EmulatorFileError) as e:
+            nnn.Emulator.load(path)
+        assert all(w in e.value.args[0] for w in words), e.value.args[0]
+
+
 def test_unknown_network_name():
     with pytest.raises(EmulatorFileError, match="no shipped emulator for network 'no_such_net'"):
         nnn.Emulator.load("no_such_net")

@@ -176,8 +176,10 @@ class Emulator:
                 raise EmulatorFileError(f"cannot tell the network of model {str(path)!r} (no "
                                         "readable nnn_meta.json): pass network=",
                                         STATUS_EMULATOR_FILE)
-            else:
-                network = str(model)  # C++ names the missing file
+            else:  # libnnn's words for it
+                what = "is a directory: give the model file (<network>.pt)" if path.is_dir() \
+                    else "does not exist"
+                raise EmulatorFileError(f"emulator model '{path}' {what}", STATUS_EMULATOR_FILE)
         if not isinstance(network, Network):
             network = Network.load(network)
         try:
