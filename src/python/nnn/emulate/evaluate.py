@@ -319,7 +319,8 @@ def _burn_stage(f, stage, sl, n, target, small, dts, n_threads):
         # as a small-net failure (status UNMAPPABLE) and burns a placeholder
         empty = Xs.sum(axis=1) < 1e-10
         Xs[empty] = 1.0
-        Xs = Xs / Xs.sum(axis=1, keepdims=True)
+        cut = unm > 0        # only compositions that lost mass are renormalised
+        Xs[cut] /= Xs[cut].sum(axis=1, keepdims=True)
         r = _engine(small, logT, logrho, Xs, dts, TARGET_TOL, n_threads)
         r["status"][empty] = UNMAPPABLE
         r["X0"] = Xs

@@ -26,8 +26,8 @@ def fig_nz(path, A, Z, panels: dict, title: str = "", vmin=1e-8, vmax=1e-1):
     A = np.asarray(A)
     Z = np.asarray(Z)
     N = A - Z
-    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 4.4), squeeze=False,
-                             constrained_layout=True)
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 4.4), squeeze=False)
+    fig.subplots_adjust(left=0.05, right=0.9, bottom=0.12, top=0.85, wspace=0.25)
     norm = LogNorm(vmin=vmin, vmax=vmax)
     sc = None
     for ax, (label, dx) in zip(axes[0], panels.items()):
@@ -41,7 +41,8 @@ def fig_nz(path, A, Z, panels: dict, title: str = "", vmin=1e-8, vmax=1e-1):
         ax.set_title(f"{label}: max dX = {dx.max():.2e}")
         ax.set_aspect("equal")
     if sc is not None:
-        fig.colorbar(sc, ax=axes[0].tolist(), label=r"$\Delta X_i$ (mean |error|)")
+        fig.colorbar(sc, cax=fig.add_axes([0.92, 0.12, 0.015, 0.73]),
+                     label=r"$\Delta X_i$ (mean |error|)")
     if title:
         fig.suptitle(title)
     fig.savefig(path, dpi=120)
@@ -62,8 +63,9 @@ def fig_vs_dt(path, dts, series: dict, title: str = "", ylabel="relative error")
     names = list(series)
     ncol = min(4, len(names))
     nrow = (len(names) + ncol - 1) // ncol
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.6 * nrow), squeeze=False,
-                             constrained_layout=True)
+    # fixed margins: constrained_layout doubles the drawing time of these many panels
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.6 * nrow), squeeze=False)
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.08, top=0.9, wspace=0.3, hspace=0.4)
     for ax, name in zip(axes.ravel(), names):
         for label, vals in series[name].items():
             v = np.array([np.nan if x is None else x for x in vals], float)
@@ -118,6 +120,7 @@ def evaluation_figures(out, doc):
                           if w in r["predictors"] and w != "persistence"}
                 panels["persistence"] = r["predictors"]["persistence"]["dX"]
                 paths.append(fig_nz(out / f"fig3_{name}_dt{r['dt']:.0e}.png", A, Z, panels,
+                                    vmin=1e-10,
                                     title=f"{doc['network']}, {name}, dt = {r['dt']:g} s: "
                                           "mean |X_i - X_i,target| (paper eqs 3-4)"))
     return paths
