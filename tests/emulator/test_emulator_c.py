@@ -27,7 +27,8 @@ import torch
 
 import nnn
 
-from emulator_models import DT, NO_CHECKS, SMALL, bad_models, mixed_case, zones
+from emulator_models import (CHECK_DT, DT, NO_CHECKS, RAISE_BAND, SMALL, bad_models, engine_truth,
+                             mixed_case, table_model, zones)
 from test_emulator_errors import CASES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -278,5 +279,30 @@ def test_c_api(lib, c_net, tiny_path, small_net):
                                            ptr(en), ptr(enu), None, None, None, 1) == 1
         assert lib.nnn_emulator_burn_zones(em, 0, None, None, None, DT, None, None, None, None, None,
                                            None, None, 1) == 0
+    finally:
+        lib.nnn_emulator_free(em)
+
+
+def test_c_model_raising_falls_back(lib, c_net, small_net, tmp_path):
+    """A model that raises in forward: through C the call succeeds, those zones
+    carry the integrator's result with path 7 (issue 14: it used to fail the
+    whole call with status 4 and leave the outputs unwritten)."""
+    T, rho, X = zones(small_net, 6, seed=8)
+    vals, truth = engine_truth(small_net, T, rho, X, CHECK_DT)
+    T[2] = 10 ** np.mean(RAISE_BAND)
+    model = table_model(small_net, tmp_path / "raising.pt", T, rho, X, CHECK_DT, vals, raise_band=RAISE_BAND)
+    em = ctypes.c_void_p()
+    assert lib.nnn_emulator_load(c_net, str(model).encode(), ctypes.byref(em)) == 0, lib.nnn_last_error()
+    try:
+        nz, ns = len(T), small_net.n_species
+        Xo, en, enu, err = np.full((nz, ns), -7.0), np.zeros(nz), np.zeros(nz), np.full(nz, -7.0)
+        path, zst = np.full(nz, -9, np.int32), np.full(nz, -9, np.int32)
+        st = lib.nnn_emulator_burn_zones(em, nz, ptr(T), ptr(rho), ptr(X), CHECK_DT, None, ptr(Xo), ptr(en),
+                                         ptr(enu), ptr(path, ctypes.c_int), ptr(zst, ctypes.c_int), ptr(err), 1)
+        assert st == 0, lib.nnn_last_error()
+        assert (path == 7).all() and (zst == 0).all() and (err == 0).all()  # one batch: every zone
+        ref = small_net.burn_batch(T, rho, X, CHECK_DT)
+        np.testing.assert_array_equal(Xo, ref.X)
+        np.testing.assert_array_equal(en, ref.eps_nuc)
     finally:
         lib.nnn_emulator_free(em)
