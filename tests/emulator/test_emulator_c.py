@@ -19,6 +19,7 @@ import ctypes
 import os
 import shutil
 import subprocess
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -27,8 +28,10 @@ import torch
 
 import nnn
 
-from emulator_models import (CHECK_DT, DT, NO_CHECKS, RAISE_BAND, SMALL, bad_models, engine_truth,
-                             mixed_case, table_model, zones)
+from nnn.emulate import model as mdl
+
+from emulator_models import (CHECK_DT, DOMAIN, DT, NO_CHECKS, RAISE_BAND, SMALL, bad_models,
+                             engine_truth, make_meta, mixed_case, table_model, zones)
 from test_emulator_errors import CASES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -146,6 +149,10 @@ def mixed(small_net, tmp_path_factory):
     return mixed_case(small_net, tmp_path_factory.mktemp("mixed"))
 
 
+def os_threads(out: str) -> int:
+    return int(next(line.split()[1] for line in out.splitlines() if line.startswith("os_threads ")))
+
+
 def test_c_driver_equals_python(driver, mixed, small_net, tmp_path):
     T, rho, X, dt, model, paths = mixed
     zf = write_zones(tmp_path / "zones.txt", T, rho, X, dt)
@@ -157,16 +164,20 @@ def test_c_driver_equals_python(driver, mixed, small_net, tmp_path):
     singles = [em.burn(t, r, x, dt) for t, r, x in zip(T, rho, X)]
     py_single = np.array([np.r_[0, s.path, s.eps_nuc, s.eps_nu, s.err, s.X] for s in singles])
 
-    c_zones1 = parse(run([driver, SMALL, model, zf, "zones", 1]))
-    c_zones8 = parse(run([driver, SMALL, model, zf, "zones", 8]))
+    out = {(mode, n): run([driver, SMALL, model, zf, mode, n]) for mode in ("zones", "omp") for n in (1, 8)}
+    c_zones1, c_zones8 = parse(out["zones", 1]), parse(out["zones", 8])
     np.testing.assert_array_equal(c_zones1, py_batch)
     np.testing.assert_array_equal(c_zones8, py_batch)
-    c_omp1 = parse(run([driver, SMALL, model, zf, "omp", 1]))
-    c_omp8 = parse(run([driver, SMALL, model, zf, "omp", 8]))
+    c_omp1, c_omp8 = parse(out["omp", 1]), parse(out["omp", 8])
     np.testing.assert_array_equal(c_omp1, py_single)
     np.testing.assert_array_equal(c_omp8, c_omp1)
     assert np.isfinite(c_omp8).all() and np.isfinite(c_zones8).all()
     assert (c_zones1[paths == 0, 4] > 0).all() and (c_zones1[paths != 0, 4] == 0).all()
+    # no oversubscription: inference (1 libtorch thread per call by default)
+    # starts no thread pool of its own, in one batched call or inside an
+    # 8-thread OpenMP loop over zones (the integrator's threads have ended)
+    assert os_threads(out["zones", 1]) == 1 and os_threads(out["zones", 8]) == 1
+    assert os_threads(out["omp", 1]) == 1 and os_threads(out["omp", 8]) <= 8
 
 
 def test_c_driver_load_by_name_and_errors(driver, small_net, tiny_path, bad, tmp_path):
@@ -306,3 +317,23 @@ def test_c_model_raising_falls_back(lib, c_net, small_net, tmp_path):
         np.testing.assert_array_equal(en, ref.eps_nuc)
     finally:
         lib.nnn_emulator_free(em)
+
+
+def test_default_threads_start_no_pool(driver, small_net, tmp_path):
+    """A batch big enough for libtorch to go parallel: with libnnn's default (1
+    libtorch thread per call) the process stays at 1 OS thread; with
+    libtorch's own setting (torch_threads 0) it starts its OpenMP team, one
+    thread per core -- the threads that wait for cores on a busy machine."""
+    torch.manual_seed(0)
+    m = mdl.BurnStepNet(list(small_net.isotopes), np.asarray(small_net.Z) / np.asarray(small_net.A),
+                        DOMAIN, scales=(1e-9, 1e14, 1e8), first=256, width=256, depth=2,
+                        network=small_net.name, network_hash=small_net.file_hash)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        model = mdl.export(m, tmp_path / "wide.pt", make_meta(small_net))
+    T, rho, X = zones(small_net, 2000, seed=3)
+    zf = write_zones(tmp_path / "zones.txt", T, rho, X)
+    assert os_threads(run([driver, SMALL, model, zf, "zones", 1])) == 1
+    cores = os.cpu_count() or 1
+    if cores > 1:
+        assert os_threads(run([driver, SMALL, model, zf, "zones", 1, 0])) == cores

@@ -1,15 +1,19 @@
 /* Test driver of the emulator C ABI (include/nnn_emulator.h), built by
  * tests/emulator/test_emulator_c.py against libnnn:
  *
- *   emulator_zones NETWORK MODEL ZONES_FILE MODE N_THREADS
+ *   emulator_zones NETWORK MODEL ZONES_FILE MODE N_THREADS [TORCH_THREADS]
  *
  * MODEL: a model file or a network name (the shipped model).
  * ZONES_FILE: "n_zones n_species dt" then one line per zone "T rho X_1..X_n".
  * MODE "omp":   nnn_emulator_burn per zone in an OpenMP loop on N_THREADS
  *               threads (the MESA pattern), one shared emulator handle;
  * MODE "zones": one nnn_emulator_burn_zones call (n_threads = N_THREADS).
- * Prints "zone K STATUS PATH EPS_NUC EPS_NU ERR X..." with 17 significant digits.
+ * TORCH_THREADS: nnn_emulator_set_threads before the burns (default: as loaded).
+ * Prints "zone K STATUS PATH EPS_NUC EPS_NU ERR X..." with 17 significant digits,
+ * then "os_threads N": the process's threads after the burns (Linux
+ * /proc/self/task), to show that inference adds no thread pool of its own.
  * Exit 0 on success, 2 on a load failure (message on stdout), 1 otherwise. */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +22,8 @@
 #include "nnn_emulator.h"
 
 int main(int argc, char** argv) {
-  if (argc != 6) {
-    fprintf(stderr, "usage: %s NETWORK MODEL ZONES_FILE omp|zones N_THREADS\n", argv[0]);
+  if (argc != 6 && argc != 7) {
+    fprintf(stderr, "usage: %s NETWORK MODEL ZONES_FILE omp|zones N_THREADS [TORCH_THREADS]\n", argv[0]);
     return 1;
   }
   const int n_threads = atoi(argv[5]);
@@ -35,6 +39,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   nnn_network_free(net); /* the emulator keeps its own reference */
+  if (argc == 7 && nnn_emulator_set_threads(em, atoi(argv[6])) != NNN_OK) {
+    printf("error %s\n", nnn_last_error());
+    return 1;
+  }
 
   FILE* f = fopen(argv[3], "r");
   int nz, ns;
@@ -67,6 +75,14 @@ int main(int argc, char** argv) {
     for (int i = 0; i < ns; ++i) printf(" %.17g", X[k * ns + i]);
     printf("\n");
   }
+  int n_os = 0;
+  DIR* d = opendir("/proc/self/task");
+  if (d) {
+    for (struct dirent* e; (e = readdir(d));)
+      if (e->d_name[0] != '.') ++n_os;
+    closedir(d);
+  }
+  printf("os_threads %d\n", n_os);
   nnn_emulator_free(em);
   free(T); free(rho); free(X0); free(X); free(en); free(enu); free(err); free(path); free(zst);
   return 0;
