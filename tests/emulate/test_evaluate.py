@@ -199,3 +199,36 @@ def test_cli_shim(tmp_path):
                         "--network", SMALL, "--sets", "nope"],
                        capture_output=True, text=True, env=subprocess_env())
     assert r.returncode == 2 and "test set must be one of" in r.stderr
+
+
+def test_multistep_benchmark_identities(small_net):
+    """benchmarks/emulator_multistep.py on approx21, 4 steps: persistence's cumulative
+    eps_nuc error is exactly 1 and its Ye drift is the engine's own Ye change; a predictor
+    whose err always exceeds the threshold falls back everywhere and follows the engine."""
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    import emulator_multistep as ms
+
+    res = ms.run(None, small_net, n_steps=4, n_zones=3, progress=False)
+    assert len(res["rows"]) == 4 and res["alive"].all() and not res["has_err"]
+    T, rho, dt = res["T"], res["rho"], res["dt"]
+    assert T[0, 1] == pytest.approx(2.8e9) and T[-1, 1] == pytest.approx(4e9)
+    assert rho[0, 0] == pytest.approx(1e8) and rho[-1, 0] == pytest.approx(1e9)
+    base = 10.0 * (0.01 / 10.0) ** np.linspace(0, 1, 4)     # 10 s -> 0.01 s, +-0.3 dex
+    assert np.all(np.abs(np.log10(dt / base)) <= 0.3) and np.ptp(np.log10(dt / base)) > 0
+    for r in res["rows"]:
+        assert r["predictor"]["eps_cum_median"] == 1.0
+        # the same |Ye_engine - Ye0|, over Ye_engine and over Ye0 respectively
+        assert r["predictor"]["ye_median"] == pytest.approx(r["engine_ye_change_median"],
+                                                            rel=1e-3)
+        assert "fallback" not in r
+
+    def always_unsure(logT, logrho, X0, dt):
+        return {**ev.persistence(logT, logrho, X0, dt), "err": np.ones(len(logT))}
+
+    res = ms.run(always_unsure, small_net, n_steps=4, n_zones=3, threshold=0.5, progress=False)
+    for r in res["rows"]:
+        assert r["fallback_fraction"] == 1.0
+        assert r["fallback"]["eq5_max"] < 1e-9 and r["fallback"]["eps_cum_max"] < 1e-9
+        assert r["predictor"]["eps_cum_median"] == 1.0
