@@ -362,10 +362,13 @@ def predictions(ts: EvalSet, predictor, target, small, j) -> dict:
         Xm, unm = mt.map_isotopes(Xown, small.isotopes, target.isotopes)
         A_s, Z_s = np.asarray(small.A, float), np.asarray(small.Z, float)
         only = mt.unmapped_mask(small.isotopes, target.isotopes)
+        # failed small-net burns (no composition) give inf/NaN here; they are masked out
+        with np.errstate(divide="ignore", invalid="ignore"):
+            abar_own = sp.abar_zbar(Xown, A_s, Z_s)[0]
         out["small_net"] = {
             "X": Xm, "eps_nuc": ts.small["eps_nuc"][:, j], "eps_nu": ts.small["eps_nu"][:, j],
             "extra": {"Ye_p": sp.electron_fraction(Xown, A_s, Z_s),
-                      "Abar_p": sp.abar_zbar(Xown, A_s, Z_s)[0], "unmapped_p": unm,
+                      "Abar_p": abar_own, "unmapped_p": unm,
                       "unmapped_zeta_p": Xown[:, only] @ (Z_s[only] / A_s[only])}}
     per = persistence(ts.logT, ts.logrho, ts.X0, dt)
     out["persistence"] = {**per, "extra": {}}
