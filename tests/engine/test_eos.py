@@ -131,8 +131,9 @@ def test_fermi_dirac_integrals_match_pynucastro():
             ref.evaluate(do_first_derivs=True, do_second_derivs=True)
             for name in ("F", "dF_deta", "dF_dbeta", "d2F_detadbeta", "d2F_dbeta2"):
                 worst = max(worst, rel(mine[k][name], getattr(ref, name)))
-            # d2F/deta2 integrates a kernel odd about x = eta: both quadratures
-            # lose a factor ~eta to cancellation (1e-10 apart at eta = 1e4)
+            # pynucastro's d2F/deta2 integrates a kernel odd about x = eta and
+            # loses a factor ~eta to cancellation (2e-10 at eta = 1e4); nnn's
+            # integrates by parts (checked against mpmath below)
             worst_d2 = rel(mine[k]["d2F_deta2"], ref.d2F_deta2)
             assert worst_d2 < 1e-9, (eta, beta, k, worst_d2)
     assert worst < 1e-11, worst
@@ -192,8 +193,8 @@ def test_nondegenerate_electrons_are_a_relativistic_ideal_gas():
 
 def test_degenerate_electrons_approach_the_zero_temperature_pressure():
     """T -> 0: Chandrasekhar's p(x), x = p_F / m_e c, up to a thermal correction ~ (kT/E_F)^2."""
-    for rho in (1e6, 1e9, 1e11):
-        m = _core.stellar_eos(1e5, rho, 12.0, 0.5)
+    for rho in (1e8, 1e10, 1e12):
+        m = _core.stellar_eos(1e6, rho, 12.0, 0.5)
         n = N_A * rho * 0.5
         x = H / (M_E * C_LIGHT) * (3 * n / (8 * math.pi)) ** (1 / 3)
         p0 = (math.pi * M_E**4 * C_LIGHT**5 / (3 * H**3)) * (
@@ -217,7 +218,7 @@ def test_cv_and_derivatives_match_finite_differences(T, rho):
     assert rel(dp, fd) < 1e-7
     fd, dcv = d("cv", "dcv_dT", 2e-2 * T)
     assert rel(dcv, fd) < 1e-5
-    fd, cve = d("e_ele", "cv_ele")
+    fd, cve = d("e_ele", "cv_ele", 2e-2 * T)
     assert rel(cve, fd) < 3e-6
 
 
@@ -250,7 +251,7 @@ def test_bad_input_names_field_and_value(field, value):
 
 
 @pytest.mark.parametrize("field,value,limit", [
-    ("T", 9999.999999999998, "below the lower limit"), ("T", 1.01e11, "above the upper"),
+    ("T", 999999.9999999999, "below the lower limit"), ("T", 1.01e11, "above the upper"),
     ("rho", 9.9e-7, "below the lower"), ("rho", 1.0000000000000002e12, "above the upper"),
     ("abar", 0.9, "below 1"), ("ye", 1.0000000000000002, "above 1")])
 def test_outside_domain_names_the_limit(field, value, limit):

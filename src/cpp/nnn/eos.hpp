@@ -35,8 +35,12 @@ struct EosResult {
 };
 
 // Domain where the electron solver is verified (docs/physics.md): outside it
-// stellar_eos throws BadInput naming the limit.
-constexpr double kEosTMin = 1e4;     // K
+// stellar_eos throws BadInput naming the limit. T_min: c_v of degenerate
+// electrons is a difference of terms ~eta^2 larger than itself; at T = 1e6 K,
+// rho = 1e12 g/cm^3 (eta = 6e5) that leaves c_v(total) good to ~3e-8 and
+// c_v(e-e+), dcv_dT to ~1e-4 (1e-9 and ~1e-8 on the nnn domain, T >= 1e7 K,
+// rho <= 1e10 g/cm^3, eta <= 1e4); below T_min it degrades as eta^2.
+constexpr double kEosTMin = 1e6;     // K
 constexpr double kEosTMax = 1e11;    // K
 constexpr double kEosRhoMin = 1e-6;  // g/cm^3
 constexpr double kEosRhoMax = 1e12;  // g/cm^3
