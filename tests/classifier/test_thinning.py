@@ -35,8 +35,8 @@ def test_chain_needs_several_iterations():
 
 
 def test_r_bank_thinning_counts(small_suite):
-    """Measured: 25 main r rows + 300 mixtures thinned at 0.15 dex, count per iteration."""
+    """Measured: 27 main r rows + 300 mixtures thinned at 0.15 dex, count per iteration."""
     log = small_suite.banks.log["r"]
-    assert log["selected"] == 25 and log["mixtures"] == 300
-    assert log["thinning_counts"] == [325, 244, 208, 187, 174, 167, 161, 158, 156, 154, 153, 153]
+    assert log["selected"] == 27 and log["mixtures"] == 300
+    assert log["thinning_counts"] == [327, 240, 198, 175, 159, 151, 147, 144, 141, 139, 139]
     assert "thinning_counts" not in small_suite.banks.log["s"]

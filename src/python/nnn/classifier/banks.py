@@ -1,16 +1,22 @@
 """Training banks of model patterns: which rows count as r or s, enlargement, thinning, splits.
 
-r class (``r_selection="main"``, the default): the main (strong) r-process.
+r class (``r_selection="main"``, the default): the main (strong) r-process,
+chosen by the physics of the sources alone (no star label and no star test
+enters the choice):
   * The solar r-residuals are kept: they are the empirical main r pattern.
   * Neutrino-driven-wind rows (``ndw_nupycee``) are dropped: winds make a
     weak r-process that stops before the third peak ([Pb/Eu] of -3 to -5).
   * Just et al. 2015 rows are dropped: they have [Ba/La] ~ -1.6 dex, a dip
     between two neighbouring elements that no r-process site or r-II star
     shows (solar r and r-II stars: about -0.3), so the export is suspect.
-  * Of the other site rows only those with [Ba/Eu] < 0 are kept, the same
-    test that defines r-I/r-II stars; rows with [Ba/Eu] >= 0 are weak or
-    limited r-process yields (bright Nishimura 2017 jets, some Eichler 2015
-    fission models), which belong to the limited-r class, not to r.
+  * Of the other site rows those that reach the third r-process peak are
+    kept: [Ir/Eu] > ``R_MIN_IR_EU`` (-1 dex, a factor 10 below the solar
+    r ratio). A main r-process runs through the lanthanides to the third
+    peak; rows that stop short (the brightest Nishimura 2017 jets, the
+    collapsar average) are limited / weak r-process yields.
+  The earlier default filtered site rows with [Ba/Eu] < 0, which is the
+  test that defines r-I/r-II stars in JINAbase; scoring stars against
+  labels made with the same test is circular, so it is no longer used.
   Other choices, to measure their effect: ``"main+just15"`` (also the Just
   rows), ``"all"`` (every row of patterns_r.csv) and ``"main-nomix"``
   (the main rows without enlargement).
@@ -20,7 +26,7 @@ merger tracers. Real ejecta (and the gas a star forms from) are sums of
 components (dynamical + disk ejecta, several events), so new patterns are
 random mixtures of 2..``max_components`` kept rows, summed in linear number
 abundance with Dirichlet(1) weights on their Eu content. A mixture of rows
-with [Ba/Eu] < 0 also has [Ba/Eu] < 0, so it stays in the r class.
+that reach the third peak also reaches it, so it stays in the r class.
 
 s class: rows with [Ba/Fe] > ``s_min_bafe`` (0.3 dex) in their ejecta. Models
 without third dredge-up eject their initial, solar-scaled heavy elements
@@ -50,6 +56,8 @@ R_SELECTIONS = ("main", "main+just15", "all", "main-nomix")
 WEAK_R_SOURCES = ("ndw_nupycee",)
 SUSPECT_R_SOURCES = ("just15",)
 SPLIT_FRACTIONS = (0.6, 0.2, 0.2)
+# [Ir/Eu] (dex) above which a site row reaches the third r-process peak (solar r: ~0).
+R_MIN_IR_EU = -1.0
 
 
 @dataclass
@@ -94,7 +102,8 @@ def select_r_rows(table: pd.DataFrame, solar: pd.Series, selection: str) -> np.n
         return np.ones(len(table), dtype=bool)
     source = table["source"].astype(str)
     solar_residual = source.str.startswith("solar_r_")
-    main = (~source.isin(WEAK_R_SOURCES)) & (_ratio(table, "Ba", "Eu", solar) < 0.0)
+    third_peak = (_ratio(table, "Ir", "Eu", solar) > R_MIN_IR_EU).fillna(False)
+    main = (~source.isin(WEAK_R_SOURCES)) & third_peak
     if selection != "main+just15":
         main &= ~source.isin(SUSPECT_R_SOURCES)
     return (solar_residual | main).to_numpy()
@@ -173,6 +182,7 @@ def build_banks(data_dir=None, config: BankConfig | None = None) -> Banks:
             chosen = pd.concat([chosen, mixtures], ignore_index=True)
             entry["mixtures"] = len(mixtures)
         if proc in config.thin_processes:
+            # Thinned on the full Er set; patterns without Er (none in the bundle) are dropped here.
             X, usable = pattern_features(chosen, "Er")
             keep, counts = thin_patterns(X[usable], tol=config.thin_tol)
             chosen = chosen.iloc[np.nonzero(usable)[0][keep]].reset_index(drop=True)

@@ -30,8 +30,9 @@ BANK_PREFIX = "patterns_"
 
 # Elements the package reads from star tables (features + criteria).
 STAR_ELEMENTS = ("Fe", "Sr", "Ba", "La", "Ce", "Pr", "Nd", "Sm", "Eu", "Dy", "Er", "Hf", "Ir", "Pb")
-# A star table must at least carry these to be classified with the Er or Pb set.
-REQUIRED_STAR_ELEMENTS = ("Ba", "La", "Ce", "Pr", "Nd", "Sm", "Eu", "Dy")
+# A star table must at least carry these to be classified (Pr and Dy may be absent: the
+# suite has models for the feature sets without them).
+REQUIRED_STAR_ELEMENTS = ("Ba", "La", "Ce", "Nd", "Sm", "Eu")
 
 
 class DataTableError(FileNotFoundError):
@@ -125,11 +126,12 @@ def _parse_number(cell, row: int, column: str, origin: str) -> float:
 def validate_stars(raw: pd.DataFrame, origin: str = "stars table") -> pd.DataFrame:
     """Check a star table read as text and convert its numeric columns.
 
-    Rules: a ``star`` column and ``logeps_X`` for Ba, La, Ce, Pr, Nd, Sm,
-    Eu, Dy and at least one of Er / Pb are required. ``logeps_X`` and
-    ``feh`` cells may be empty (not measured); ``ul_X`` cells must be 0 or 1
-    (empty = 0) and ``ul_X = 1`` needs a value. Rows are numbered from 1
-    (data rows; the header is file line 1).
+    Rules: a ``star`` column and ``logeps_X`` for Ba, La, Ce, Nd, Sm, Eu
+    and at least one of Er / Pb are required (absent Pr / Dy columns mean
+    "not measured"). ``logeps_X``, ``err_X`` and ``feh`` cells may be empty
+    (not measured / no error given); ``ul_X`` cells must be 0 or 1 (empty =
+    0) and ``ul_X = 1`` needs a value; ``err_X`` must be > 0. Rows are
+    numbered from 1 (data rows; the header is file line 1).
     """
     columns = list(raw.columns)
     missing = [c for c in ("star", *(f"logeps_{e}" for e in REQUIRED_STAR_ELEMENTS)) if c not in columns]
@@ -141,7 +143,7 @@ def validate_stars(raw: pd.DataFrame, origin: str = "stars table") -> pd.DataFra
     for i, name in enumerate(out["star"].tolist(), start=1):
         if name is None or (isinstance(name, float) and math.isnan(name)) or str(name).strip() == "":
             raise StarTableError(f"{origin}: row {i} (file line {i + 1}), column 'star': empty star name")
-    numeric = [c for c in columns if c.startswith(("logeps_", "ul_")) or c in ("feh", "teff", "logg")]
+    numeric = [c for c in columns if c.startswith(("logeps_", "ul_", "err_")) or c in ("feh", "teff", "logg")]
     for col in numeric:
         is_flag = col.startswith("ul_")
         values = [
@@ -152,12 +154,19 @@ def validate_stars(raw: pd.DataFrame, origin: str = "stars table") -> pd.DataFra
                 if not (math.isnan(v) or v in (0.0, 1.0)):
                     raise StarTableError(f"{origin}: row {i} (file line {i + 1}), column {col!r}: flag must be 0 or 1")
             values = [0 if math.isnan(v) else int(v) for v in values]
+        if col.startswith("err_"):
+            for i, v in enumerate(values, start=1):
+                if not math.isnan(v) and v <= 0:
+                    raise StarTableError(f"{origin}: row {i} (file line {i + 1}), column {col!r}: "
+                                         f"error {v!r} must be > 0 dex")
         out[col] = values
     for elem in STAR_ELEMENTS:
         flag, val = f"ul_{elem}", f"logeps_{elem}"
         if flag not in out.columns:
             out[flag] = 0
         if val not in out.columns:
+            if elem in ("Pr", "Dy"):
+                out[val] = math.nan
             continue
         bad = (out[flag] == 1) & out[val].isna()
         if bad.any():

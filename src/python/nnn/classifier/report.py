@@ -1,11 +1,15 @@
 """Report: Table-1-like verdict table, agreement rates, held-out scores and figures.
 
-Agreement compares process families: ML ``r`` with r-I / r-II, ``s`` with
-s, ``mixed`` with i (r/s). Three star sets are used: stars with a JINAbase
-class (R1, R2, S, RS), stars with a recomputed conventional class (r-I,
-r-II, s, i; limited-r is left out because the r bank holds the main
-r-process only), and stars with both, compared against JINAbase (the
-paper's set: stars that pass the criteria, scored against the database).
+Scoring (``agreement_summary``): one entry per star (``classify.default_stars``:
+JINAbase priority 1 before 2), [Fe/H] <= -2. Agreement compares process
+families: ML ``r`` with JINAbase R1 / R2, ``s`` with S, and ``mixed`` or
+``i`` with RS / I (an ``i`` verdict counts as i). The r stars and s stars
+are scored separately and together (the paper's 87 % is an r/s number);
+the RS (i) stars are scored on their own, because no i patterns exist in
+the banks and ``mixed`` is the only way the models can say i. Each of the
+ML-overall rules (``paper``, ``strict``) and the BC-only vote is scored.
+A second star set keeps only the stars that also pass the recomputed
+conventional criteria (as the paper selected its stars).
 """
 
 from __future__ import annotations
@@ -21,74 +25,93 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from sklearn.metrics import roc_auc_score, roc_curve  # noqa: E402
 
-from .classify import BC_NAMES, OCC_NAMES, model_columns  # noqa: E402
+from .classify import BC_NAMES, OCC_NAMES, RULES, model_columns  # noqa: E402
 from .criteria import PROCESS_OF, comparison_table  # noqa: E402
-from .features import FEATURE_SETS, pattern_features, star_features  # noqa: E402
+from .features import BASE_SETS, FEATURE_SETS, pattern_features, star_features  # noqa: E402
 from .suite import BC_PAIR, ModelSuite  # noqa: E402
 
-VERDICT_PROCESS = {"r": "r", "s": "s", "mixed": "i"}
+VERDICT_PROCESS = {"r": "r", "s": "s", "mixed": "i", "i": "i"}
 LABELLED = ("r-I", "r-II", "s", "i")
 COLOURS = {"r": "tab:red", "s": "tab:blue", "i": "tab:green", "": "0.5"}
+VERDICTS = tuple(f"ml_overall_{r}" for r in RULES) + ("bc_overall",)
+# Star groups scored: (name, JINAbase process families included).
+GROUPS = (("r", ("r",)), ("s", ("s",)), ("r+s", ("r", "s")), ("i (RS)", ("i",)))
 
 
 def table1(results: pd.DataFrame) -> pd.DataFrame:
-    """Star, reference, each model's verdict for the Er and Pb sets, ML overall, classes."""
-    cols = ["star", "ref", *model_columns("Er"), *model_columns("Pb"), "ml_overall", "bc_overall",
-            "jinabase_class", "conventional_class"]
-    return results[cols].copy()
+    """Star, reference, each model's verdict for the Er and Pb sets, ML overall (both rules), classes."""
+    cols = ["star", "ref", "feature_sets", *model_columns("Er"), *model_columns("Pb"), *VERDICTS,
+            "p_verdict", "flips_within_errors", "jinabase_class", "conventional_class"]
+    return results[[c for c in cols if c in results.columns]].copy()
 
 
-def agreement(results: pd.DataFrame, label: str, verdict: str = "ml_overall", require: str | None = None) -> dict:
+def agreement(results: pd.DataFrame, label: str = "jinabase_class", verdict: str = "ml_overall",
+              require: str | None = None, families: tuple[str, ...] = ("r", "s", "i")) -> dict:
     """Agreement of ``verdict`` with the process family of ``label`` on classified, labelled stars.
 
-    ``require`` names a second label column that must also hold a class
-    (e.g. conventional_class, for the paper-like star set).
+    ``families`` limits the stars to those whose label is in these process
+    families; ``require`` names a second label column that must also hold a
+    class (e.g. conventional_class, for the paper-like star set).
     """
-    mask = results[label].isin(LABELLED) & (results[verdict] != "")
+    truth_all = results[label].map(PROCESS_OF)
+    mask = results[label].isin(LABELLED) & (results[verdict] != "") & truth_all.isin(families)
     if require is not None:
         mask &= results[require].isin(LABELLED)
     sub = results[mask]
     truth = sub[label].map(PROCESS_OF)
     pred = sub[verdict].map(VERDICT_PROCESS)
     agree = truth.to_numpy() == pred.to_numpy()
-    disagree = sub.loc[~agree, ["star", "ref", label, verdict, "ml_votes"]]
+    cols = [c for c in ("star", "ref", label, "conventional_class", *VERDICTS, "ml_votes_paper",
+                        "ml_votes_strict", "p_verdict") if c in sub.columns]
+    disagree = sub.loc[~agree, list(dict.fromkeys(cols))]
     n = int(mask.sum())
     return {"n": n, "agree": int(agree.sum()), "rate": float(agree.mean()) if n else float("nan"),
             "disagreements": disagree.reset_index(drop=True)}
 
 
 def agreement_summary(results: pd.DataFrame) -> pd.DataFrame:
-    """Agreement rates (ML overall and BC alone) on the three star sets."""
+    """Agreement with JINAbase per star group (r, s, r+s, i) and verdict (both rules, BC alone)."""
     rows = []
-    sets = [("JINAbase class", "jinabase_class", None),
-            ("conventional class", "conventional_class", None),
-            ("both (vs JINAbase)", "jinabase_class", "conventional_class")]
-    for name, label, require in sets:
-        for verdict in ("ml_overall", "bc_overall"):
-            a = agreement(results, label, verdict, require)
-            rows.append({"star set": name, "verdict": verdict, "n": a["n"], "agree": a["agree"],
-                         "rate": round(a["rate"], 3)})
+    for set_name, require in (("all labelled", None), ("also pass the criteria", "conventional_class")):
+        for group, families in GROUPS:
+            for verdict in VERDICTS:
+                if verdict not in results.columns:
+                    continue
+                a = agreement(results, "jinabase_class", verdict, require, families)
+                rows.append({"star set": set_name, "stars": group, "verdict": verdict, "n": a["n"],
+                             "agree": a["agree"], "rate": round(a["rate"], 3) if a["n"] else float("nan")})
     return pd.DataFrame(rows)
 
 
-def heldout_metrics(suite: ModelSuite) -> pd.DataFrame:
+def disagreement_table(results: pd.DataFrame) -> pd.DataFrame:
+    """Every labelled star on which either rule disagrees with JINAbase, with both verdicts."""
+    mask = results["jinabase_class"].isin(LABELLED) & (results["ml_overall_paper"] != "")
+    sub = results[mask]
+    truth = sub["jinabase_class"].map(PROCESS_OF).to_numpy()
+    bad = np.zeros(len(sub), dtype=bool)
+    for verdict in ("ml_overall_paper", "ml_overall_strict"):
+        bad |= sub[verdict].map(VERDICT_PROCESS).to_numpy() != truth
+    cols = ["star", "ref", "jinabase_class", "conventional_class", "ml_overall_paper", "ml_overall_strict",
+            "bc_overall", "ml_votes_paper", "ml_votes_strict", "p_verdict", "feature_sets", "censored"]
+    return sub.loc[bad, [c for c in cols if c in sub.columns]].reset_index(drop=True)
+
+
+def heldout_metrics(suite: ModelSuite, feature_sets=None) -> pd.DataFrame:
     """Test-split scores: BC accuracy (both states) and OCC acceptance of each bank's test patterns."""
     patterns = suite.banks.patterns
     split = patterns["split"].to_numpy()
     process = patterns["process"].to_numpy().astype(str)
     rows = []
-    for fset in FEATURE_SETS:
+    for fset in feature_sets or suite.feature_sets:
         X, usable = pattern_features(patterns, fset)
         test = usable & (split == "test")
         pair = test & np.isin(process, BC_PAIR)
         for name in BC_NAMES:
             model = suite.bc(name, fset)
             for state in ("min", "max"):
-                model.set_params(state=state)
+                acc = float(np.mean(model.predict_state(X[pair], state) == process[pair]))
                 rows.append({"model": f"{name} ({state} sep.)", "feature set": fset, "metric": "test accuracy",
-                             "value": round(model.score(X[pair], process[pair]), 4), "n": int(pair.sum()),
-                             "epoch": model.state_epochs_[state]})
-            model.set_params(state="max")
+                             "value": round(acc, 4), "n": int(pair.sum()), "epoch": model.state_epochs_[state]})
         for name in OCC_NAMES:
             for proc in suite.processes:
                 model = suite.occ(name, proc, fset)
@@ -96,7 +119,7 @@ def heldout_metrics(suite: ModelSuite) -> pd.DataFrame:
                     sel = test & (process == other)
                     rows.append({"model": f"{name} trained on {proc}", "feature set": fset,
                                  "metric": f"accepts {other} test", "value": round(model.score(X[sel]), 4),
-                                 "n": int(sel.sum()), "epoch": model.epochs})
+                                 "n": int(sel.sum()), "epoch": model.best_epoch_})
     return pd.DataFrame(rows)
 
 
@@ -162,18 +185,19 @@ def plot_roc(suite: ModelSuite, path: Path) -> None:
     patterns = suite.banks.patterns
     split = patterns["split"].to_numpy()
     process = patterns["process"].to_numpy().astype(str)
-    fig, axes = plt.subplots(1, len(FEATURE_SETS), figsize=(5 * len(FEATURE_SETS), 4.5), squeeze=False)
-    for ax, fset in zip(axes[0], FEATURE_SETS):
+    fig, axes = plt.subplots(1, len(BASE_SETS), figsize=(5 * len(BASE_SETS), 4.5), squeeze=False)
+    for ax, fset in zip(axes[0], BASE_SETS):
         X, usable = pattern_features(patterns, fset)
         sel = usable & (split == "test") & np.isin(process, BC_PAIR)
         y = process[sel] == BC_PAIR[0]
         for name in BC_NAMES:
             for state, style in (("max", "-"), ("min", "--")):
-                model = suite.bc(name, fset).set_params(state=state)
-                p = model.predict_proba(X[sel])[:, list(model.classes_).index(BC_PAIR[0])]
+                model = suite.bc(name, fset)
+                p = model.positive_proba(X[sel], state)
+                if model.positive_class_ != BC_PAIR[0]:
+                    p = 1 - p
                 fpr, tpr, _ = roc_curve(y, p)
                 ax.plot(fpr, tpr, style, label=f"{name} {state} sep. (AUC {roc_auc_score(y, p):.3f})")
-            suite.bc(name, fset).set_params(state="max")
         ax.plot([0, 1], [0, 1], ":", color="0.6")
         ax.set_xlabel("false positive rate (s called r)")
         ax.set_ylabel("true positive rate (r called r)")
@@ -186,16 +210,17 @@ def plot_roc(suite: ModelSuite, path: Path) -> None:
 
 def plot_training(suite: ModelSuite, path: Path) -> None:
     """Training and validation loss against epoch for every model."""
-    fig, axes = plt.subplots(2, len(FEATURE_SETS), figsize=(6 * len(FEATURE_SETS), 8), squeeze=False)
-    for k, fset in enumerate(FEATURE_SETS):
+    fig, axes = plt.subplots(2, len(BASE_SETS), figsize=(6 * len(BASE_SETS), 8), squeeze=False)
+    for k, fset in enumerate(BASE_SETS):
         ax = axes[0, k]
         for name in BC_NAMES:
             m = suite.bc(name, fset)
-            line, = ax.plot(m.train_loss_, label=f"{name} train")
-            ax.plot(m.val_loss_, "--", color=line.get_color(), label=f"{name} validation")
+            line, = ax.plot(m.loss_epochs_, m.train_loss_, label=f"{name} train")
+            ax.plot(m.loss_epochs_, m.val_loss_, "--", color=line.get_color(), label=f"{name} validation")
             for state, mark in (("min", "v"), ("max", "o")):
                 e = m.state_epochs_[state]
-                ax.plot(e, m.val_loss_[e], mark, color=line.get_color(), label=f"{name} {state} sep. (epoch {e})")
+                ve = np.interp(e, m.loss_epochs_, m.val_loss_)
+                ax.plot(e, ve, mark, color=line.get_color(), label=f"{name} {state} sep. (epoch {e})")
         ax.set_yscale("log")
         ax.set_xlabel("epoch")
         ax.set_ylabel("BCE loss")
@@ -207,6 +232,8 @@ def plot_training(suite: ModelSuite, path: Path) -> None:
                 m = suite.occ(name, proc, fset)
                 line, = ax.plot(m.loss_epochs_, m.train_loss_, label=f"{name} {proc} train")
                 ax.plot(m.loss_epochs_, m.val_loss_, "--", color=line.get_color(), label=f"{name} {proc} validation")
+                ax.plot(m.best_epoch_, np.interp(m.best_epoch_, m.loss_epochs_, m.val_loss_), "o",
+                        color=line.get_color(), label=f"kept epoch {m.best_epoch_}")
         ax.set_yscale("log")
         ax.set_xlabel("epoch")
         ax.set_ylabel("MSE (standardised features)")
@@ -222,8 +249,8 @@ def plot_patterns(suite: ModelSuite, stars: pd.DataFrame, results: pd.DataFrame,
     patterns = suite.banks.patterns
     process = patterns["process"].to_numpy().astype(str)
     family = _star_family(results)
-    fig, axes = plt.subplots(1, len(FEATURE_SETS), figsize=(6.5 * len(FEATURE_SETS), 4.5), squeeze=False)
-    for ax, fset in zip(axes[0], FEATURE_SETS):
+    fig, axes = plt.subplots(1, len(BASE_SETS), figsize=(6.5 * len(BASE_SETS), 4.5), squeeze=False)
+    for ax, fset in zip(axes[0], BASE_SETS):
         elements = FEATURE_SETS[fset]
         x = np.arange(len(elements))
         X, usable = pattern_features(patterns, fset)
@@ -262,12 +289,14 @@ def write_report(out_dir: str | Path, suite: ModelSuite, stars: pd.DataFrame, re
     plot_patterns(suite, stars, results, out / "patterns.png")
     plot_roc(suite, out / "roc.png")
     plot_training(suite, out / "training.png")
-    for fset in FEATURE_SETS:
+    for fset in BASE_SETS:
         plot_latent(suite, stars, results, fset, out / f"latent_{fset}.png")
         figures[f"latent_{fset}.png"] = f"latent space and SVM boundary, {fset} set"
-
-    paper = agreement(results, "jinabase_class", "ml_overall", require="conventional_class")
-    conv = agreement(results, "conventional_class", "ml_overall")
+    disagreements = disagreement_table(results)
+    disagreements.to_csv(out / "disagreements.csv", index=False)
+    headline = {}
+    for verdict in VERDICTS:
+        headline[verdict] = agreement(results, "jinabase_class", verdict, families=("r", "s"))
     bank_rows = []
     for proc, entry in suite.banks.log.items():
         bank_rows.append({"bank": proc, "rows read": entry["rows"], "selected": entry["selected"],
@@ -275,31 +304,28 @@ def write_report(out_dir: str | Path, suite: ModelSuite, stars: pd.DataFrame, re
                           "thinning counts": " -> ".join(map(str, entry.get("thinning_counts", []))) or "not thinned",
                           "final": entry["final"]})
     splits = suite.banks.patterns.groupby(["process", "split"]).size().unstack(fill_value=0)
+    pivot = summary.pivot_table(index=["star set", "stars"], columns="verdict", values="agree", aggfunc="first")
+    ns = summary.pivot_table(index=["star set", "stars"], columns="verdict", values="n", aggfunc="first")
+    cells = pivot.astype(int).astype(str) + "/" + ns.astype(int).astype(str)
     lines = [
         "# Neutron-capture process classification report",
         "",
-        f"Stars: {len(results)} entries; classified with the Er set: {int((results['BC-L_Er'] != '').sum())}, "
-        f"with the Pb set: {int((results['BC-L_Pb'] != '').sum())}.",
+        f"Stars: {len(results)}; classified: {int((results['feature_sets'] != '').sum())} "
+        f"(feature sets used: {', '.join(f'{k} {v}' for k, v in results['feature_sets'].value_counts().items())}).",
         f"Models: r-bank selection `{suite.banks.config.r_selection}`, BC {suite.settings.bc_epochs} epochs, "
-        f"OCC {suite.settings.occ_epochs} epochs; training took {suite.info.get('train_seconds_total', 'n/a')} s "
-        f"wall-clock with {suite.info.get('n_jobs', 'n/a')} worker(s), "
-        f"{suite.info.get('cpu_seconds_models', 'n/a')} CPU-s in the model fits (wall time depends on machine load).",
+        f"OCC up to {suite.settings.occ_epochs} epochs (best-validation epoch kept); "
+        f"{suite.info.get('cpu_seconds_models', 'n/a')} CPU-s in the model fits.",
+        f"Default ML-overall rule: `{results['ml_rule'].iloc[0] if len(results) else ''}`.",
         "",
-        "## Agreement",
+        "## Agreement with JINAbase (one entry per star)",
         "",
-        f"ML overall vs JINAbase class on stars that also pass the recomputed criteria (paper-like set): "
-        f"**{paper['agree']}/{paper['n']} ({100 * paper['rate']:.0f} %)**.",
-        f"ML overall vs recomputed conventional class: **{conv['agree']}/{conv['n']} ({100 * conv['rate']:.0f} %)**.",
+        *[f"- {v}: r/s stars **{a['agree']}/{a['n']} ({100 * a['rate']:.0f} %)**" for v, a in headline.items()],
         "",
-        markdown_table(summary),
+        markdown_table(cells.reset_index()),
         "",
-        "Disagreements (paper-like set):",
+        "Stars on which either rule disagrees with JINAbase:",
         "",
-        markdown_table(paper["disagreements"]) if len(paper["disagreements"]) else "none",
-        "",
-        "Disagreements (conventional class):",
-        "",
-        markdown_table(conv["disagreements"]) if len(conv["disagreements"]) else "none",
+        markdown_table(disagreements) if len(disagreements) else "none",
         "",
         "## Recomputed conventional class vs JINAbase class",
         "",
