@@ -232,3 +232,12 @@ def test_multistep_benchmark_identities(small_net):
         assert r["fallback_fraction"] == 1.0
         assert r["fallback"]["eq5_max"] < 1e-9 and r["fallback"]["eps_cum_max"] < 1e-9
         assert r["predictor"]["eps_cum_median"] == 1.0
+
+
+@pytest.mark.parametrize("name", ["paper", "train-like", "ood"])
+def test_a_small_set_is_the_start_of_a_large_one(small_net, name):
+    big = ev.set_inputs(name, 40, small_net, small_net)
+    small = ev.set_inputs(name, 7, small_net, small_net)
+    assert set(big) == set(small)
+    for k in small:
+        np.testing.assert_array_equal(small[k], big[k][:7], err_msg=k)

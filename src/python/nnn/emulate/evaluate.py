@@ -86,6 +86,8 @@ PAPER_LOW_YE = 26.0 / 56.0
 OOD_PREBURN = {"logT": (9.6, 9.8), "logrho": (7.5, 9.0), "times": (1.0, 10.0, 100.0)}
 OOD_YE = (0.46, 0.5)
 DEFAULT_N_TEST = 700
+#: The recipe version of each set's inputs (part of the cache key).
+SET_VERSIONS = {"paper": 1, "train-like": 1, "ood": 2}
 #: The small net's status for a case with no mass in its isotopes (not burned by it).
 UNMAPPABLE = -100
 CHUNK = 50
@@ -173,7 +175,9 @@ def _shared(target, small):
 
 def set_inputs(name, n, target, small=None) -> dict:
     """(log T, log rho, X0 [, ood seeds]) of test set ``name``; the ``ood`` compositions
-    still need :func:`_equilibrate`.  Deterministic from ``TEST_SEED``."""
+    still need the engine's equilibration (:func:`load_test_set`).  Deterministic from
+    ``TEST_SEED``, and the first k cases of a set of n are the set of k (a regression test
+    can burn a few cases and compare them with the stored metrics of the full set)."""
     A = np.asarray(target.A, float)
     Z = np.asarray(target.Z, float)
     iso = [mt.canonical(s) for s in target.isotopes]
@@ -191,10 +195,14 @@ def set_inputs(name, n, target, small=None) -> dict:
                                            frac_broad=DatasetSpec.frac_broad, rng=rng)[0]
     elif name == "ood":
         out["seed_X"] = sp.ood_seed_compositions(n, iso, A, Z, ye_range=OOD_YE, rng=rng)
-        r2 = sp.eval_set_rng(name, 2)
-        out["pre_logT"] = r2.uniform(*OOD_PREBURN["logT"], n)
-        out["pre_logrho"] = r2.uniform(*OOD_PREBURN["logrho"], n)
-        out["pre_time_index"] = r2.integers(0, len(OOD_PREBURN["times"]), n)
+        # one row of three uniforms per case, so that the first k cases of a set of n are
+        # the set of k (as for the Sobol points and the compositions)
+        u = sp.eval_set_rng(name, 2).random((n, 3))
+        lo, hi = np.array([OOD_PREBURN["logT"], OOD_PREBURN["logrho"]]).T
+        out["pre_logT"] = lo[0] + (hi[0] - lo[0]) * u[:, 0]
+        out["pre_logrho"] = lo[1] + (hi[1] - lo[1]) * u[:, 1]
+        out["pre_time_index"] = np.minimum((u[:, 2] * len(OOD_PREBURN["times"])).astype(int),
+                                           len(OOD_PREBURN["times"]) - 1)
     else:
         raise ValueError(f"test set must be one of {sp.TEST_SETS}, got {name!r}")
     return out
@@ -223,7 +231,7 @@ def cache_path(cache_dir, name, n, target, small) -> Path:
                       "target": target.file_hash, "small": small.file_hash if small else None,
                       "dts": list(DEFAULT_TIMES), "target_tol": TARGET_TOL,
                       "floor_tol": GENERATION_TOL, "domain": DOMAIN, "ood": OOD_PREBURN,
-                      "ood_ye": OOD_YE, "version": 1}, sort_keys=True)
+                      "ood_ye": OOD_YE, "version": SET_VERSIONS[name]}, sort_keys=True)
     h = hashlib.sha256(key.encode()).hexdigest()[:12]
     return Path(cache_dir) / f"{name}_{target.name}_n{n}_seed{sp.TEST_SEED}_{h}.h5"
 
