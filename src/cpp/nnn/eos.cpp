@@ -402,7 +402,7 @@ EosResult stellar_eos(double T, double rho, double abar, double ye) {
     // swamp n_net, the difference cannot be resolved in double precision.
     // First a cheap bound, F_k(eta) <= e^eta (Gamma(k+1) + sqrt(beta/2) Gamma(k+3/2))
     // (Fermi <= Boltzmann factor, sqrt(1 + a) <= 1 + sqrt(a)), which settles it
-    // below T ~ 3e9 K.
+    // but for hot, tenuous matter.
     const double c32 = kElectronDensityCoeff * std::pow(beta, 1.5), sb = std::sqrt(0.5 * beta);
     const double bound = c32 * std::exp(-1.0 / beta) * (0.886226925452758 + sb + beta * (1.329340388179137 + 2.0 * sb));
     double n_sym = 0.0;
