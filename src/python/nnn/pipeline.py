@@ -20,12 +20,13 @@ Any preset value can be overridden on the command line (``--n-samples``, ``--arc
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import sys
 import time
 from pathlib import Path
+
+from nnn.cli import Parser
 
 #: Per-network settings; ``networks`` lists what a preset builds.
 PRESETS = {
@@ -138,7 +139,7 @@ def run(preset="small", out="nnn_run", progress=True, install=False, **over):
 
 
 def build_parser():
-    p = argparse.ArgumentParser(prog="python -m nnn.pipeline", description=__doc__.split("\n")[0])
+    p = Parser(prog="python -m nnn.pipeline", description=__doc__.split("\n")[0])
     p.add_argument("--preset", default="small", choices=sorted(PRESETS))
     p.add_argument("--out", required=True)
     p.add_argument("--networks", type=lambda s: s.split(","), default=None,

@@ -21,6 +21,8 @@ import argparse
 import sys
 import time
 
+from nnn.cli import Parser
+
 from .banks import R_SELECTIONS, BankConfig
 from .classify import DEFAULT_RULE, N_DRAWS, RULES, classify_stars, default_stars
 from .data import DataTableError, StarTableError
@@ -29,7 +31,7 @@ from .suite import ModelSuite, TrainSettings, train_suite
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m nnn.classifier", description=__doc__.split("\n")[0])
+    p = Parser(prog="python -m nnn.classifier", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="build the pattern banks and train every model")
