@@ -167,6 +167,20 @@ def test_dye_bound_holds_for_the_engine(small_net, tiny_path):
                 assert rate > 0.1 * bound, (T, rho, rate, bound)
 
 
+@pytest.mark.parametrize("network", ["mesa_80", "mesa_151"])
+def test_dye_bound_holds_for_every_network(network, tmp_path):
+    """The large networks' weak rates (tables and ReacLib decays) load into the
+    bound, and it bounds the engine's |dYe/dt| there too."""
+    net = nnn.Network.load(network)
+    em = nnn.Emulator.load(tiny_model(net, tmp_path / "m.pt"))
+    Z = np.asarray(net.Z, float)
+    for comp in ({"p": 1.0}, {"si28": 0.6, "s32": 0.4}, {"fe54": 0.5, "ni56": 0.3, "p": 0.2}):
+        x = net.composition(comp)
+        for T, rho in ((3e9, 1e8), (5e9, 1e9)):
+            rate = abs(float(Z @ net.rhs(T, rho, x)))
+            assert rate <= em.dye_rate_bound(T, rho, x) * (1 + 1e-12), (network, comp, T, rho)
+
+
 def predicted_paths(em, small_net, T, rho, X, dt, vals, cfg) -> np.ndarray:
     """The path of each zone from the checks' formulas, in numpy (independent of libnnn's)."""
     n = small_net.n_species
