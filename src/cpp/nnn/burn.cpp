@@ -38,8 +38,10 @@ static BurnResult burn_with(const Network& net, double T, double rho, const doub
 void check_zone(const Network& net, double T, double rho, const double* X, int zone) {
   if (!std::isfinite(T) || T <= 0)
     throw Error(Status::BadInput, "T = " + fmt(T) + " K is invalid: must be finite and > 0" + where(zone));
-  if (T < 1e7 || T > 1e11)
-    throw Error(Status::BadInput, "T = " + fmt(T) + " K is outside the engine's range [1e7, 1e11] K" + where(zone));
+  if (T < kReacLibTMin || T > kReacLibTMax)
+    throw Error(Status::BadInput, "T = " + fmt(T) + " K is outside [" + fmt(kReacLibTMin) + ", " +
+                                      fmt(kReacLibTMax) + "] K, where the ReacLib rate fits hold "
+                                      "(above it matter is in NSE: use an NSE table)" + where(zone));
   if (!std::isfinite(rho) || rho <= 0)
     throw Error(Status::BadInput, "rho = " + fmt(rho) + " g/cm^3 is invalid: must be finite and > 0" + where(zone));
   double sum = 0;

@@ -8,6 +8,8 @@ namespace nnn {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
+// Y_n below which the nn_g forward rate's denominator is floored (see update)
+constexpr double kNnGYnFloor = 1e-100;
 
 // pynucastro's smooth_clip: a half-cosine blend from x to `limit`.
 double smooth_clip(double x, double limit, double start) {
@@ -370,8 +372,17 @@ void Kinetics::update(const double* Y) {
     } else {
       const double X_ng_B = val[r.children[1]], X_gn_A = val[r.children[2]];
       const double denom = rho_ * Yn * X_ng_B + X_gn_A;
-      val[i] = r.is_reverse ? val[r.children[3]] * X_gn_A / denom
-                            : 2.0 * val[r.children[0]] * X_ng_B / denom;
+      // Below ~2e8 K X(g,n)A underflows (0 at 1e8 K, 7e-298 at 1.5e8 K):
+      // at Y_n = 0 pynucastro's forward rate is x/0 and the reverse 0/0,
+      // the non-finite RHS of every approx21 burn at T <= 1.5e8 K. The
+      // reverse rate is B(g,n)X times the branching fraction X(g,n)A/denom,
+      // which is 1 at Y_n = 0. The forward rate enters the flux as
+      // k Y_A Y_n^2 <= rho Y_A Y_n 2 A(n,g)X: its denominator is floored at
+      // Y_n = kNnGYnFloor, which changes only fluxes below ~1e-80 /s and
+      // keeps k (and k d ln k/dY_n in the Jacobian) finite.
+      val[i] = r.is_reverse ? val[r.children[3]] * (denom > 0 ? X_gn_A / denom : 1.0)
+                            : 2.0 * val[r.children[0]] * X_ng_B /
+                                  std::max(denom, rho_ * kNnGYnFloor * X_ng_B);
     }
   }
 
@@ -382,7 +393,8 @@ void Kinetics::update(const double* Y) {
     const Rate& r = net_.rates[rate_index_[m]];
     const double X_ng_B = val[r.children[1]], X_gn_A = val[r.children[2]];
     // d|Y_n|/dY_n = -1 on the negative side
-    const double dlnk = -rho_ * X_ng_B / (rho_ * Yn * X_ng_B + X_gn_A);
+    const double denom = rho_ * Yn * X_ng_B + X_gn_A;
+    const double dlnk = denom > rho_ * kNnGYnFloor * X_ng_B ? -rho_ * X_ng_B / denom : 0.0;
     dlnk_dYn_[m] = Y[net_.neutron] < 0 ? -dlnk : dlnk;
   }
 }

@@ -23,6 +23,12 @@
 
 namespace nnn {
 
+// Temperatures (K) at which the rates are defined: JINA ReacLib's fits hold
+// for T9 in [0.01, 10]. Above 1e10 K they diverge (p30(p,g)s31 overflows to
+// inf at 1.5e10 K in mesa_80 and mesa_151, every network's rhs is non-finite
+// at 1e11 K), and matter there is in NSE, which a network does not describe.
+inline constexpr double kReacLibTMin = 1e7, kReacLibTMax = 1e10;
+
 class Kinetics {
  public:
   Kinetics(const Network& net, double T, double rho);

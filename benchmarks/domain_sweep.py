@@ -1,0 +1,211 @@
+"""Burn every shipped network over its documented domain and map the outcome.
+
+A grid over log10 T (K) in [7, 10] and log10 rho (g/cm^3) in [0, 10], five
+compositions typical of the burning regimes (H/He, C/O, O/Ne/Mg, Si,
+Fe-group: every one at every point, so each regime is covered wherever a
+star could put it) and dt from 1e-12 to 1e6 s, one zone per burn on one
+thread, at the default tolerances. Each burn ends in one of:
+
+- ``ok``: burned (steps and wall time recorded);
+- ``refused``: ``ValueError`` (the engine names a limit it will not burn past);
+- ``failed``: ``BurnError`` or a non-finite result (an integrator failure);
+
+Results are appended to a JSONL file as they come, so an interrupted sweep
+resumes where it stopped (``--out`` again). The summary prints failures per
+network and the steps and time per burn (median, p99, max); the maps (PNG)
+show, per network and (T, rho) cell, the worst outcome over compositions and
+dt and the most steps taken.
+
+    python benchmarks/domain_sweep.py --quick --out out/domain_quick.jsonl
+    python benchmarks/domain_sweep.py --out out/domain_full.jsonl
+
+Wall times are only meaningful when the machine is otherwise idle: the
+summary prints the load average beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+NETWORKS = ["approx21_cr60_plus_co56", "mesa_80", "mesa_151"]
+
+#: Regime compositions (mass fractions); every species is in all three networks.
+COMPOSITIONS = {
+    "H/He": {"p": 0.70, "he4": 0.28, "c12": 0.003, "n14": 0.011, "o16": 0.006},
+    "C/O": {"c12": 0.5, "o16": 0.5},
+    "O/Ne/Mg": {"o16": 0.6, "ne20": 0.3, "mg24": 0.1},
+    "Si": {"si28": 0.6, "s32": 0.4},
+    "Fe-group": {"ni56": 0.6, "fe54": 0.2, "fe56": 0.2},
+}
+
+GRIDS = {
+    # log T, log rho, dt (s)
+    "quick": (np.arange(7.0, 10.01, 0.5), np.arange(0.0, 10.01, 2.0),
+              [1e-12, 1e-6, 1.0, 1e6]),
+    "full": (np.arange(7.0, 10.01, 0.25), np.arange(0.0, 10.01, 1.0),
+             [1e-12, 1e-9, 1e-6, 1e-3, 1.0, 1e3, 1e6]),
+}
+
+OUTCOMES = ["ok", "refused", "failed"]
+
+
+def points(grid):
+    logT, logrho, dts = GRIDS[grid]
+    for net in NETWORKS:
+        for lt in logT:
+            for lr in logrho:
+                for comp in COMPOSITIONS:
+                    for dt in dts:
+                        yield net, round(float(lt), 4), round(float(lr), 4), comp, float(dt)
+
+
+def key(net, lt, lr, comp, dt):
+    return f"{net}|{lt:.4f}|{lr:.4f}|{comp}|{dt:.3e}"
+
+
+def burn_one(net, lt, lr, comp, dt, max_steps):
+    import nnn
+
+    t0 = time.perf_counter()
+    rec = {"net": net.name, "logT": lt, "logrho": lr, "comp": comp, "dt": dt}
+    try:
+        r = net.burn(T=10.0 ** lt, rho=10.0 ** lr, X=COMPOSITIONS[comp], dt=dt,
+                     max_steps=max_steps)
+        finite = bool(np.all(np.isfinite(r.X)) and math.isfinite(r.eps_nuc))
+        rec.update(outcome="ok" if finite else "failed", steps=int(r.n_steps),
+                   message="" if finite else "non-finite result")
+    except ValueError as e:
+        rec.update(outcome="refused", steps=0, message=str(e))
+    except nnn.BurnError as e:
+        rec.update(outcome="failed", steps=0, message=str(e.args[0]) if e.args else str(e))
+    rec["seconds"] = time.perf_counter() - t0
+    return rec
+
+
+def load(path):
+    done = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            if line.strip():
+                r = json.loads(line)
+                done[key(r["net"], r["logT"], r["logrho"], r["comp"], r["dt"])] = r
+    return done
+
+
+def run(grid, path, max_steps, networks):
+    import nnn
+    from tqdm import tqdm
+
+    done = load(path)
+    todo = [p for p in points(grid) if p[0] in networks and key(*p) not in done]
+    nets = {}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as f, tqdm(todo, desc=f"domain sweep ({grid})", unit="burn") as bar:
+        for p in bar:
+            if p[0] not in nets:
+                nets[p[0]] = nnn.Network.load(p[0])
+            rec = burn_one(nets[p[0]], *p[1:], max_steps)
+            f.write(json.dumps(rec) + "\n")
+            f.flush()
+            done[key(*p)] = rec
+            bar.set_postfix_str(f"{p[0][:8]} logT {p[1]} logrho {p[2]} {rec['outcome']}")
+    return [r for r in done.values() if r["net"] in networks]
+
+
+def stats(a):
+    a = np.asarray(a, dtype=float)
+    if a.size == 0:
+        return "-"
+    return f"median {np.median(a):.4g}, p99 {np.percentile(a, 99):.4g}, max {a.max():.4g}"
+
+
+def summarise(recs, networks):
+    lines = [f"load average at summary: {os.getloadavg()[0]:.2f} (times are unreliable above 1.5)"]
+    for net in networks:
+        rs = [r for r in recs if r["net"] == net]
+        if not rs:
+            continue
+        cnt = {o: sum(r["outcome"] == o for r in rs) for o in OUTCOMES}
+        ok = [r for r in rs if r["outcome"] == "ok"]
+        lines.append(f"{net}: {len(rs)} burns, ok {cnt['ok']}, refused {cnt['refused']}, "
+                     f"failed {cnt['failed']}")
+        lines.append(f"  steps: {stats([r['steps'] for r in ok])}")
+        lines.append(f"  time (ms): {stats([1e3 * r['seconds'] for r in ok])}")
+        worst = sorted(ok, key=lambda r: -r["steps"])[:3]
+        for r in worst:
+            lines.append(f"  slowest: {r['steps']} steps, logT {r['logT']} logrho {r['logrho']} "
+                         f"{r['comp']} dt {r['dt']:g}")
+        msgs = {}
+        for r in rs:
+            if r["outcome"] != "ok":
+                m = r["message"].split(";")[0][:90]
+                msgs.setdefault((r["outcome"], m), []).append(r)
+        for (o, m), group in sorted(msgs.items(), key=lambda kv: -len(kv[1])):
+            lt = sorted({g["logT"] for g in group})
+            lines.append(f"  {o} x{len(group)} (logT {lt[0]}..{lt[-1]}): {m}")
+    return "\n".join(lines)
+
+
+def plot(recs, networks, png):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+
+    fig, axes = plt.subplots(2, len(networks), figsize=(4.6 * len(networks), 7.5), squeeze=False)
+    for j, net in enumerate(networks):
+        rs = [r for r in recs if r["net"] == net]
+        lt = sorted({r["logT"] for r in rs})
+        lr = sorted({r["logrho"] for r in rs})
+        worst = np.zeros((len(lr), len(lt)))
+        steps = np.full((len(lr), len(lt)), np.nan)
+        for r in rs:
+            i, k = lr.index(r["logrho"]), lt.index(r["logT"])
+            worst[i, k] = max(worst[i, k], OUTCOMES.index(r["outcome"]))
+            if r["outcome"] == "ok":
+                steps[i, k] = np.nanmax([steps[i, k], r["steps"]])
+        ext = [lt[0] - 0.125, lt[-1] + 0.125, lr[0] - 0.5, lr[-1] + 0.5] if lt and lr else None
+        ax = axes[0, j]
+        ax.imshow(worst, origin="lower", aspect="auto", extent=ext, vmin=0, vmax=2,
+                  cmap=ListedColormap(["#4caf50", "#ffb300", "#d32f2f"]))
+        ax.set_title(f"{net}\nworst outcome (green ok, amber refused, red failed)", fontsize=8)
+        ax = axes[1, j]
+        im = ax.imshow(np.log10(steps), origin="lower", aspect="auto", extent=ext, cmap="viridis")
+        fig.colorbar(im, ax=ax, label="log10 max steps (ok burns)")
+        for ax in axes[:, j]:
+            ax.set_xlabel("log10 T (K)")
+            ax.set_ylabel("log10 rho (g/cm3)")
+    fig.tight_layout()
+    fig.savefig(png, dpi=110)
+    plt.close(fig)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="the coarse grid (minutes)")
+    ap.add_argument("--out", type=Path, default=None, help="JSONL results (resumed if present)")
+    ap.add_argument("--networks", default=",".join(NETWORKS))
+    ap.add_argument("--max-steps", type=int, default=500000)
+    ap.add_argument("--summary-only", action="store_true", help="summarise --out, burn nothing")
+    args = ap.parse_args(argv)
+    grid = "quick" if args.quick else "full"
+    out = args.out or Path("out") / f"domain_{grid}.jsonl"
+    networks = [n for n in args.networks.split(",") if n]
+    recs = ([r for r in load(out).values() if r["net"] in networks] if args.summary_only
+            else run(grid, out, args.max_steps, networks))
+    text = summarise(recs, networks)
+    print(text)
+    out.with_suffix(".txt").write_text(text + "\n")
+    plot(recs, networks, out.with_suffix(".png"))
+    print(f"map: {out.with_suffix('.png')}")
+
+
+if __name__ == "__main__":
+    main()
