@@ -116,3 +116,19 @@ def test_v1_file_refused(tmp_path):
             {"format": "nnn-emulator-1"})})
     with pytest.raises(ValueError, match="nnn-emulator-1.*retrain"):
         read_meta(p)
+
+
+def test_float64_inputs_keep_ye_to_round_off():
+    """At dt = 1e-6 s the true |dYe| is ~1e-9, below float32's resolution of Ye: with float64
+    inputs (as libnnn and predict() pass them) the composition is assembled in float64 and
+    its Ye is Ye0 + dYe to ~1e-15."""
+    x, X0 = _inputs(logdt=-6.0)
+    m = _model()
+    r = np.arcsinh(-1e-9 / (SCALES[0] * 1e-6))
+    with torch.no_grad():
+        m.comp_out.bias[len(A)] = r
+        y = m(torch.from_numpy(np.concatenate([x[:, :3].double().numpy(), X0], 1)))
+    assert y.dtype == torch.float64
+    X = y[:, : len(A)].numpy()
+    np.testing.assert_allclose(X @ ZETA - X0 @ ZETA, -1e-9, rtol=1e-5, atol=1e-15)
+    np.testing.assert_allclose(X.sum(1), 1.0, atol=1e-14)

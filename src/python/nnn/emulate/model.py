@@ -4,7 +4,7 @@ After Grichener et al. (2025), with log10 dt as an input so that one model serve
 step inside its dt range (the paper trains one model per dt), and with outputs built on the
 physics of a burn step:
 
-* **Inputs** ``[log10 T, log10 rho, log10 dt, X_1..X_n]`` (float32, (N, 3 + n)).  The trunk
+* **Inputs** ``[log10 T, log10 rho, log10 dt, X_1..X_n]`` ((N, 3 + n), float64).  The trunk
   sees (log T, log rho, log dt) scaled to [-1, 1] over the training domain, X0, and
   log10 max(X0, x_floor) scaled to [-1, 1] (trace abundances are visible).
 * **Composition as a change.**  Logits ``h_i + s_i ln max(X0_i, x_floor)`` (learned ``s_i``,
@@ -22,7 +22,10 @@ physics of a burn step:
   sum_i (Z_i/A_i)|X_i - X_i,true| of this prediction, trained on held-out samples after the
   rest (see docs/emulators.md for how well it ranks the real errors).
 
-The scripted module returns ``[X_1..X_n, eps_nuc, eps_nu, err]`` (N, n + 3) in physical units:
+The scripted module takes float64 (or float32) inputs and returns float64
+``[X_1..X_n, eps_nuc, eps_nu, err]`` (N, n + 3) in physical units (the trunk runs in float32;
+X0, Ye0 and the Ye tilt stay in float64, since the true |dYe| at dt = 1e-6 s is ~1e-9, below
+float32's resolution of Ye):
 eps_nuc in erg/g released over dt, eps_nu in erg/g/s averaged over dt, err the estimated
 eq-5 distance (dimensionless).  All normalisation lives in the module.  Its attributes
 ``nnn_format``, ``network``, ``network_hash``, ``isotopes`` and ``domain`` (log T, log rho,
@@ -129,23 +132,30 @@ class BurnStepNet(nn.Module):
         lxs = 1.0 + 2.0 * lx / (-self.log_floor)  # [log_floor, 0] -> [-1, 1]
         return self.trunk(torch.cat([th, x0, lxs], dim=1)), th
 
-    def composition(self, x: torch.Tensor, h: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        """(ln X (N, n), normalised dYe rate (N,)) from the hidden layer."""
-        out = self.comp_out(h)
+    def composition(self, x: torch.Tensor, h: torch.Tensor,
+                    n_newton: int = 4) -> Tuple[torch.Tensor, torch.Tensor]:
+        """(ln X (N, n), normalised dYe rate (N,)) from the hidden layer, in the dtype of
+        ``x`` (float32 in training; float64 at inference, so that X0, Ye0 and the tilt keep
+        double precision: at dt = 1e-6 s the true |dYe| is ~1e-9, below float32's
+        resolution of Ye)."""
+        out = self.comp_out(h).to(x.dtype)
         n = self.n_iso
-        lx0 = torch.clamp(torch.log(torch.clamp(x[:, 3:], min=1e-37)), min=self.log_floor)
-        logp = torch.log_softmax(out[:, :n] + self.skip * lx0, dim=1)
+        x0 = x[:, 3:]
+        lx0 = torch.clamp(torch.log(torch.clamp(x0, min=1e-300)), min=self.log_floor.to(x.dtype))
+        logp = torch.log_softmax(out[:, :n] + self.skip.to(x.dtype) * lx0, dim=1)
         r = out[:, n]
         dt = torch.pow(10.0, x[:, 2])
-        ye0 = x[:, 3:] @ self.zeta / torch.clamp(x[:, 3:].sum(dim=1), min=1e-30)
-        ye_t = torch.clamp(ye0 + torch.sinh(r) * self.scales[0] * dt, min=self.zlo, max=self.zhi)
+        zeta = self.zeta.to(x.dtype)
+        ye0 = x0 @ zeta / torch.clamp(x0.sum(dim=1), min=1e-30)
+        ye_t = torch.clamp(ye0 + torch.sinh(r) * self.scales[0].to(x.dtype) * dt,
+                           min=self.zlo, max=self.zhi)
         lam = torch.zeros_like(ye_t)
-        for _ in range(4):
-            q = torch.softmax(logp + lam[:, None] * self.zeta, dim=1)
-            m = q @ self.zeta
-            v = torch.clamp(q @ (self.zeta * self.zeta) - m * m, min=1e-8)
+        for _ in range(n_newton):
+            q = torch.softmax(logp + lam[:, None] * zeta, dim=1)
+            m = q @ zeta
+            v = torch.clamp(q @ (zeta * zeta) - m * m, min=1e-12)
             lam = lam + torch.clamp((ye_t - m) / v, min=-20.0, max=20.0)
-        return torch.log_softmax(logp + lam[:, None] * self.zeta, dim=1), r
+        return torch.log_softmax(logp + lam[:, None] * zeta, dim=1), r
 
     def energies(self, h: torch.Tensor, th: torch.Tensor) -> torch.Tensor:
         """Normalised (asinh) eps_nuc/dt and eps_nu (N, 2)."""
@@ -163,11 +173,14 @@ class BurnStepNet(nn.Module):
         return logx, r, self.energies(h, th)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h, th = self.hidden(x)
-        logx, r = self.composition(x, h)
-        e = torch.sinh(self.energies(h, th)) * self.scales[1:]
-        dt = torch.pow(10.0, x[:, 2:3])
-        err = torch.pow(10.0, self.log_err(h, th))[:, None]
+        """Raw inputs (N, 3 + n) -> [X, eps_nuc, eps_nu, err] (N, n + 3), float64: the trunk
+        runs in float32, the composition is assembled in float64 from the float64 X0."""
+        x64 = x.double()
+        h, th = self.hidden(x64.float())
+        logx, r = self.composition(x64, h, 8)
+        e = torch.sinh(self.energies(h, th).double()) * self.scales[1:].double()
+        dt = torch.pow(10.0, x64[:, 2:3])
+        err = torch.pow(10.0, self.log_err(h, th).double())[:, None]
         return torch.cat([torch.exp(logx), e[:, :1] * dt, e[:, 1:2], err], dim=1)
 
 
@@ -237,8 +250,8 @@ class LoadedModel:
         return self.module(x)
 
     def inputs(self, logT, logrho, X0, dt) -> np.ndarray:
-        """The raw model input (n, 3 + n_iso) float32."""
-        X0 = np.atleast_2d(np.asarray(X0, dtype=np.float32))
+        """The raw model input (n, 3 + n_iso) float64."""
+        X0 = np.atleast_2d(np.asarray(X0, dtype=np.float64))
         n = X0.shape[0]
         if X0.shape[1] != len(self.isotopes):
             raise ValueError(f"X0 has {X0.shape[1]} columns, the model expects "
@@ -247,10 +260,10 @@ class LoadedModel:
         if not np.all(np.isfinite(dt) & (dt > 0)):
             bad = dt[~(np.isfinite(dt) & (dt > 0))].ravel()[0]
             raise ValueError(f"dt must be positive and finite, got {bad!r}")
-        x = np.empty((n, 3 + X0.shape[1]), np.float32)
-        x[:, 0] = _as_column(logT, n)
-        x[:, 1] = _as_column(logrho, n)
-        x[:, 2] = _as_column(np.log10(dt), n)
+        x = np.empty((n, 3 + X0.shape[1]), np.float64)
+        x[:, 0] = _as_column(logT, n, np.float64)
+        x[:, 1] = _as_column(logrho, n, np.float64)
+        x[:, 2] = _as_column(np.log10(dt), n, np.float64)
         x[:, 3:] = X0
         return x
 
@@ -263,7 +276,7 @@ class LoadedModel:
             for s in range(0, x.shape[0], batch_size):
                 outs.append(self.module(torch.from_numpy(x[s:s + batch_size])).numpy())
         k = len(self.isotopes)
-        y = np.concatenate(outs) if outs else np.zeros((0, k + 3), np.float32)
+        y = np.concatenate(outs) if outs else np.zeros((0, k + 3))
         return {"X": y[:, :k].astype(float), "eps_nuc": y[:, k].astype(float),
                 "eps_nu": y[:, k + 1].astype(float), "err": y[:, k + 2].astype(float)}
 
