@@ -1,6 +1,8 @@
 // pybind11 registration of the physics layer (stellar EOS, thermal neutrino
 // losses) in nnn._core: plain functions returning dicts, for tests, tools and
 // the Python reference of the self-heating burn.
+#include <cmath>
+
 #include <pybind11/pybind11.h>
 
 #include "nnn/eos.hpp"
@@ -26,8 +28,8 @@ py::dict jet_dict(const nnn::FermiDiracJet& j) {
 void register_physics(py::module_& m) {
   m.def(
       "stellar_eos",
-      [](double T, double rho, double abar, double ye) {
-        const nnn::EosResult r = nnn::stellar_eos(T, rho, abar, ye);
+      [](double T, double rho, double abar, double ye, double eta_guess) {
+        const nnn::EosResult r = nnn::stellar_eos(T, rho, abar, ye, eta_guess);
         py::dict d;
         d["p"] = r.p;
         d["e"] = r.e;
@@ -49,10 +51,11 @@ void register_physics(py::module_& m) {
         d["newton_iterations"] = r.newton_iterations;
         return d;
       },
-      py::arg("T"), py::arg("rho"), py::arg("abar"), py::arg("ye"),
+      py::arg("T"), py::arg("rho"), py::arg("abar"), py::arg("ye"), py::arg("eta_guess") = std::nan(""),
       "Stellar EOS (ions + radiation + e-/e+), as pynucastro.eos.StellarEOS: T in K, rho in g/cm^3, "
       "abar = 1/sum Y_i, ye = sum Z_i Y_i. Returns p (erg/cm^3), e (erg/g), cv (erg/g/K), dcv_dT, "
-      "their ion/rad/ele parts, eta, n_ele, n_pos (1/cm^3), dp_dT. Bad input raises ValueError.");
+      "their ion/rad/ele parts, eta, n_ele, n_pos (1/cm^3), dp_dT. eta_guess (optional) starts the "
+      "Newton iteration for eta. Bad input raises ValueError.");
   m.def(
       "thermal_neutrino_loss",
       [](double T, double rho, double abar, double zbar) {

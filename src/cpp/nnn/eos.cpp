@@ -314,7 +314,7 @@ void net_density(double eta, double beta, double& n, double& dn_deta) {
 // above and Newton on ln(N / n_net) monotonically from below: each iterate
 // takes the step of the side it is on, and never crosses the root but by
 // round-off. A bracket (lo, hi) with bisection guards the rest.
-double solve_eta(double n_net, double beta, double T, double rho, int& iterations) {
+double solve_eta(double n_net, double beta, double T, double rho, double eta_guess, int& iterations) {
   // initial guess, above the root but for positrons: the smaller of the
   // nonrelativistic eta (inverse of F_1/2, which leaves out beta F_3/2 > 0) and
   // the zero-temperature Fermi energy / kT (mu falls below it as T rises)
@@ -323,7 +323,7 @@ double solve_eta(double n_net, double beta, double T, double rho, int& iteration
   const double eta_deg = xf * xf / (std::sqrt(1.0 + xf * xf) + 1.0) / beta;
   const double eta_nonrel = inverse_fermi_half(n_net / (kElectronDensityCoeff * std::pow(beta, 1.5)));
   double lo = -1.0 / beta, hi = std::numeric_limits<double>::infinity();
-  double eta = std::min(eta_deg, eta_nonrel);
+  double eta = std::isfinite(eta_guess) ? eta_guess : std::min(eta_deg, eta_nonrel);
   if (!(eta > lo)) eta = lo + 1.0;
   for (iterations = 1; iterations <= 100; ++iterations) {
     double n, dn;
@@ -341,7 +341,11 @@ double solve_eta(double n_net, double beta, double T, double rho, int& iteration
     } else {
       return eta;
     }
-    if (std::abs(step) <= 1e-13 * std::max(1.0, std::abs(eta))) return eta + step;
+    // Newton squares the relative residual r = N / n_net - 1 (r' <~ r^2 / 2 on
+    // both sides, in every regime), so a step taken from |r| <= 1e-8 lands
+    // within round-off of the root
+    if (std::abs(n / n_net - 1.0) <= 1e-8 || std::abs(step) <= 1e-13 * std::max(1.0, std::abs(eta)))
+      return eta + step;
     double next = eta + step;
     if (!(next > lo && next < hi))
       next = std::isfinite(hi) ? 0.5 * (lo + hi) : eta + std::max(50.0, std::abs(eta));
@@ -376,6 +380,10 @@ std::array<FermiDiracJet, 3> fermi_dirac_integrals(double eta, double beta) {
 }
 
 EosResult stellar_eos(double T, double rho, double abar, double ye) {
+  return stellar_eos(T, rho, abar, ye, std::numeric_limits<double>::quiet_NaN());
+}
+
+EosResult stellar_eos(double T, double rho, double abar, double ye, double eta_guess) {
   check_input(T, rho, abar, ye);
   EosResult r;
   const double kT = kBoltzmann * T;
@@ -415,7 +423,7 @@ EosResult stellar_eos(double T, double rho, double abar, double ye) {
           ": pair density " + g17(n_sym) + " /cm^3 exceeds " + g17(kEosMaxPairRatio) +
           " times the net electron density (solver limit)");
   }
-  r.eta = solve_eta(n_net, beta, T, rho, r.newton_iterations);
+  r.eta = solve_eta(n_net, beta, T, rho, eta_guess, r.newton_iterations);
 
   const SpeciesJets ele = species(fermi_sums<true>(r.eta, beta), beta);
   const SpeciesJets pos = species(fermi_sums<true>(-r.eta - 2.0 / beta, beta), beta);

@@ -54,6 +54,11 @@ constexpr double kEosMaxPairRatio = 1e10;
 // for non-finite or non-positive input, and when T, rho or ye is outside the domain where the
 // electron solver is valid (say which limit).
 EosResult stellar_eos(double T_K, double rho_gcc, double abar, double ye);
+// The same with a starting value for the Newton iteration on eta (e.g. the
+// previous call's eta in a burn, where T changes little between calls: 1-3
+// iterations instead of 2-8); NaN means none. The result does not depend on
+// it beyond round-off.
+EosResult stellar_eos(double T_K, double rho_gcc, double abar, double ye, double eta_guess);
 
 // F_k and its first and second partial derivatives in eta and beta.
 struct FermiDiracJet {
