@@ -147,3 +147,25 @@ def test_upper_limit_itself_burns():
     net = nnn.Network.load("mesa_80")
     r = net.burn(1e10, 1e6, {"si28": 0.6, "s32": 0.4}, dt=1e-3)
     assert np.all(np.isfinite(r.X))
+
+
+def test_failure_at_the_networks_ye_floor_names_it():
+    """The one failure of 2048 mesa_80 training-domain zones (tail-latency
+    set, seed 99, zone 1334: logT 9.797, logrho 8.692, dt 100 s): bdf stalls
+    at t = 62.6 s as electron captures bring Ye down to 0.4645, next to
+    Z/A = 0.4643 of fe56, the most neutron-rich nucleus of mesa_80 with
+    A >= 40. The message must say so, with both numbers."""
+    import re
+    from nnn.emulate.sampling import random_compositions, sobol_thermo
+    net = nnn.Network.load("mesa_80")
+    logT, logrho = sobol_thermo(2048, seed=99)
+    X, _ = random_compositions(2048, net.isotopes, net.A, net.Z, seed=99)
+    z = 1334
+    with pytest.raises(nnn.BurnError) as e:
+        net.burn(10 ** logT[z], 10 ** logrho[z], X[z], dt=100.0, integrator="bdf")
+    msg = str(e.value)
+    print(msg)
+    m = re.search(r"Ye = (\S+) has reached (\S+) \(fe56\)", msg)
+    assert m, msg
+    assert float(m.group(2)) == 26 / 56
+    assert 26 / 56 <= float(m.group(1)) < 26 / 56 + 1e-3

@@ -29,6 +29,32 @@ std::string fmt(double v) {
   return std::string(buf, res.ptr);
 }
 std::string where(int zone) { return zone >= 0 ? " (zone " + std::to_string(zone) + ")" : ""; }
+
+// A failed burn whose Ye has come down to the lowest Z/A of the network's
+// iron-group nuclei (A >= 40: fe56, 0.4643, in mesa_80) has run past the end
+// of the network: further electron captures can only make free neutrons, and
+// the integrators stall there (the one failure of 2048 mesa_80 training-domain
+// zones, logT 9.797 logrho 8.692, fails at t = 62.6 s as Ye reaches 0.4644).
+std::string ye_floor_note(const Network& net, const std::vector<double>& Y) {
+  double zy = 0, ay = 0, floor = 1;
+  std::string name;
+  for (int i = 0; i < net.n_species(); ++i) {
+    const Isotope& s = net.isotopes[i];
+    zy += s.Z * Y[i];
+    ay += s.A * Y[i];
+    const double za = static_cast<double>(s.Z) / s.A;
+    if (s.A >= 40 && za < floor) {
+      floor = za;
+      name = s.name;
+    }
+  }
+  const double ye = zy / ay;
+  if (name.empty() || !(ye < floor + 1e-3)) return "";
+  return "; Ye = " + fmt(ye) + " has reached " + fmt(floor) + " (" + name +
+         "), the lowest Z/A of the network's nuclei with A >= 40: further electron captures can "
+         "only make free neutrons, past the end of this network (use a network with more "
+         "neutron-rich iron-group nuclei, or a shorter dt)";
+}
 }  // namespace
 
 static BurnResult burn_with(const Network& net, double T, double rho, const double* X0,
@@ -161,6 +187,7 @@ static BurnResult burn_with(const Network& net, double T, double rho, const doub
   } catch (const Error& e) {
     res.status = e.status();
     res.message = e.what();
+    if (e.status() == Status::IntegratorFailed) res.message += ye_floor_note(net, s.Y);
     for (int kk = k; kk < res.n_times; ++kk) {  // no garbage: later outputs are NaN-free zeros
       res.eps_nuc[kk] = res.eps_nu[kk] = res.Ye[kk] = 0;
     }
