@@ -26,6 +26,7 @@
 #include <cmath>
 #include <limits>
 
+#include "format.hpp"
 #include "integrator.hpp"
 
 namespace nnn {
@@ -62,12 +63,12 @@ class Bdf : public Integrator {
       error_const_[k] = kKappa[k] * gamma_[k] + 1.0 / (k + 1);
     }
   }
-  const char* name() const override { return "bdf"; }
 
-  void integrate(Kinetics& kin, BurnState& s, double t_end, const IntegratorOptions& opt) override {
+  void integrate(BurnSystem& sys, BurnState& s, double t_end, const IntegratorOptions& opt) override {
+    sys_ = &sys;
     n_ = net_.n_species();
-    nv_ = n_ + 1;  // Y and e_nu
-    if (D_.empty()) start(kin, s, t_end, opt);
+    nv_ = sys.size();  // Y, e_nu and (self-heating) T, ...
+    if (D_.empty()) start(s, t_end, opt);
     std::vector<double> y_pred(nv_), y_new(nv_), d(nv_), psi(nv_), scale(nv_), f(nv_), dy(nv_);
     std::vector<double> err(nv_);
 
@@ -84,11 +85,11 @@ class Bdf : public Integrator {
         // repeated error-test failures. Measured on 256 training samples
         // (rtol 1e-6): without it one mesa_151 burn stalled and the hardest
         // burns of both mesa nets took ~2x the steps.
-        if (n_fail > 0 && n_fail % 3 == 0) restart(kin, s, h);
+        if (n_fail > 0 && n_fail % 3 == 0) restart(s, h);
         const double min_step = 10 * (std::nextafter(s.t, 2 * t_end + 1) - s.t);
         if (h < min_step)
-          throw Error(Status::IntegratorFailed, "bdf: step size underflow (h = " + std::to_string(h) +
-                                                    " s at t = " + std::to_string(s.t) + " s)");
+          throw Error(Status::IntegratorFailed, "bdf: step size underflow (h = " + repr(h) +
+                                                    " s at t = " + repr(s.t) + " s)");
         double t_new = s.t + h;
         // land on t_end; a step that would stop a round-off short of it is
         // stretched, else the next step is a few ulps long (step underflow)
@@ -117,9 +118,9 @@ class Bdf : public Integrator {
             if (!ok) break;  // bad pivot: treat as a convergence failure
             ++s.n_jac;
           }
-          converged = newton(kin, s, c, y_pred, psi, scale, y_new, d, f, dy, n_iter);
+          converged = newton(s, t_new, c, y_pred, psi, scale, y_new, d, f, dy, n_iter);
           if (converged || fresh_jac) break;
-          update_jacobian(kin, s, y_pred);  // stale Jacobian: refresh and retry once
+          update_jacobian(s, t_new, y_pred);  // stale Jacobian: refresh and retry once
           fresh_jac = true;
         }
         if (!converged) {
@@ -148,9 +149,9 @@ class Bdf : public Integrator {
           accepted = true;
           project_mass(net_, mass0_, y_new.data(), d.data());
           s.t = t_new;
-          std::copy(y_new.begin(), y_new.begin() + n_, s.Y.begin());
-          s.e_nu = y_new[n_];
+          sys_->unpack(y_new.data(), s);
           check_composition("bdf", net_, s);
+          sys_->accept(s.t, y_new.data());
           ++s.n_steps;
           ++n_equal_;
           jac_fresh_ = false;  // the Jacobian now belongs to an earlier state
@@ -179,6 +180,7 @@ class Bdf : public Integrator {
       scale[i] = (opt.atol + opt.rtol * A * std::abs(y[i])) / A;
     }
     scale[n_] = e_nu_atol(net_, opt) + opt.rtol * std::abs(y[n_]);
+    sys_->scale_extra(y.data(), opt.rtol, e_nu_atol(net_, opt), scale.data());
   }
 
   double norm(const std::vector<double>& v, const std::vector<double>& scale) const {
@@ -190,33 +192,28 @@ class Bdf : public Integrator {
     return std::sqrt(s / nv_);
   }
 
-  void update_jacobian(Kinetics& kin, BurnState& s, const std::vector<double>& y,
-                       bool exact = kExactJacobian) {
+  // Jacobian at (t, y); f (optional) receives the right-hand side there.
+  void update_jacobian(BurnState& s, double t, const std::vector<double>& y,
+                       bool exact = kExactJacobian, double* f = nullptr) {
     // At Y clipped to >= 0: with a slightly negative abundance a two-body
     // flux k Y_a Y_b changes the sign of its derivatives and the iteration
     // matrix loses its positive pivots (fe54 < 0 made dY_n/dY_n > 0 at 1e9 K).
     // Newton with this Jacobian still converges to the unclipped equations.
-    yjac_.assign(y.begin(), y.begin() + n_);
-    for (double& v : yjac_) v = std::max(v, 0.0);
+    yjac_.assign(y.begin(), y.end());
+    for (int i = 0; i < n_; ++i) yjac_[i] = std::max(yjac_[i], 0.0);
     // The neutron keeps its sign: the nn_g fluxes are odd in Y_n (see
     // Kinetics::update), so their exact derivatives at the signed Y_n are
     // right, while at Y_n clipped to 0 dY_n/dt looks flat (J_nn ~ 0 against
     // ~ -1e13 /s a hair away) and Newton cycled around Y_n ~ 0.
     if (net_.neutron >= 0) yjac_[net_.neutron] = y[net_.neutron];
-    kin.update(yjac_.data());
-    ++s.n_rhs;
-    for (int e : lu_.entries()) J_[e] = 0.0;
-    kin.add_jacobian(yjac_.data(), J_.data(), 1.0, exact);
-    nu_ = kin.nu_coef();
+    s.n_rhs += sys_->jacobian(t, yjac_.data(), exact, f);
     jac_fresh_ = true;
     lu_valid_ = false;
   }
 
   bool build_lu(double c) {
     // (I - c J) scaled by 1/c so that the factorisation sees 1/c - J
-    for (int e : lu_.entries()) G_[e] = -J_[e];
-    for (int i = 0; i < n_; ++i) G_[i * n_ + i] += 1.0 / c;
-    lu_valid_ = lu_.factor(G_.data(), LU_.data());
+    lu_valid_ = sys_->factor(1.0 / c);
     crate_ = 1.0;  // new iteration matrix: no contraction estimate yet
     lu_c_ = c;
     return lu_valid_;
@@ -233,7 +230,7 @@ class Bdf : public Integrator {
   // the round-off level), not scipy's min(0.03, sqrt(rtol)), which at rtol
   // 1e-10 asked for corrections 1e-5 below a tolerance that was itself below
   // the round-off floor (see round_off()).
-  bool newton(Kinetics& kin, BurnState& s, double c, const std::vector<double>& y_pred,
+  bool newton(BurnState& s, double t, double c, const std::vector<double>& y_pred,
               const std::vector<double>& psi, const std::vector<double>& scale,
               std::vector<double>& y, std::vector<double>& d, std::vector<double>& f,
               std::vector<double>& dy, int& n_iter) {
@@ -242,9 +239,8 @@ class Bdf : public Integrator {
     double dy_norm_old = -1;
     for (int k = 0; k < kNewtonMaxIter; ++k) {
       n_iter = k + 1;
-      kin.update(y.data());
+      sys_->rhs(t, y.data(), f.data(), k == 0 ? gross_.data() : nullptr);
       ++s.n_rhs;
-      kin.ydot(y.data(), f.data(), &f[n_], k == 0 ? gross_.data() : nullptr);
       bool finite = true;
       for (int i = 0; i < nv_; ++i) finite &= std::isfinite(f[i]);
       if (!finite) return false;
@@ -270,15 +266,8 @@ class Bdf : public Integrator {
     return false;
   }
 
-  // (1/c - J) x = b in place, b of length nv_ (the e_nu row is explicit:
-  // x_e - c nu . x_Y = c b_e, since e_nu appears in no rate).
-  void solve(double c, std::vector<double>& b) const {
-    const double rhs_e = b[n_];
-    lu_.solve(LU_.data(), b.data());
-    double dot = 0;
-    for (int i = 0; i < n_; ++i) dot += nu_[i] * b[i];
-    b[n_] = c * (rhs_e + dot);
-  }
+  // (1/c - J) x = b in place, b of length nv_ (BurnSystem::solve).
+  void solve(double /*c*/, std::vector<double>& b) const { sys_->solve(b.data()); }
 
   // Round-off floor of a step: |(1/c - J)^-1 (eps * gross flux)|. Near
   // equilibrium dY/dt is a small difference of large cancelling fluxes
@@ -292,8 +281,8 @@ class Bdf : public Integrator {
   // is small enough, which is the "grinding" (1e5+ steps) seen at rtol 1e-10.
   void round_off(const std::vector<double>& gross, std::vector<double>& noise) const {
     for (int i = 0; i < n_; ++i) noise[i] = kEps * gross[i];
-    noise[n_] = 0;
-    lu_.solve(LU_.data(), noise.data());
+    for (int i = n_; i < nv_; ++i) noise[i] = 0;
+    sys_->solve_species(noise.data());
     for (int i = 0; i < n_; ++i) noise[i] = std::abs(noise[i]);
   }
 
@@ -370,12 +359,10 @@ class Bdf : public Integrator {
   }
 
   // Order 1 from the current state: D0 = y, D1 = h f(y), fresh Jacobian.
-  void restart(Kinetics& kin, BurnState& s, double h) {
+  void restart(BurnState& s, double h) {
     std::vector<double> y(nv_), f(nv_);
-    std::copy(s.Y.begin(), s.Y.end(), y.begin());
-    y[n_] = s.e_nu;
-    kin.update(y.data());
-    kin.ydot(y.data(), f.data(), &f[n_]);
+    sys_->pack(s, y.data());
+    sys_->rhs(s.t, y.data(), f.data());
     ++s.n_rhs;
     std::fill(D_.begin(), D_.end(), 0.0);
     for (int i = 0; i < nv_; ++i) {
@@ -384,23 +371,18 @@ class Bdf : public Integrator {
     }
     order_ = 1;
     n_equal_ = 0;
-    update_jacobian(kin, s, y);
+    update_jacobian(s, s.t, y);
   }
 
-  void start(Kinetics& kin, BurnState& s, double t_end, const IntegratorOptions& opt) {
+  void start(BurnState& s, double t_end, const IntegratorOptions& opt) {
     D_.assign(static_cast<size_t>(kMaxOrder + 3) * nv_, 0.0);
-    J_.assign(static_cast<size_t>(n_) * n_, 0.0);
-    G_.assign(static_cast<size_t>(n_) * n_, 0.0);
-    LU_.assign(lu_.packed_size(), 0.0);
     gross_.assign(nv_, 0.0);
     conv_scale_.assign(nv_, 0.0);
     noise_.assign(nv_, 0.0);
     std::vector<double> y(nv_), f(nv_), scale(nv_);
-    std::copy(s.Y.begin(), s.Y.end(), y.begin());
+    sys_->pack(s, y.data());
     mass0_ = mass_sum(net_, y.data());
-    y[n_] = s.e_nu;
-    update_jacobian(kin, s, y);
-    kin.ydot(y.data(), f.data(), &f[n_]);
+    update_jacobian(s, s.t, y, kExactJacobian, f.data());  // and f(y) (y >= 0 here)
     // initial step as scipy's select_initial_step (order 1)
     set_scale(y, scale, opt);
     const double d0 = norm(y, scale), d1 = norm(f, scale);
@@ -408,9 +390,8 @@ class Bdf : public Integrator {
     h0 = std::min(h0, t_end - s.t);
     std::vector<double> y1(nv_), f1(nv_);
     for (int i = 0; i < nv_; ++i) y1[i] = y[i] + h0 * f[i];
-    kin.update(y1.data());
-    kin.ydot(y1.data(), f1.data(), &f1[n_]);
-    s.n_rhs += 2;
+    sys_->rhs(s.t + h0, y1.data(), f1.data());
+    ++s.n_rhs;
     std::vector<double> df(nv_);
     for (int i = 0; i < nv_; ++i) df[i] = f1[i] - f[i];
     const double d2 = norm(df, scale) / h0;
@@ -427,11 +408,14 @@ class Bdf : public Integrator {
     lu_valid_ = false;
   }
 
+  void restart() override { D_.clear(); }  // start() again from the state
+
   const Network& net_;
   const SparseLU& lu_;
+  BurnSystem* sys_ = nullptr;  // the system of the current integrate()
   int n_ = 0, nv_ = 0;
   double gamma_[kMaxOrder + 1], alpha_[kMaxOrder + 1], error_const_[kMaxOrder + 1];
-  std::vector<double> D_, J_, G_, LU_, nu_, gross_, conv_scale_, noise_, yjac_;
+  std::vector<double> D_, gross_, conv_scale_, noise_, yjac_;
   double h_ = 0, lu_c_ = 0, crate_ = 1.0, mass0_ = 1.0;
   int order_ = 1, n_equal_ = 0;
   bool lu_valid_ = false, jac_fresh_ = false;

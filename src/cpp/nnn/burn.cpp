@@ -1,11 +1,13 @@
 #include "burn.hpp"
 
 #include <atomic>
-#include <charconv>
 #include <cmath>
 #include <sstream>
 #include <thread>
 
+#include "burn_system.hpp"
+#include "eos.hpp"
+#include "format.hpp"
 #include "integrator.hpp"
 #include "kinetics.hpp"
 
@@ -22,13 +24,7 @@ std::unique_ptr<Integrator> make_integrator(const std::string& name, const Netwo
 }
 
 namespace {
-// shortest text that reads back as v (like Python's repr)
-std::string fmt(double v) {
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, res.ptr);
-}
-std::string where(int zone) { return zone >= 0 ? " (zone " + std::to_string(zone) + ")" : ""; }
+std::string where(int zone) { return zone >= 0 ? " (zone " + repr(zone) + ")" : ""; }
 
 // A failed burn whose Ye has come down to the lowest Z/A of the network's
 // iron-group nuclei (A >= 40: fe56, 0.4643, in mesa_80) has run past the end
@@ -50,36 +46,41 @@ std::string ye_floor_note(const Network& net, const std::vector<double>& Y) {
   }
   const double ye = zy / ay;
   if (name.empty() || !(ye < floor + 1e-3)) return "";
-  return "; Ye = " + fmt(ye) + " has reached " + fmt(floor) + " (" + name +
+  return "; Ye = " + repr(ye) + " has reached " + repr(floor) + " (" + name +
          "), the lowest Z/A of the network's nuclei with A >= 40: further electron captures can "
          "only make free neutrons, past the end of this network (use a network with more "
          "neutron-rich iron-group nuclei, or a shorter dt)";
 }
 }  // namespace
 
-static BurnResult burn_with(const Network& net, double T, double rho, const double* X0,
+static BurnResult burn_with(const Network& net, const Thermo& th, const double* X0,
                             const std::vector<double>& times, const BurnOptions& opt,
                             const std::string& integrator_name);
+static BurnResult burn_mode(const Network& net, const Thermo& th, const double* X0,
+                            const std::vector<double>& times, const BurnOptions& opt);
+// burn_zone(z) for z < n_zones on n_threads threads; failures into each zone's status
+template <class BurnZone>
+static std::vector<BurnResult> run_zones(int n_zones, int n_threads, BurnZone burn_zone);
 
 void check_zone(const Network& net, double T, double rho, const double* X, int zone) {
   if (!std::isfinite(T) || T <= 0)
-    throw Error(Status::BadInput, "T = " + fmt(T) + " K is invalid: must be finite and > 0" + where(zone));
+    throw Error(Status::BadInput, "T = " + repr(T) + " K is invalid: must be finite and > 0" + where(zone));
   if (T < kReacLibTMin || T > kReacLibTMax)
-    throw Error(Status::BadInput, "T = " + fmt(T) + " K is outside [" + fmt(kReacLibTMin) + ", " +
-                                      fmt(kReacLibTMax) + "] K, where the ReacLib rate fits hold "
+    throw Error(Status::BadInput, "T = " + repr(T) + " K is outside [" + repr(kReacLibTMin) + ", " +
+                                      repr(kReacLibTMax) + "] K, where the ReacLib rate fits hold "
                                       "(above it matter is in NSE: use an NSE table)" + where(zone));
   if (!std::isfinite(rho) || rho <= 0)
-    throw Error(Status::BadInput, "rho = " + fmt(rho) + " g/cm^3 is invalid: must be finite and > 0" + where(zone));
+    throw Error(Status::BadInput, "rho = " + repr(rho) + " g/cm^3 is invalid: must be finite and > 0" + where(zone));
   double sum = 0;
   for (int i = 0; i < net.n_species(); ++i) {
     if (!std::isfinite(X[i]) || X[i] < 0)
-      throw Error(Status::BadInput, "X[" + net.isotopes[i].name + "] = " + fmt(X[i]) +
+      throw Error(Status::BadInput, "X[" + net.isotopes[i].name + "] = " + repr(X[i]) +
                                         " is invalid: mass fractions must be finite and >= 0" + where(zone));
     sum += X[i];
   }
   if (std::abs(sum - 1) > kSumTolerance)
-    throw Error(Status::BadInput, "sum of X = " + fmt(sum) + " differs from 1 by more than " +
-                                      fmt(kSumTolerance) + where(zone));
+    throw Error(Status::BadInput, "sum of X = " + repr(sum) + " differs from 1 by more than " +
+                                      repr(kSumTolerance) + where(zone));
 }
 
 void check_times(const std::vector<double>& times) {
@@ -87,10 +88,18 @@ void check_times(const std::vector<double>& times) {
   double prev = 0;
   for (size_t k = 0; k < times.size(); ++k) {
     if (!std::isfinite(times[k]) || times[k] <= prev)
-      throw Error(Status::BadInput, "times[" + std::to_string(k) + "] = " + fmt(times[k]) +
+      throw Error(Status::BadInput, "times[" + repr(k) + "] = " + repr(times[k]) +
                                         " s is invalid: output times must be finite, > 0 and increasing");
     prev = times[k];
   }
+}
+
+void check_options(const BurnOptions& opt) {
+  if (!(opt.rtol > 0 && opt.rtol < 1)) throw Error(Status::BadInput, "rtol = " + repr(opt.rtol) + " must be in (0, 1)");
+  if (!(opt.atol > 0 && opt.atol < 1)) throw Error(Status::BadInput, "atol = " + repr(opt.atol) + " must be in (0, 1)");
+  if (opt.max_steps <= 0) throw Error(Status::BadInput, "max_steps = " + repr(opt.max_steps) + " must be > 0");
+  if (opt.integrator != "auto" && opt.integrator != "bdf" && opt.integrator != "rodas4")
+    throw Error(Status::BadInput, "integrator = " + quoted(opt.integrator) + " is unknown (use auto, bdf or rodas4)");
 }
 
 double electron_fraction(const Network& net, const double* X) {
@@ -104,31 +113,95 @@ double electron_fraction(const Network& net, const double* X) {
 
 BurnResult burn(const Network& net, double T, double rho, const double* X0,
                 const std::vector<double>& times, const BurnOptions& opt) {
-  if (opt.integrator != "auto") return burn_with(net, T, rho, X0, times, opt, opt.integrator);
+  check_options(opt);
+  check_zone(net, T, rho, X0);
+  check_times(times);
+  Thermo th;
+  th.T0 = T;
+  th.rho0 = rho;
+  return burn_mode(net, th, X0, times, opt);
+}
+
+namespace {
+// Validation of the modes beyond check_zone / check_times.
+void check_history(const History& h, const std::vector<double>& times, int zone = -1) {
+  try {
+    h.check_covers(times.back());
+  } catch (const Error& e) {
+    throw Error(e.status(), e.what() + where(zone));
+  }
+}
+
+// The zone's X must sum to 1 within kSumTolerance; T0, rho must be in the
+// EOS's domain (its message names the limit).
+void check_self_heating(const Network& net, double T0, double rho, const double* X, int zone = -1) {
+  double sumY = 0, sumAY = 0, sumZY = 0;
+  for (int i = 0; i < net.n_species(); ++i) {
+    sumY += X[i] / net.isotopes[i].A;
+    sumAY += X[i];
+    sumZY += X[i] * net.isotopes[i].Z / net.isotopes[i].A;
+  }
+  try {
+    stellar_eos(T0, rho, sumAY / sumY, sumZY / sumAY);
+  } catch (const Error& e) {
+    throw Error(Status::BadInput, std::string("self-heating burn: ") + e.what() + where(zone));
+  }
+}
+}  // namespace
+
+BurnResult burn_history(const Network& net, const History& history, const double* X0,
+                        const std::vector<double>& times, const BurnOptions& opt) {
+  check_options(opt);
+  check_times(times);
+  check_history(history, times);
+  double T, rho;
+  history.at(0.0, T, rho);
+  check_zone(net, T, rho, X0);
+  Thermo th;
+  th.mode = BurnMode::History;
+  th.history = &history;
+  return burn_mode(net, th, X0, times, opt);
+}
+
+BurnResult burn_self_heating(const Network& net, double T0, double rho, const double* X0,
+                             const std::vector<double>& times, const BurnOptions& opt) {
+  check_options(opt);
+  check_zone(net, T0, rho, X0);
+  check_times(times);
+  check_self_heating(net, T0, rho, X0);
+  Thermo th;
+  th.mode = BurnMode::SelfHeating;
+  th.T0 = T0;
+  th.rho0 = rho;
+  th.thermal_neutrinos = opt.thermal_neutrinos;
+  return burn_mode(net, th, X0, times, opt);
+}
+
+static BurnResult burn_mode(const Network& net, const Thermo& th, const double* X0,
+                            const std::vector<double>& times, const BurnOptions& opt) {
+  if (opt.integrator != "auto") return burn_with(net, th, X0, times, opt, opt.integrator);
   // BDF first (fastest, measured in bdf.cpp); the rare zone it cannot finish
   // (0.2 % of mesa_80 training samples, mostly NSE at 6e9 K, 1e9 g/cm^3 near
   // 30 s) is burned again from the start by RODAS4, whose one-step error
   // control does not depend on a history. The message says so.
-  BurnResult r = burn_with(net, T, rho, X0, times, opt, "bdf");
+  BurnResult r = burn_with(net, th, X0, times, opt, "bdf");
   if (r.status != Status::IntegratorFailed) return r;
-  BurnResult r2 = burn_with(net, T, rho, X0, times, opt, "rodas4");
+  BurnResult r2 = burn_with(net, th, X0, times, opt, "rodas4");
   r2.n_steps += r.n_steps;
   r2.n_rejected += r.n_rejected;
   r2.n_rhs += r.n_rhs;
   r2.n_jac += r.n_jac;
-  r2.message = r2.status == Status::Ok ? "" : "bdf: " + r.message + "; rodas4: " + r2.message;
+  // each message names its integrator once ("bdf: ..."), except burn()'s own
+  auto named = [](const char* who, const std::string& m) {
+    return m.rfind(std::string(who) + ":", 0) == 0 ? m : std::string(who) + ": " + m;
+  };
+  r2.message = r2.status == Status::Ok ? "" : named("bdf", r.message) + "; " + named("rodas4", r2.message);
   return r2;
 }
 
-static BurnResult burn_with(const Network& net, double T, double rho, const double* X0,
+static BurnResult burn_with(const Network& net, const Thermo& th, const double* X0,
                             const std::vector<double>& times, const BurnOptions& opt,
                             const std::string& integrator_name) {
-  check_zone(net, T, rho, X0);
-  check_times(times);
-  if (!(opt.rtol > 0 && opt.rtol < 1)) throw Error(Status::BadInput, "rtol = " + fmt(opt.rtol) + " must be in (0, 1)");
-  if (!(opt.atol > 0 && opt.atol < 1)) throw Error(Status::BadInput, "atol = " + fmt(opt.atol) + " must be in (0, 1)");
-  if (opt.max_steps <= 0)
-    throw Error(Status::BadInput, "max_steps = " + std::to_string(opt.max_steps) + " must be > 0");
   const int n = net.n_species();
   const auto& iso = net.isotopes;
 
@@ -139,6 +212,8 @@ static BurnResult burn_with(const Network& net, double T, double rho, const doub
   res.eps_nuc.assign(times.size(), 0.0);
   res.eps_nu.assign(times.size(), 0.0);
   res.Ye.assign(times.size(), 0.0);
+  res.T.assign(times.size(), 0.0);
+  res.eps_nu_thermal.assign(times.size(), 0.0);
 
   double sum = 0;
   for (int i = 0; i < n; ++i) sum += X0[i];
@@ -147,15 +222,28 @@ static BurnResult burn_with(const Network& net, double T, double rho, const doub
   std::vector<double> Y0(n);
   for (int i = 0; i < n; ++i) Y0[i] = s.Y[i] = X0[i] / sum / iso[i].A;
 
-  Kinetics kin(net, T, rho);
+  BurnSystem sys(net, th);
+  s.T = th.T0;
+  if (th.mode == BurnMode::History) {
+    double rho0;
+    th.history->at(0.0, s.T, rho0);
+  }
   IntegratorOptions iopt{opt.rtol, opt.atol, opt.max_steps};
   auto integrator = make_integrator(integrator_name, net, net.lu);
   const Constants& c = net.constants;
+  // history samples inside the burn: stops where the integrator restarts
+  const std::vector<double> breaks =
+      th.mode == BurnMode::History ? th.history->breakpoints(0.0, times.back()) : std::vector<double>{};
+  size_t b = 0;
   int k = 0;
   try {
     for (; k < res.n_times; ++k) {
-      integrator->integrate(kin, s, times[k], iopt);
-      res.table_clamped |= kin.table_clamped();
+      for (; b < breaks.size() && breaks[b] <= times[k]; ++b) {
+        integrator->integrate(sys, s, breaks[b], iopt);
+        integrator->restart();
+      }
+      integrator->integrate(sys, s, times[k], iopt);
+      res.table_clamped |= sys.table_clamped();
       // Clip round-off negatives (|X| <= max(100 atol, 1e-10)); larger ones are a failure.
       double* X = &res.X[static_cast<size_t>(k) * n];
       double total = 0;
@@ -163,13 +251,14 @@ static BurnResult burn_with(const Network& net, double T, double rho, const doub
         double x = s.Y[i] * iso[i].A;
         if (x < 0) {
           if (x < -std::max(100 * opt.atol, 1e-10))
-            throw Error(Status::IntegratorFailed, "X[" + iso[i].name + "] = " + fmt(x) +
-                                                      " became negative beyond round-off at t = " + fmt(times[k]) + " s");
+            throw Error(Status::IntegratorFailed, "X[" + iso[i].name + "] = " + repr(x) +
+                                                      " became negative beyond round-off at t = " + repr(times[k]) + " s");
           x = 0;
         }
         X[i] = x;
         total += x;
       }
+      if (std::abs(total - 1) > std::abs(res.mass_drift)) res.mass_drift = total - 1;
       for (int i = 0; i < n; ++i) X[i] /= total;
       // energy from mass excesses: e = -N_A sum dY_i (A_i m_u + dm_i) c^2, written
       // as dm_i plus m_u * d(sum X) to avoid cancelling ~1e4 MeV masses
@@ -183,13 +272,24 @@ static BurnResult burn_with(const Network& net, double T, double rho, const doub
       res.eps_nuc[k] = -c.N_A * c.MeV2erg * dE - s.e_nu;
       res.eps_nu[k] = s.e_nu / times[k];
       res.Ye[k] = electron_fraction(net, X);
+      if (th.mode == BurnMode::History) {
+        double rho_k;
+        th.history->at(times[k], s.T, rho_k);
+      }
+      res.T[k] = s.T;
+      res.eps_nu_thermal[k] = s.e_nu_th / times[k];
     }
   } catch (const Error& e) {
     res.status = e.status();
     res.message = e.what();
     if (e.status() == Status::IntegratorFailed) res.message += ye_floor_note(net, s.Y);
+    // a self-heating burn that failed after leaving the domain says so
+    if (e.status() == Status::IntegratorFailed && !sys.domain_message().empty()) {
+      res.status = Status::OutOfDomain;
+      res.message += "; " + sys.domain_message();
+    }
     for (int kk = k; kk < res.n_times; ++kk) {  // no garbage: later outputs are NaN-free zeros
-      res.eps_nuc[kk] = res.eps_nu[kk] = res.Ye[kk] = 0;
+      res.eps_nuc[kk] = res.eps_nu[kk] = res.Ye[kk] = res.T[kk] = res.eps_nu_thermal[kk] = 0;
     }
   }
   res.n_steps = s.n_steps;
@@ -203,10 +303,65 @@ std::vector<BurnResult> burn_batch(const Network& net, int n_zones, const double
                                    const double* rho, const double* X0,
                                    const std::vector<double>& times, const BurnOptions& opt,
                                    int n_threads) {
-  if (n_zones < 0) throw Error(Status::BadInput, "n_zones = " + std::to_string(n_zones) + " must be >= 0");
+  if (n_zones < 0) throw Error(Status::BadInput, "n_zones = " + repr(n_zones) + " must be >= 0");
+  if (n_threads < 0) throw Error(Status::BadInput, "n_threads = " + repr(n_threads) + " must be >= 0 (0: all cores)");
+  check_options(opt);
   const int n = net.n_species();
   for (int z = 0; z < n_zones; ++z) check_zone(net, T[z], rho[z], X0 + static_cast<size_t>(z) * n, z);
   check_times(times);
+  return run_zones(n_zones, n_threads, [&](int z) {
+    return burn(net, T[z], rho[z], X0 + static_cast<size_t>(z) * n, times, opt);
+  });
+}
+
+namespace {
+void check_batch(int n_zones, int n_threads, const BurnOptions& opt,
+                 const std::vector<double>& times) {
+  if (n_zones < 0) throw Error(Status::BadInput, "n_zones = " + repr(n_zones) + " must be >= 0");
+  if (n_threads < 0) throw Error(Status::BadInput, "n_threads = " + repr(n_threads) + " must be >= 0 (0: all cores)");
+  check_options(opt);
+  check_times(times);
+}
+}  // namespace
+
+std::vector<BurnResult> burn_batch_history(const Network& net, int n_zones,
+                                           const std::vector<History>& histories, const double* X0,
+                                           const std::vector<double>& times,
+                                           const BurnOptions& opt, int n_threads) {
+  check_batch(n_zones, n_threads, opt, times);
+  if (histories.size() != 1 && histories.size() != static_cast<size_t>(n_zones))
+    throw Error(Status::BadInput, "histories: " + repr(histories.size()) + " given, expected 1 (shared) or n_zones = " +
+                                      repr(n_zones));
+  const int n = net.n_species();
+  auto hist = [&](int z) -> const History& { return histories[histories.size() == 1 ? 0 : z]; };
+  for (int z = 0; z < n_zones; ++z) {
+    check_history(hist(z), times, z);
+    double T, rho;
+    hist(z).at(0.0, T, rho);
+    check_zone(net, T, rho, X0 + static_cast<size_t>(z) * n, z);
+  }
+  return run_zones(n_zones, n_threads, [&](int z) {
+    return burn_history(net, hist(z), X0 + static_cast<size_t>(z) * n, times, opt);
+  });
+}
+
+std::vector<BurnResult> burn_batch_self_heating(const Network& net, int n_zones, const double* T0,
+                                                const double* rho, const double* X0,
+                                                const std::vector<double>& times,
+                                                const BurnOptions& opt, int n_threads) {
+  check_batch(n_zones, n_threads, opt, times);
+  const int n = net.n_species();
+  for (int z = 0; z < n_zones; ++z) {
+    check_zone(net, T0[z], rho[z], X0 + static_cast<size_t>(z) * n, z);
+    check_self_heating(net, T0[z], rho[z], X0 + static_cast<size_t>(z) * n, z);
+  }
+  return run_zones(n_zones, n_threads, [&](int z) {
+    return burn_self_heating(net, T0[z], rho[z], X0 + static_cast<size_t>(z) * n, times, opt);
+  });
+}
+
+template <class BurnZone>
+static std::vector<BurnResult> run_zones(int n_zones, int n_threads, BurnZone burn_zone) {
   std::vector<BurnResult> out(n_zones);
   if (n_threads <= 0) n_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   n_threads = std::min(n_threads, std::max(1, n_zones));
@@ -214,7 +369,7 @@ std::vector<BurnResult> burn_batch(const Network& net, int n_zones, const double
   auto work = [&]() {
     for (int z = next++; z < n_zones; z = next++) {
       try {
-        out[z] = burn(net, T[z], rho[z], X0 + static_cast<size_t>(z) * n, times, opt);
+        out[z] = burn_zone(z);
       } catch (const Error& e) {
         out[z].status = e.status();
         out[z].message = e.what();

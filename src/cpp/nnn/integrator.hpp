@@ -6,24 +6,19 @@
 #include <string>
 #include <vector>
 
+#include "burn_system.hpp"
+#include "defaults.hpp"
+#include "format.hpp"
 #include "kinetics.hpp"
 #include "sparse_lu.hpp"
 #include "status.hpp"
 
 namespace nnn {
 
-// State of one zone during a burn at fixed (T, rho).
-struct BurnState {
-  std::vector<double> Y;   // molar abundances (mol/g)
-  double e_nu = 0;         // neutrino energy lost since t = 0 (erg/g)
-  double t = 0;            // s
-  long n_steps = 0, n_rejected = 0, n_rhs = 0, n_jac = 0;
-};
-
 struct IntegratorOptions {
-  double rtol = 1e-8;      // relative tolerance on each X_i and on e_nu
-  double atol = 1e-12;     // absolute tolerance on each mass fraction X_i
-  long max_steps = 500000;
+  double rtol = kDefaultRtol;      // relative tolerance on each X_i and on e_nu
+  double atol = kDefaultAtol;      // absolute tolerance on each mass fraction X_i
+  long max_steps = kDefaultMaxSteps;
 };
 
 // Absolute tolerance on the neutrino energy e_nu (erg/g): the energy of a
@@ -68,14 +63,13 @@ inline void check_progress(const char* who, const BurnState& s, double t_end,
                            const IntegratorOptions& opt) {
   auto fail = [&](const std::string& why) {
     throw Error(Status::IntegratorFailed, std::string(who) + ": " + why + " (reached t = " +
-                                              std::to_string(s.t) + " s of " +
-                                              std::to_string(t_end) + " s)");
+                                              repr(s.t) + " s of " + repr(t_end) + " s)");
   };
   if (s.n_rejected > kStallRejections && s.n_rejected > s.n_steps)
-    fail("integration stalled (" + std::to_string(s.n_rejected) + " rejected vs " +
-         std::to_string(s.n_steps) + " accepted steps)");
+    fail("integration stalled (" + repr(s.n_rejected) + " rejected vs " + repr(s.n_steps) +
+         " accepted steps)");
   if (s.n_steps + s.n_rejected >= opt.max_steps)
-    fail("more than " + std::to_string(opt.max_steps) + " steps");
+    fail("more than " + repr(opt.max_steps) + " steps");
 }
 
 // A mass fraction beyond +-kMaxAbsX after a step is a runaway, not a burn
@@ -91,18 +85,22 @@ inline void check_composition(const char* who, const Network& net, const BurnSta
     if (!(std::abs(X) <= kMaxAbsX))
       throw Error(Status::IntegratorFailed,
                   std::string(who) + ": composition diverged (X_" + net.isotopes[i].name + " = " +
-                      std::to_string(X) + " at t = " + std::to_string(s.t) + " s)");
+                      repr(X) + " at t = " + repr(s.t) + " s)");
   }
 }
 
 class Integrator {
  public:
   virtual ~Integrator() = default;
-  virtual const char* name() const = 0;
   // Advance s from s.t to t_end. Throws nnn::Error(IntegratorFailed) with
-  // the reason (step underflow, too many steps, non-finite state).
-  virtual void integrate(Kinetics& kin, BurnState& s, double t_end,
+  // the reason (step underflow, too many steps, non-finite state), or what
+  // sys.accept() throws (OutOfDomain).
+  virtual void integrate(BurnSystem& sys, BurnState& s, double t_end,
                          const IntegratorOptions& opt) = 0;
+  // s.t is a point where the right-hand side's t-derivatives jump (a
+  // history sample): the next integrate() starts afresh from the state
+  // instead of extrapolating a multistep history across it.
+  virtual void restart() {}
 };
 
 // "bdf" or "rodas4" (burn() resolves its default "auto" into these); throws

@@ -117,33 +117,19 @@ Kinetics::Kinetics(const Network& net, double T, double rho)
   scor_.assign(net.screen_pairs.size(), 1.0);
   nu_coef_.assign(net.isotopes.size(), 0.0);
 
-  // ReacLib temperature factors
-  const double T9 = T * 1e-9, T9i = 1 / T9, T913 = std::cbrt(T9);
-  const double T953 = std::pow(T9, 5.0 / 3.0), lnT9 = std::log(T9);
-  std::vector<double> log_pf(net.partition_functions.size());
-  for (size_t p = 0; p < log_pf.size(); ++p) log_pf[p] = net.partition_functions[p].log_pf(T9);
-
   scr_begin_.push_back(0);
   for (size_t i = 0; i < nr; ++i) {
     const Rate& r = net.rates[i];
     const int ev = static_cast<int>(i);
     if (r.kind == RateKind::Tabular) {
-      WeakColumn w{ev, r.table, r.in_network ? r.term.y_species[0] : -1, {}, {}};
-      net.tables[r.table].column(std::log10(T), w.log_rate, w.log_nu, &T_clamped_);
-      weak_.push_back(std::move(w));
+      // columns filled by set_temperature
+      weak_.push_back(WeakColumn{ev, r.table, r.in_network ? r.term.y_species[0] : -1, {}, {}});
     }
     if (r.kind == RateKind::ApproxApPg || r.kind == RateKind::ApproxNnG) approx_.push_back(ev);
     if (r.kind != RateKind::ReacLib && r.kind != RateKind::Derived) continue;
     screened_.push_back(ev);
     scr_pair_.insert(scr_pair_.end(), r.screen.begin(), r.screen.end());
     scr_begin_.push_back(static_cast<int>(scr_pair_.size()));
-    double pf = 0;
-    for (auto [p, sign] : r.pf_terms) pf += sign * log_pf[p];
-    double sum = 0;
-    for (const auto& a : r.sets)
-      sum += std::exp(a[0] + a[1] * T9i + a[2] / T913 + a[3] * T913 + a[4] * T9 +
-                      a[5] * T953 + a[6] * lnT9 + pf);
-    t_part_[i] = sum;
   }
 
   // Chugunov 2007 factors that depend on the pair and T only
@@ -157,11 +143,10 @@ Kinetics::Kinetics(const Network& net, double T, double rho)
                             std::sqrt(4 * kPi * s.z1 * s.z2 / (ztilde * ztilde * ztilde) / m_i));
     pair_z12_.push_back(s.z1 * s.z2);
     pair_ztilde_.push_back(ztilde);
-    // zeta = cbrt(4/(3 pi^2 T_norm^2)) with T_norm = T / (Tp_coef sqrt(n_e))
-    const double tp = pair_Tp_coef_.back();
-    pair_zeta_coef_.push_back(std::cbrt(4 / (3 * kPi * kPi) * tp * tp / (T * T)));
   }
+  pair_zeta_coef_.assign(pair_Tp_coef_.size(), 0.0);
   gamma_e_coef_ = c.q_e * c.q_e / c.k * std::cbrt(4 * kPi / 3);
+  set_temperature(T);
 
   const size_t nm = net.network_rates.size();
   const int n = static_cast<int>(net.isotopes.size());
@@ -171,6 +156,8 @@ Kinetics::Kinetics(const Network& net, double T, double rho)
     double kc = t.prefactor;
     for (int d = 0; d < t.dens_exp; ++d) kc *= rho;
     k_const_.push_back(kc);
+    prefactor_.push_back(t.prefactor);
+    dens_exp_.push_back(t.dens_exp);
     rate_index_.push_back(net.network_rates[m]);
     if (net.rates[net.network_rates[m]].kind == RateKind::ApproxNnG)
       nng_m_.push_back(static_cast<int>(m));
@@ -210,6 +197,51 @@ Kinetics::Kinetics(const Network& net, double T, double rho)
     term_begin_.push_back(static_cast<int>(term_rate_.size()));
   }
   flux_.assign(nm, 0.0);
+}
+
+void Kinetics::set_temperature(double T) {
+  T_ = T;
+  // ReacLib temperature factors
+  const double T9 = T * 1e-9, T9i = 1 / T9, T913 = std::cbrt(T9);
+  const double T953 = std::pow(T9, 5.0 / 3.0), lnT9 = std::log(T9);
+  log_pf_.resize(net_.partition_functions.size());
+  for (size_t p = 0; p < log_pf_.size(); ++p) log_pf_[p] = net_.partition_functions[p].log_pf(T9);
+  for (int ev : screened_) {
+    const Rate& r = net_.rates[ev];
+    double pf = 0;
+    for (auto [p, sign] : r.pf_terms) pf += sign * log_pf_[p];
+    double sum = 0;
+    for (const auto& a : r.sets)
+      sum += std::exp(a[0] + a[1] * T9i + a[2] / T913 + a[3] * T913 + a[4] * T9 +
+                      a[5] * T953 + a[6] * lnT9 + pf);
+    t_part_[ev] = sum;
+  }
+  // weak rates: columns in log rho*Ye at this T
+  T_clamped_ = false;
+  const double lT = std::log10(T);
+  for (WeakColumn& w : weak_) net_.tables[w.table].column(lT, w.log_rate, w.log_nu, &T_clamped_);
+  // Chugunov 2007: zeta = cbrt(4/(3 pi^2 T_norm^2)) with T_norm = T / (Tp_coef sqrt(n_e))
+  for (size_t p = 0; p < pair_Tp_coef_.size(); ++p) {
+    const double tp = pair_Tp_coef_[p];
+    pair_zeta_coef_[p] = std::cbrt(4 / (3 * kPi * kPi) * tp * tp / (T * T));
+  }
+}
+
+void Kinetics::set_conditions(double T, double rho) {
+  if (T == T_ && rho == rho_) return;
+  if (T != T_) set_temperature(T);
+  if (rho != rho_) {
+    rho_ = rho;
+    for (size_t m = 0; m < k_const_.size(); ++m) {
+      double kc = prefactor_[m];
+      for (int d = 0; d < dens_exp_[m]; ++d) kc *= rho;
+      k_const_[m] = kc;
+    }
+  }
+  // screening depends on T and n_e (through rho): recompute on the next update
+  conditions_vary_ = true;
+  scr_valid_ = false;
+  last_sumZY_ = -1;
 }
 
 double Kinetics::screening_log(int p, double sqrt_ne, double cbrt_ne, int* regime) const {
@@ -307,7 +339,14 @@ void Kinetics::update(const double* Y) {
   }
   const double ye = sumZY / sumAY;
   const double n_e = rho_ * sumZY / net_.constants.m_u_C18;
-  if (sumZY != last_sumZY_ && !scor_.empty()) {
+  if (conditions_vary_ && sumZY != last_sumZY_ && !scor_.empty()) {
+    // T or rho moves between calls: exact factors (building the n_e
+    // interpolant costs 7 evaluations per pair and would rarely be reused)
+    const double sqrt_ne = std::sqrt(n_e), cbrt_ne = std::cbrt(n_e);
+    for (size_t p = 0; p < scor_.size(); ++p)
+      scor_[p] = std::exp(screening_log(static_cast<int>(p), sqrt_ne, cbrt_ne));
+    last_sumZY_ = sumZY;
+  } else if (sumZY != last_sumZY_ && !scor_.empty()) {
     // screening depends on the composition only through n_e
     const double t = scr_valid_ ? (std::log(n_e) - scr_ln_ne0_) / kScrHalfwidth : 2.0;
     if (scr_valid_ && sumZY == scr_sumZY0_) {

@@ -33,6 +33,15 @@ class Kinetics {
  public:
   Kinetics(const Network& net, double T, double rho);
 
+  // Move to a new (T, rho): recompute the T-dependent factors (ReacLib fits,
+  // partition functions, weak-table columns, screening T factors) and the
+  // rho powers. A no-op when both are unchanged, so a constant burn costs
+  // nothing extra. Used by the history and self-heating burns on every RHS
+  // call whose T or rho differs from the last one. After the first real move
+  // the screening factors are evaluated exactly on every update (the n_e
+  // interpolant pays off only while T and rho stay fixed).
+  void set_conditions(double T, double rho);
+
   // Evaluate all rates at molar abundances Y (length n_species).
   void update(const double* Y);
   // After update(Y): dY/dt (1/s) and the neutrino loss rate (erg/g/s) of
@@ -50,10 +59,7 @@ class Kinetics {
   // N_A-weighted neutrino loss per unit Y of each species (erg/g/s), i.e.
   // d eps_nu / dY_i, valid after update().
   const std::vector<double>& nu_coef() const { return nu_coef_; }
-  double T() const { return T_; }
-  double rho() const { return rho_; }
   bool table_clamped() const { return table_clamped_; }
-  const Network& network() const { return net_; }
   // value of evaluator i (bare N_A<sigma v>, with screening), after update()
   double rate_value(int i) const { return value_[i]; }
 
@@ -65,8 +71,15 @@ class Kinetics {
   // interpolant of them in ln(n_e / this n_e) for the following calls.
   void screening_recentre(double n_e);
 
+  // T-dependent factors of set_conditions (also called by the constructor)
+  void set_temperature(double T);
+
   const Network& net_;
   double T_, rho_;
+  bool conditions_vary_ = false; // set_conditions has moved T or rho
+  std::vector<double> log_pf_;   // per partition function, at T_
+  std::vector<double> prefactor_;// per network rate: prefactor (k_const_ = prefactor_ * rho^dens_exp_)
+  std::vector<int> dens_exp_;    // per network rate: power of rho
   std::vector<double> t_part_;   // per evaluator: T-dependent factor
   std::vector<double> value_;    // per evaluator: current value
   std::vector<double> k_;        // per network rate: flux / prod Y^p

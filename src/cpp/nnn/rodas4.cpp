@@ -1,7 +1,8 @@
 // RODAS4: the 6-stage, order 4(3), L-stable, stiffly accurate Rosenbrock
 // method of Hairer & Wanner (Solving ODEs II, sec. IV.7), coefficients as in
 // their rodas.f in the "G = 1/(h gamma) - J" form. One Jacobian and one
-// sparse LU per step; T and rho are fixed so the system is autonomous.
+// sparse LU per step. History burns (not autonomous) add rodas.f's stage
+// times and df/dt terms (BurnSystem::time_derivative).
 //
 // Not the default (see bdf.cpp for the measurements): 6 RHS and one LU per
 // step, and its 4(3) error estimate assumes the exact Jacobian. Ours omits
@@ -15,6 +16,7 @@
 #include <cmath>
 #include <limits>
 
+#include "format.hpp"
 #include "integrator.hpp"
 
 namespace nnn {
@@ -24,7 +26,6 @@ namespace {
 constexpr int S = 6;
 constexpr double kGamma = 0.25;
 constexpr double kEps = std::numeric_limits<double>::epsilon();
-constexpr double kNoiseFactor = 1.0;  // error scale floor: kNoiseFactor x round-off
 // A(i,j), C(i,j) strictly lower triangular, row-wise
 constexpr double A[S][S] = {
     {0, 0, 0, 0, 0, 0},
@@ -41,6 +42,10 @@ constexpr double C[S][S] = {
     {7.496443313967647, -10.24680431464352, -33.99990352819905, 11.7089089320616, 0, 0},
     {8.083246795921522, -7.981132988064893, -31.52159432874371, 16.31930543123136,
      -6.058818238834054, 0}};
+// non-autonomous systems (history burns): stage times t + c_i h and the
+// d_i h df/dt terms of rodas.f (C2..C4, D1..D4)
+constexpr double Cstage[S] = {0, 0.386, 0.21, 0.63, 1, 1};
+constexpr double Dstage[S] = {0.25, -0.1043, 0.1035, -0.3620000000000023e-01, 0, 0};
 // new solution: y1 = y0 + sum M_i K_i with M = (A(6,1..5), 1); error = K_6
 constexpr double M[S] = {1.221224509226641, 6.019134481288629, 12.53708332932087,
                          -0.687886036105895, 1.0, 1.0};
@@ -48,15 +53,12 @@ constexpr double M[S] = {1.221224509226641, 6.019134481288629, 12.53708332932087
 class Rodas4 : public Integrator {
  public:
   Rodas4(const Network& net, const SparseLU& lu) : net_(net), lu_(lu) {}
-  const char* name() const override { return "rodas4"; }
 
-  void integrate(Kinetics& kin, BurnState& s, double t_end, const IntegratorOptions& opt) override {
+  void integrate(BurnSystem& sys, BurnState& s, double t_end, const IntegratorOptions& opt) override {
     const int n = net_.n_species();
-    const int nv = n + 1;  // Y and e_nu
-    std::vector<double> G(static_cast<size_t>(n) * n, 0.0), J(static_cast<size_t>(n) * n, 0.0);
-    std::vector<double> LU(lu_.packed_size());
+    const int nv = sys.size();  // Y, e_nu and (self-heating) T, ...
     std::vector<double> K(static_cast<size_t>(S) * nv), y(nv), ys(nv), ynew(nv), f(nv), rhs(nv);
-    std::vector<double> nu(n), gross(n), noise(n);
+    std::vector<double> gross(nv), noise(n), ft(nv), sc0(nv), sc1(nv);
     std::vector<double> A_iso(n);
     for (int i = 0; i < n; ++i) A_iso[i] = net_.isotopes[i].A;
 
@@ -71,22 +73,16 @@ class Rodas4 : public Integrator {
       const bool hits_end = (h == t_end - s.t);
       if (h <= 1e-15 * std::max(s.t, 1e-20) || h < 1e-30)
         throw Error(Status::IntegratorFailed,
-                    "rodas4: step size underflow (h = " + std::to_string(h) + " s at t = " +
-                        std::to_string(s.t) + " s)");
+                    "rodas4: step size underflow (h = " + repr(h) + " s at t = " + repr(s.t) + " s)");
 
-      std::copy(s.Y.begin(), s.Y.end(), y.begin());
-      y[n] = s.e_nu;
-      // Jacobian and iteration matrix at the start of the step
-      kin.update(y.data());
-      ++s.n_rhs;
+      sys.pack(s, y.data());
+      // Jacobian and iteration matrix at the start of the step, and f(y)
+      s.n_rhs += sys.jacobian(s.t, y.data(), true, f.data(), gross.data());
       ++s.n_jac;
-      for (int e : lu_.entries()) J[e] = 0.0;
-      kin.add_jacobian(y.data(), J.data(), 1.0, true);
-      std::copy(kin.nu_coef().begin(), kin.nu_coef().end(), nu.begin());
       const double d = 1.0 / (h * kGamma);
-      for (int e : lu_.entries()) G[e] = -J[e];
-      for (int i = 0; i < n; ++i) G[i * n + i] += d;
-      bool ok = lu_.factor(G.data(), LU.data());
+      bool ok = sys.factor(d);
+      const bool timed = !sys.autonomous();  // history burn: df/dt terms
+      if (ok && timed) s.n_rhs += sys.time_derivative(s.t, h, y.data(), f.data(), ft.data());
 
       for (int st = 0; ok && st < S; ++st) {
         // stage value and its derivative
@@ -95,28 +91,24 @@ class Rodas4 : public Integrator {
           if (A[st][j] != 0.0)
             for (int i = 0; i < nv; ++i) ys[i] += A[st][j] * K[j * nv + i];
         if (st > 0) {
-          kin.update(ys.data());
+          sys.rhs(s.t + Cstage[st] * h, ys.data(), f.data());
           ++s.n_rhs;
         }
-        kin.ydot(ys.data(), f.data(), &f[n], st == 0 ? gross.data() : nullptr);
         if (st == 0 && ok) {
           // round-off floor of the step (see bdf.cpp, round_off())
           for (int i = 0; i < n; ++i) noise[i] = kEps * gross[i];
-          lu_.solve(LU.data(), noise.data());
-          for (int i = 0; i < n; ++i) noise[i] = kNoiseFactor * std::abs(noise[i]);
+          sys.solve_species(noise.data());
+          for (int i = 0; i < n; ++i) noise[i] = std::abs(noise[i]);
         }
         for (int i = 0; i < nv; ++i) {
           double acc = f[i];
           for (int j = 0; j < st; ++j) acc += C[st][j] / h * K[j * nv + i];
+          if (timed) acc += h * Dstage[st] * ft[i];
           rhs[i] = acc;
         }
         double* k = &K[st * nv];
-        std::copy(rhs.begin(), rhs.begin() + n, k);
-        lu_.solve(LU.data(), k);
-        // e_nu row: (1/(h gamma)) k_e - nu . k_Y = rhs_e  (e_nu appears in no rate)
-        double dot = 0;
-        for (int i = 0; i < n; ++i) dot += nu[i] * k[i];
-        k[n] = (rhs[n] + dot) / d;
+        std::copy(rhs.begin(), rhs.end(), k);
+        sys.solve(k);  // (1/(h gamma) - J) k = rhs
         for (int i = 0; i < nv; ++i)
           if (!std::isfinite(k[i])) ok = false;
       }
@@ -137,7 +129,14 @@ class Rodas4 : public Integrator {
         }
         const double sce = e_nu_atol(net_, opt) + opt.rtol * std::max(std::abs(y[n]), std::abs(ynew[n]));
         const double ee = K[(S - 1) * nv + n] / sce;
-        err = std::sqrt((err + ee * ee) / nv);
+        err += ee * ee;
+        sys.scale_extra(y.data(), opt.rtol, e_nu_atol(net_, opt), sc0.data());  // T, ...
+        sys.scale_extra(ynew.data(), opt.rtol, e_nu_atol(net_, opt), sc1.data());
+        for (int i = n + 1; i < nv; ++i) {
+          const double e = K[(S - 1) * nv + i] / std::max(sc0[i], sc1[i]);
+          err += e * e;
+        }
+        err = std::sqrt(err / nv);
         if (!std::isfinite(err)) ok = false;
       }
 
@@ -151,9 +150,9 @@ class Rodas4 : public Integrator {
       if (err <= 1.0) {
         s.t = hits_end ? t_end : s.t + h;
         project_mass(net_, mass0_, ynew.data());
-        std::copy(ynew.begin(), ynew.begin() + n, s.Y.begin());
-        s.e_nu = ynew[n];
+        sys.unpack(ynew.data(), s);
         check_composition("rodas4", net_, s);
+        sys.accept(s.t, ynew.data());
         ++s.n_steps;
         fac = std::clamp(fac, 0.2, last_rejected ? 1.0 : 6.0);
         // a step shortened to hit t_end says nothing about the next one

@@ -8,6 +8,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from nnn import _core
+from nnn.network.history import read_history
 from nnn.network.paths import find_network
 
 #: Raised for engine failures other than bad input (which raises ValueError).
@@ -21,13 +22,15 @@ class BurnError(NnnError):
 #: MESA / alternative spellings of light species
 _ALIASES = {"h1": "p", "prot": "p", "neut": "n", "h2": "d", "h3": "t"}
 
-DEFAULT_RTOL = 1e-8
-DEFAULT_ATOL = 1e-12
+#: The engine's defaults, defined once in src/cpp/nnn/defaults.hpp.
+DEFAULT_RTOL = _core.DEFAULTS["rtol"]
+DEFAULT_ATOL = _core.DEFAULTS["atol"]
+DEFAULT_MAX_STEPS = _core.DEFAULTS["max_steps"]
 
 
 @dataclass
 class BurnResult:
-    """Result of one burn at constant (T, rho).
+    """Result of one burn: at constant (T, rho), along a history, or self-heating.
 
     With ``dt``: ``X`` has shape (n_species,) and the energy terms are
     scalars. With ``times``: a leading axis of length len(times).
@@ -36,6 +39,11 @@ class BurnResult:
     - ``eps_nuc``: erg/g released over [0, t], weak-rate neutrino losses subtracted
     - ``eps_nu``: erg/g/s, neutrino loss of the tabulated weak rates averaged over [0, t]
     - ``Ye``: electron fraction at the end
+    - ``T``: temperature (K) at the end (the input T of a constant burn)
+    - ``eps_nu_thermal``: erg/g/s, thermal neutrino loss averaged over [0, t]
+      (self-heating burns with ``thermal_neutrinos=True``; else 0)
+    - ``mass_drift``: sum X - 1 before the engine renormalised X (largest over
+      the output times): the integrator's mass error, hidden in ``X``
     """
 
     X: np.ndarray
@@ -48,6 +56,9 @@ class BurnResult:
     status: int = 0
     message: str = ""
     isotopes: list = field(default_factory=list, repr=False)
+    T: float | np.ndarray | None = None
+    eps_nu_thermal: float | np.ndarray = 0.0
+    mass_drift: float = 0.0
 
     def as_dict(self) -> dict:
         """X as {isotope: mass fraction} (final time)."""
@@ -69,6 +80,9 @@ class BatchResult:
     status: np.ndarray
     table_clamped: np.ndarray
     message: list
+    T: np.ndarray | None = None
+    eps_nu_thermal: np.ndarray | None = None
+    mass_drift: np.ndarray | None = None      # per zone, as BurnResult.mass_drift
 
 
 class Network:
@@ -175,42 +189,107 @@ class Network:
             raise ValueError("give exactly one of dt (s) or times (s)")
         return [float(dt)] if times is None else [float(t) for t in np.atleast_1d(times)]
 
-    def burn(self, T, rho, X, dt=None, *, times: Sequence[float] | None = None,
-             rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, max_steps=500000,
+    @staticmethod
+    def _mode(T, rho, history, self_heating, thermal_neutrinos) -> str:
+        """'constant', 'history' or 'self_heating' from burn()'s keywords."""
+        if history is not None:
+            if T is not None or rho is not None:
+                raise ValueError("history gives T(t) and rho(t): do not pass T or rho with it")
+            if self_heating:
+                raise ValueError("self_heating=True and history are exclusive (a history "
+                                 "prescribes T(t))")
+            mode = "history"
+        else:
+            if T is None or rho is None:
+                raise ValueError("give T (K) and rho (g/cm^3), or history=(t, T, rho)")
+            mode = "self_heating" if self_heating else "constant"
+        if thermal_neutrinos and mode != "self_heating":
+            raise ValueError("thermal_neutrinos=True applies to self-heating burns only "
+                             "(pass self_heating=True)")
+        return mode
+
+    def burn(self, T=None, rho=None, X=None, dt=None, *, times: Sequence[float] | None = None,
+             history=None, self_heating=False, thermal_neutrinos=False,
+             rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, max_steps=DEFAULT_MAX_STEPS,
              integrator="auto") -> BurnResult:
-        """Burn one zone at constant T (K) and rho (g/cm3) from X over dt (s),
-        or through each of ``times``. ``rtol``/``atol`` apply to every mass
-        fraction. Raises ValueError for bad input and BurnError if the
-        integrator fails."""
+        """Burn one zone from X over dt (s), or through each of ``times``:
+
+        - at constant T (K) and rho (g/cm3) (the default);
+        - along ``history``: ``(t, T, rho)`` arrays or a tracer file (columns
+          t T rho, '#' comments), interpolated linearly in log T and log rho
+          between samples; it must cover [0, dt] (T, rho not given);
+        - ``self_heating=True``: at constant rho from T, with T following the
+          energy released through the EOS; ``thermal_neutrinos=True`` adds
+          thermal neutrino cooling (reported in ``eps_nu_thermal``).
+
+        ``rtol``/``atol`` apply to every mass fraction. Raises ValueError for
+        bad input and BurnError if the integrator fails (or a self-heating T
+        leaves the rates' range: status 6, out of domain)."""
         tlist = self._times(dt, times)
-        d = self._core.burn(float(T), float(rho), self.composition(X), tlist,
-                            float(rtol), float(atol), int(max_steps), integrator)
+        if X is None:
+            raise ValueError("X (the initial composition) is required")
+        mode = self._mode(T, rho, history, self_heating, thermal_neutrinos)
+        x0 = self.composition(X)
+        opts = (float(rtol), float(atol), int(max_steps), integrator)
+        if mode == "history":
+            t_h, T_h, rho_h = read_history(history)
+            if t_h.ndim != 1:
+                raise ValueError(f"history t has shape {t_h.shape}: burn takes one history "
+                                 "(n_samples,); per-zone histories go to burn_batch")
+            d = self._core.burn_history(t_h, T_h, rho_h, x0, tlist, *opts)
+        elif mode == "self_heating":
+            d = self._core.burn_self_heating(float(T), float(rho), x0, tlist, *opts,
+                                             bool(thermal_neutrinos))
+        else:
+            d = self._core.burn(float(T), float(rho), x0, tlist, *opts)
         if d["status"] != 0:
             raise BurnError(d["message"], d["status"])
         single = times is None
         pick = (lambda a: a[0]) if single else (lambda a: a)
-        return BurnResult(X=pick(d["X"]), eps_nuc=float(d["eps_nuc"][0]) if single else d["eps_nuc"],
-                          eps_nu=float(d["eps_nu"][0]) if single else d["eps_nu"],
-                          Ye=float(d["Ye"][0]) if single else d["Ye"], n_steps=d["n_steps"],
+        scalar = (lambda a: float(a[0])) if single else (lambda a: a)
+        return BurnResult(X=pick(d["X"]), eps_nuc=scalar(d["eps_nuc"]),
+                          eps_nu=scalar(d["eps_nu"]), Ye=scalar(d["Ye"]), n_steps=d["n_steps"],
                           n_rejected=d["n_rejected"], table_clamped=d["table_clamped"],
-                          isotopes=self.isotopes)
+                          isotopes=self.isotopes, T=scalar(d["T"]),
+                          eps_nu_thermal=scalar(d["eps_nu_thermal"]),
+                          mass_drift=float(d.get("mass_drift", 0.0)))
 
-    def burn_batch(self, T, rho, X, dt=None, *, times=None, rtol=DEFAULT_RTOL,
-                   atol=DEFAULT_ATOL, max_steps=500000, integrator="auto",
+    def burn_batch(self, T=None, rho=None, X=None, dt=None, *, times=None, history=None,
+                   self_heating=False, thermal_neutrinos=False, rtol=DEFAULT_RTOL,
+                   atol=DEFAULT_ATOL, max_steps=DEFAULT_MAX_STEPS, integrator="auto",
                    n_threads=0) -> BatchResult:
         """Burn n zones (T, rho of shape (n,), X of shape (n, n_species)) on
-        n_threads threads (0: all cores), with the GIL released. Integrator
-        failures are reported per zone in ``status``; bad input raises."""
+        n_threads threads (0: all cores), with the GIL released. ``history``
+        and ``self_heating`` as in ``burn``; a history is shared by every zone
+        ((n_samples,) arrays or a file) or given per zone ((n_zones,
+        n_samples) arrays). Integrator failures are reported per zone in
+        ``status``; bad input raises."""
         tlist = self._times(dt, times)
-        T = np.atleast_1d(np.asarray(T, dtype=float))
-        rho = np.atleast_1d(np.asarray(rho, dtype=float))
+        if X is None:
+            raise ValueError("X (the initial compositions) is required")
+        mode = self._mode(T, rho, history, self_heating, thermal_neutrinos)
         X = np.asarray(X, dtype=float)
         if X.ndim == 1:
             X = X[None, :]
-        d = self._core.burn_batch(T, rho, X, tlist, float(rtol), float(atol), int(max_steps),
-                                  integrator, int(n_threads))
+        opts = (float(rtol), float(atol), int(max_steps), integrator)
+        if mode == "history":
+            t_h, T_h, rho_h = read_history(history)
+            d = self._core.burn_batch_history(t_h, T_h, rho_h, X, tlist, *opts, int(n_threads))
+        else:
+            T = np.atleast_1d(np.asarray(T, dtype=float))
+            rho = np.atleast_1d(np.asarray(rho, dtype=float))
+            if mode == "self_heating":
+                d = self._core.burn_batch_self_heating(T, rho, X, tlist, *opts,
+                                                       bool(thermal_neutrinos), int(n_threads))
+            else:
+                d = self._core.burn_batch(T, rho, X, tlist, *opts, int(n_threads))
+                # constant burns: T is the input at every output time
+                d["T"] = np.repeat(T[:, None], len(tlist), axis=1)
+                d["eps_nu_thermal"] = np.zeros((len(T), len(tlist)))
         single = times is None
         pick = (lambda a: a[:, 0]) if single else (lambda a: a)
         return BatchResult(X=pick(d["X"]), eps_nuc=pick(d["eps_nuc"]), eps_nu=pick(d["eps_nu"]),
                            Ye=pick(d["Ye"]), n_steps=d["n_steps"], status=d["status"],
-                           table_clamped=d["table_clamped"], message=d["message"])
+                           table_clamped=d["table_clamped"], message=d["message"],
+                           T=pick(d["T"]), eps_nu_thermal=pick(d["eps_nu_thermal"]),
+                           mass_drift=d.get("mass_drift"))

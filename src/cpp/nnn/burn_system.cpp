@@ -1,0 +1,254 @@
+#include "burn_system.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+#include "eos.hpp"
+#include "status.hpp"
+#include "thermal_neutrinos.hpp"
+
+namespace nnn {
+
+namespace {
+std::string fmt(double v) {  // shortest text that reads back as v (like repr)
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, res.ptr);
+}
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+// relative step in Ye of the central difference de/dYe
+constexpr double kDlnYe = 1e-6;
+double start_T(const Thermo& th) {
+  if (th.mode != BurnMode::History) return th.T0;
+  double T, rho;
+  th.history->at(0.0, T, rho);
+  return T;
+}
+double start_rho(const Thermo& th) {
+  if (th.mode != BurnMode::History) return th.rho0;
+  double T, rho;
+  th.history->at(0.0, T, rho);
+  return rho;
+}
+}  // namespace
+
+BurnSystem::BurnSystem(const Network& net, const Thermo& thermo)
+    : net_(net), th_(thermo), kin_(net, start_T(thermo), start_rho(thermo)) {
+  n_ = net.n_species();
+  nv_ = n_ + 1;
+  if (th_.mode == BurnMode::SelfHeating) {
+    iT_ = nv_++;
+    if (th_.thermal_neutrinos) ith_ = nv_++;
+  }
+  const size_t nn = static_cast<size_t>(n_) * n_;
+  J_.assign(nn, 0.0);
+  G_.assign(nn, 0.0);
+  LU_.assign(net.lu.packed_size(), 0.0);
+  nu_.assign(n_, 0.0);
+  colT_.assign(nv_, 0.0);
+  rowT_.assign(n_, 0.0);
+  u_.assign(n_, 0.0);
+  ypert_.assign(nv_, 0.0);
+  fplus_.assign(nv_, 0.0);
+  fminus_.assign(nv_, 0.0);
+  const Constants& c = net.constants;
+  for (const Isotope& iso : net.isotopes) w_mass_.push_back(-c.N_A * c.MeV2erg * iso.dm_MeV);
+}
+
+void BurnSystem::pack(const BurnState& s, double* y) const {
+  for (int i = 0; i < n_; ++i) y[i] = s.Y[i];
+  y[n_] = s.e_nu;
+  if (iT_ >= 0) y[iT_] = s.T;
+  if (ith_ >= 0) y[ith_] = s.e_nu_th;
+}
+
+void BurnSystem::unpack(const double* y, BurnState& s) const {
+  for (int i = 0; i < n_; ++i) s.Y[i] = y[i];
+  s.e_nu = y[n_];
+  if (iT_ >= 0) s.T = y[iT_];
+  if (ith_ >= 0) s.e_nu_th = y[ith_];
+}
+
+double BurnSystem::temperature(double t, const double* y) const {
+  switch (th_.mode) {
+    case BurnMode::Constant: return th_.T0;
+    case BurnMode::SelfHeating: return y[iT_];
+    case BurnMode::History: {
+      double T, rho;
+      th_.history->at(t, T, rho);
+      return T;
+    }
+  }
+  return th_.T0;
+}
+
+bool BurnSystem::move_to(double t, const double* y, double* f) {
+  if (th_.mode == BurnMode::History) {
+    double T, rho;
+    th_.history->at(t, T, rho);
+    kin_.set_conditions(T, rho);
+  } else if (th_.mode == BurnMode::SelfHeating) {
+    const double T = y[iT_];
+    if (!(T >= kRateTMin && T <= kRateTMax)) {
+      domain_msg_ = "T = " + fmt(T) + " K left the rate range [" + fmt(kRateTMin) + ", " + fmt(kRateTMax) + "] K at t = " + fmt(t) + " s";
+      for (int i = 0; i < nv_; ++i) f[i] = kNaN;
+      return false;
+    }
+    kin_.set_conditions(T, th_.rho0);
+  }
+  return true;
+}
+
+bool BurnSystem::heating(double t, double T, const double* y, double* f) {
+  double sumY = 0, sumAY = 0, sumZY = 0, dsumY = 0, dsumZY = 0, eps = 0;
+  for (int i = 0; i < n_; ++i) {
+    const Isotope& iso = net_.isotopes[i];
+    sumY += y[i];
+    sumAY += iso.A * y[i];
+    sumZY += iso.Z * y[i];
+    dsumY += f[i];
+    dsumZY += iso.Z * f[i];
+    eps += w_mass_[i] * f[i];
+  }
+  const double rho = th_.rho0;
+  const double abar = sumAY / sumY, ye = sumZY / sumAY;
+  EosResult eos, eos_up, eos_dn;
+  try {
+    eos = stellar_eos(T, rho, abar, ye);
+    eos_up = stellar_eos(T, rho, abar, ye * (1 + kDlnYe));
+    eos_dn = stellar_eos(T, rho, abar, ye * (1 - kDlnYe));
+  } catch (const Error& e) {
+    domain_msg_ = "the EOS rejected T = " + fmt(T) + " K at t = " + fmt(t) + " s: " + e.what();
+    for (int i = 0; i < nv_; ++i) f[i] = kNaN;
+    return false;
+  }
+  // e at fixed T: ions 3/2 kT N_A / abar (ideal gas, the only abar-dependent
+  // part), electrons through Ye (central difference); sum A_i dY_i/dt = 0, so
+  // dabar/dt = -abar dsumY / sumY and dYe/dt = dsumZY / sumAY
+  const double de_dabar = -eos.e_ion / abar;
+  const double de_dye = (eos_up.e - eos_dn.e) / (2 * kDlnYe * ye);
+  // de_comp/dt = e_sumY * d(sum Y)/dt + e_sumZY * d(sum Z Y)/dt
+  e_sumY_ = de_dabar * (-abar / sumY);
+  e_sumZY_ = de_dye / sumAY;
+  const double de_comp = e_sumY_ * dsumY + e_sumZY_ * dsumZY;
+  double loss_th = 0;
+  if (ith_ >= 0) {
+    loss_th = thermal_neutrino_loss(T, rho, abar, ye * abar).total;
+    f[ith_] = loss_th;
+  }
+  cv_ = eos.cv;
+  f[iT_] = (eps - f[n_] - loss_th - de_comp) / cv_;
+  return std::isfinite(f[iT_]);
+}
+
+void BurnSystem::rhs(double t, const double* y, double* f, double* gross) {
+  if (!move_to(t, y, f)) return;
+  kin_.update(y);
+  kin_.ydot(y, f, &f[n_], gross);
+  if (th_.mode == BurnMode::SelfHeating) heating(t, y[iT_], y, f);
+}
+
+int BurnSystem::jacobian(double t, const double* y, bool exact, double* f, double* gross) {
+  for (int e : net_.lu.entries()) J_[e] = 0.0;
+  if (th_.mode != BurnMode::SelfHeating) {
+    move_to(t, y, fplus_.data());
+    kin_.update(y);
+    kin_.add_jacobian(y, J_.data(), 1.0, exact);
+    nu_ = kin_.nu_coef();
+    if (f) kin_.ydot(y, f, &f[n_], gross);
+    return 1;
+  }
+  // base point: rates, EOS weights and c_v at y
+  rhs(t, y, fplus_.data(), gross);
+  if (f) std::copy(fplus_.begin(), fplus_.end(), f);
+  if (!std::isfinite(fplus_[iT_])) {  // out of domain: a matrix that factor() rejects
+    for (int i = 0; i < nv_; ++i) colT_[i] = kNaN;
+    return 1;
+  }
+  kin_.add_jacobian(y, J_.data(), 1.0, exact);
+  nu_ = kin_.nu_coef();
+  // T row: f_T = (sum_i c_i dY_i/dt - eps_nu - ...) / c_v with c_i held fixed
+  std::fill(rowT_.begin(), rowT_.end(), 0.0);
+  std::vector<double>& c = fminus_;  // scratch: energy weight of each dY_i/dt
+  for (int i = 0; i < n_; ++i)
+    c[i] = (w_mass_[i] - e_sumY_ - e_sumZY_ * net_.isotopes[i].Z) / cv_;
+  for (int e : net_.lu.entries()) {
+    const int i = e / n_, j = e % n_;
+    rowT_[j] += c[i] * J_[e];
+  }
+  for (int j = 0; j < n_; ++j) rowT_[j] -= nu_[j] / cv_;
+  // T column: central difference of the whole right-hand side
+  const double T = y[iT_], dT = kDlnT * T;
+  std::copy(y, y + nv_, ypert_.begin());
+  ypert_[iT_] = T + dT;
+  rhs(t, ypert_.data(), fplus_.data());
+  ypert_[iT_] = T - dT;
+  rhs(t, ypert_.data(), fminus_.data());
+  for (int i = 0; i < nv_; ++i) colT_[i] = (fplus_[i] - fminus_[i]) / (2 * dT);
+  return 3;  // (every rhs() call moves the rates to its own T first)
+}
+
+bool BurnSystem::factor(double d) {
+  const SparseLU& lu = net_.lu;
+  for (int e : lu.entries()) G_[e] = -J_[e];
+  for (int i = 0; i < n_; ++i) G_[i * n_ + i] += d;
+  d_ = d;
+  if (!lu.factor(G_.data(), LU_.data())) return false;
+  if (iT_ < 0) return true;
+  std::copy(colT_.begin(), colT_.begin() + n_, u_.begin());
+  lu.solve(LU_.data(), u_.data());
+  double dot = 0;
+  for (int j = 0; j < n_; ++j) dot += rowT_[j] * u_[j];
+  schur_ = d - colT_[iT_] - dot;
+  // like the LU's pivots: a non-positive Schur complement means a step
+  // longer than the thermal runaway's e-folding time, which must shrink
+  return std::isfinite(schur_) && schur_ > 0;
+}
+
+void BurnSystem::solve(double* b) const {
+  net_.lu.solve(LU_.data(), b);  // w = A^-1 b_Y in b[0..n)
+  double xT = 0;
+  if (iT_ >= 0) {
+    double dot = 0;
+    for (int j = 0; j < n_; ++j) dot += rowT_[j] * b[j];
+    xT = (b[iT_] + dot) / schur_;
+    for (int j = 0; j < n_; ++j) b[j] += u_[j] * xT;
+    b[iT_] = xT;
+  }
+  // e_nu row: d x_e - nu . x_Y - (d e_nu/dT) x_T = b_e (e_nu appears in no rate)
+  double dot = 0;
+  for (int i = 0; i < n_; ++i) dot += nu_[i] * b[i];
+  b[n_] = (b[n_] + dot + (iT_ >= 0 ? colT_[n_] * xT : 0.0)) / d_;
+  if (ith_ >= 0) b[ith_] = (b[ith_] + colT_[ith_] * xT) / d_;
+}
+
+void BurnSystem::solve_species(double* b) const { net_.lu.solve(LU_.data(), b); }
+
+int BurnSystem::time_derivative(double t, double h, const double* y, const double* f, double* ft) {
+  if (autonomous()) return 0;
+  // forward: the step never crosses a sample, so (t, t + h) is one interval
+  const double dt = 1e-7 * h;
+  rhs(t + dt, y, fplus_.data());
+  for (int i = 0; i < nv_; ++i) ft[i] = (fplus_[i] - f[i]) / dt;
+  return 1;
+}
+
+void BurnSystem::scale_extra(const double* y, double rtol, double e_atol, double* scale) const {
+  if (iT_ >= 0) scale[iT_] = rtol * std::abs(y[iT_]);
+  if (ith_ >= 0) scale[ith_] = e_atol + rtol * std::abs(y[ith_]);
+}
+
+void BurnSystem::accept(double t, const double* y) {
+  domain_msg_.clear();
+  if (th_.mode == BurnMode::Constant) return;
+  clamped_ = clamped_ || kin_.table_clamped();
+  if (iT_ >= 0) {
+    const double T = y[iT_];
+    if (!(T >= kRateTMin && T <= kRateTMax))
+      throw Error(Status::OutOfDomain, "self-heating burn: T = " + fmt(T) +
+                                           " K left the rate range [" + fmt(kRateTMin) + ", " + fmt(kRateTMax) + "] K at t = " + fmt(t) + " s");
+  }
+}
+
+}  // namespace nnn

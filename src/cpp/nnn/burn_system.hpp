@@ -1,0 +1,137 @@
+// The ODE system an integrator advances: the composition, the weak-rate
+// neutrino energy and, in a self-heating burn, the temperature, for one of
+// three ways of driving T and rho:
+//
+//   Constant     T, rho fixed (the rates' T factors are computed once).
+//   History      T(t), rho(t) prescribed (history.hpp); the rates move to
+//                (T(t), rho(t)) whenever t changes: non-autonomous.
+//   SelfHeating  rho fixed, T a variable of the system:
+//                  dT/dt = (eps_nuc - eps_nu - eps_thermal_nu - de_comp/dt) / c_v
+//                eps_nuc = -N_A sum dY_i/dt dm_i c^2 (erg/g/s), eps_nu the
+//                weak-rate neutrino loss, eps_thermal_nu the optional thermal
+//                neutrino loss (thermal_neutrinos.hpp), c_v and the internal
+//                energy e(T, rho, abar, Ye) from stellar_eos (eos.hpp), and
+//                de_comp/dt = (de/dabar) dabar/dt + (de/dYe) dYe/dt the change
+//                of e with the composition at fixed T. Without that term e(T_end)
+//                - e(T_0) would differ from the energy released by the change
+//                of the ion energy 3/2 kT N_A / abar (~15 % of the energy of a
+//                C/O -> Si burn); with it, energy is conserved to the
+//                integration tolerance (tests/engine/test_self_heating.py).
+//
+// State vector y = [Y_0 .. Y_{n-1}, e_nu, (T), (e_thermal_nu)]: e_nu at n;
+// in a self-heating burn T at n+1 and, with thermal losses, their energy
+// (erg/g since t = 0) at n+2. The energies appear in no rate.
+//
+// The integrators' linear systems (d I - J) x = b are solved with the
+// network's sparse LU for the composition block and, for the T row and
+// column, a Schur complement (one extra sparse solve per factorisation):
+//   A = d I - J_YY,  u = A^-1 J_YT,  x_T = (b_T + J_TY . A^-1 b_Y) / (d - J_TT - J_TY . u).
+// J_YT and J_TT (the T column) are central finite differences of the whole
+// right-hand side in T (relative step kDlnT); J_TY (the T row) is
+// (sum_i c_i J_ij - nu_j) / c_v with the energy weights c_i held fixed
+// (the Y-dependence of c_v and of the EOS derivatives is left out: the
+// iteration matrix needs only to be close).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "history.hpp"
+#include "kinetics.hpp"
+#include "network.hpp"
+
+namespace nnn {
+
+enum class BurnMode { Constant, History, SelfHeating };
+
+// What drives T and rho during a burn.
+struct Thermo {
+  BurnMode mode = BurnMode::Constant;
+  double T0 = 0;                     // K: the constant T, or the initial T of a self-heating burn
+  double rho0 = 0;                   // g/cm^3: the constant (or self-heating) density
+  const History* history = nullptr;  // BurnMode::History
+  bool thermal_neutrinos = false;    // SelfHeating: thermal neutrino losses cool the zone
+};
+
+// Temperatures (K) at which the rates are evaluated (kinetics.hpp): a
+// self-heating burn whose T leaves them stops with Status::OutOfDomain.
+constexpr double kRateTMin = kReacLibTMin, kRateTMax = kReacLibTMax;
+
+// State of one zone during a burn.
+struct BurnState {
+  std::vector<double> Y;   // molar abundances (mol/g)
+  double e_nu = 0;         // weak-rate neutrino energy lost since t = 0 (erg/g)
+  double T = 0;            // K (self-heating: the variable; otherwise T(t))
+  double e_nu_th = 0;      // thermal neutrino energy lost since t = 0 (erg/g)
+  double t = 0;            // s
+  long n_steps = 0, n_rejected = 0, n_rhs = 0, n_jac = 0;
+};
+
+class BurnSystem {
+ public:
+  BurnSystem(const Network& net, const Thermo& thermo);
+
+  int size() const { return nv_; }          // length of y
+  int n_species() const { return n_; }
+  BurnMode mode() const { return th_.mode; }
+  bool autonomous() const { return th_.mode != BurnMode::History; }
+
+  void pack(const BurnState& s, double* y) const;
+  void unpack(const double* y, BurnState& s) const;  // not s.t
+
+  // f = dy/dt at (t, y); gross (length n, optional): sum |terms| of dY_i/dt.
+  // A self-heating state with T outside the rate range, or one the EOS
+  // rejects, gives f = NaN (an integrator then shortens its step) and is
+  // remembered for domain_message().
+  void rhs(double t, const double* y, double* f, double* gross = nullptr);
+  // Jacobian at (t, y) for factor() (exact: see Kinetics::add_jacobian);
+  // f and gross (optional, as rhs()) receive the right-hand side at (t, y).
+  // Returns the RHS evaluations it took.
+  int jacobian(double t, const double* y, bool exact, double* f = nullptr, double* gross = nullptr);
+  // Factor d I - J; false on a bad pivot (the integrator shortens its step).
+  bool factor(double d);
+  // (d I - J) x = b in place (length size()), with the last factor().
+  void solve(double* b) const;
+  // The composition block alone: A x = b for b of length n_species.
+  void solve_species(double* b) const;
+  // History burns: forward difference df/dt at (t, y) over a small part of
+  // (t, t + h), for Rosenbrock methods; returns the RHS evaluations (0 when
+  // autonomous, ft untouched).
+  int time_derivative(double t, double h, const double* y, const double* f, double* ft);
+  // Error scale of the components after e_nu (T, e_thermal_nu), from y.
+  void scale_extra(const double* y, double rtol, double e_atol, double* scale) const;
+  // After an accepted step: throws Error(OutOfDomain) if a self-heating T
+  // left the rate range; records table clamping.
+  void accept(double t, const double* y);
+
+  // T (K) at (t, y)
+  double temperature(double t, const double* y) const;
+  // Why the last rejected evaluation was outside the domain ("" if none since the last accept).
+  const std::string& domain_message() const { return domain_msg_; }
+  bool table_clamped() const { return clamped_ || kin_.table_clamped(); }
+  Kinetics& kinetics() { return kin_; }
+
+  static constexpr double kDlnT = 1e-6;  // relative T step of the finite-difference T column
+
+ private:
+  // Move the rates to the conditions at (t, y); false (and f = NaN) if out of domain.
+  bool move_to(double t, const double* y, double* f);
+  // Self-heating: the T equation and thermal losses into f (after kin_.ydot); false if the EOS rejects y.
+  bool heating(double t, double T, const double* y, double* f);
+
+  const Network& net_;
+  Thermo th_;
+  Kinetics kin_;
+  int n_ = 0, nv_ = 0, iT_ = -1, ith_ = -1;
+  std::vector<double> J_, G_, LU_, nu_;  // J_YY (dense, LU pattern), d I - J, factors, d e_nu/dY
+  std::vector<double> colT_, rowT_, u_;  // d f / dT (all of y), d f_T / dY, A^-1 J_YT
+  double schur_ = 1, d_ = 0;
+  std::vector<double> w_mass_;           // per species: -N_A dm_i c^2 (erg/mol)
+  // cached by heating() for the T row: c_v and the energy weight of each dY_i/dt
+  double cv_ = 0, e_sumY_ = 0, e_sumZY_ = 0;  // de_comp/dt = e_sumY_ d(sum Y)/dt + e_sumZY_ d(sum Z Y)/dt
+  std::vector<double> ypert_, fplus_, fminus_;
+  std::string domain_msg_;
+  bool clamped_ = false;
+};
+
+}  // namespace nnn

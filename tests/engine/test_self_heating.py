@@ -1,0 +1,161 @@
+"""Self-heating burns at constant density (docs/burn_modes.md): against
+scipy Radau on pynucastro's network plus pynucastro's EOS, energy
+conservation through the engine's EOS, thermal neutrino losses, the domain
+exit and bad input."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nnn
+from nnn import _core
+
+HERE = Path(__file__).parent
+A21 = "approx21_cr60_plus_co56"
+CO = {"c12": 0.5, "o16": 0.5}
+
+
+def radau_self_heating(name, T0, rho, X0, times, T_hi):
+    """scipy Radau (rtol 1e-10) on pynucastro's network and EOS
+    (reference_modes.py, in a subprocess with numba's JIT disabled)."""
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1", PYTHONWARNINGS="ignore")
+    args = {"name": name, "T0": T0, "rho": rho, "X0": list(map(float, X0)),
+            "times": list(times), "T_hi": T_hi}
+    out = subprocess.run([sys.executable, str(HERE / "reference_modes.py"), "self_heating",
+                          json.dumps(args)], env=env, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def internal_energy(net, T, rho, X):
+    """e (erg/g) of the engine's EOS at (T, rho) and mass fractions X."""
+    Y = np.asarray(X) / net.A
+    return _core.stellar_eos(T, rho, 1 / Y.sum(), float(np.sum(net.Z * Y)))["e"]
+
+
+# C/O runaway (the issue's case) and a hotter O/Si mix
+CASES = [
+    (A21, 2e9, 1e7, CO, [1e-4, 3e-4, 1e-3]),
+    pytest.param("mesa_80", 2e9, 1e7, CO, [1e-4, 3e-4, 1e-3], marks=pytest.mark.slow),
+    pytest.param(A21, 3e9, 1e8, {"o16": 0.6, "si28": 0.4}, [1e-3, 1e-2], marks=pytest.mark.slow),
+]
+
+
+@pytest.mark.parametrize("name,T0,rho,X,times", CASES)
+def test_self_heating_agrees_with_scipy_radau(name, T0, rho, X, times):
+    net = nnn.Network.load(name)
+    x0 = net.composition(X)
+    r = net.burn(T=T0, rho=rho, X=x0, times=times, self_heating=True, rtol=1e-10, atol=1e-14)
+    ref = radau_self_heating(name, T0, rho, x0, times, T_hi=1.05 * float(np.max(r.T)))
+    dX = de = dT = 0.0
+    for k, o in enumerate(ref["out"]):
+        X_ref = np.array(o["X"])
+        big = X_ref > 1e-8
+        dX = max(dX, np.max(np.abs(r.X[k][big] - X_ref[big]) / X_ref[big]))
+        de = max(de, abs(r.eps_nuc[k] - o["eps_nuc"]) / abs(o["eps_nuc"]))
+        dT = max(dT, abs(r.T[k] / o["T"] - 1))
+    print(f"{name} self-heating from {T0:.3g} K, {rho:.3g} g/cm3: T {list(r.T)}; max rel "
+          f"dX (X>1e-8) {dX:.2e}, eps_nuc {de:.2e}, T {dT:.2e}; electron-table error "
+          f"{ref['electron_table_error']:.1e}; steps {r.n_steps} vs scipy nfev {ref['nfev']}")
+    assert ref["electron_table_error"] < 1e-9
+    assert dT < 1e-6
+    assert de < 1e-6
+    assert dX < 1e-5
+
+
+@pytest.mark.parametrize("thermal", [False, True])
+def test_energy_is_conserved(thermal):
+    """e(T_end, X_end) - e(T0, X0) = released nuclear energy - neutrino
+    losses, with the engine's EOS, at every output time."""
+    net = nnn.Network.load(A21)
+    T0, rho = 2e9, 1e7
+    times = np.array([1e-4, 1e-3, 1e-2, 1.0])
+    r = net.burn(T=T0, rho=rho, X=CO, times=times, self_heating=True,
+                 thermal_neutrinos=thermal, rtol=1e-10, atol=1e-14)
+    e0 = internal_energy(net, T0, rho, net.composition(CO))
+    de = np.array([internal_energy(net, r.T[k], rho, r.X[k]) - e0 for k in range(len(times))])
+    released = r.eps_nuc - r.eps_nu_thermal * times
+    err = np.abs(de / released - 1)
+    print(f"thermal={thermal}: T {r.T}, e - e0 {de}, released {released}, rel error {err}")
+    assert np.all(err < 1e-7)
+    assert r.T[-1] > 4e9  # the runaway happened
+    if thermal:
+        assert np.all(r.eps_nu_thermal > 0)
+    else:
+        assert np.all(r.eps_nu_thermal == 0)
+
+
+def test_thermal_losses_are_the_physics_function():
+    """Over a burn too short to change T, eps_nu_thermal is sneut5 at T0."""
+    net = nnn.Network.load(A21)
+    x0 = net.composition({"o16": 1.0})
+    T0, rho = 1e9, 1e6
+    r = net.burn(T=T0, rho=rho, X=x0, dt=1e-9, self_heating=True, thermal_neutrinos=True)
+    loss = _core.thermal_neutrino_loss(T0, rho, 16.0, 8.0)["total"]
+    assert r.eps_nu_thermal == pytest.approx(loss, rel=1e-6)
+    off = net.burn(T=T0, rho=rho, X=x0, dt=1e-9, self_heating=True)
+    assert off.eps_nu_thermal == 0.0
+    assert off.eps_nu == r.eps_nu  # eps_nu stays the weak-rate loss alone
+
+
+def test_inert_matter_keeps_its_temperature():
+    net = nnn.Network.load(A21)
+    r = net.burn(T=1e8, rho=1e6, X={"ni56": 1.0}, dt=1.0, self_heating=True)
+    c = net.burn(T=1e8, rho=1e6, X={"ni56": 1.0}, dt=1.0)
+    # ni56 decays (weak rates) slowly at 1e8 K: T moves by what the decay heats
+    e_c = c.eps_nuc
+    assert r.T == pytest.approx(1e8, rel=1e-3)
+    assert r.eps_nuc == pytest.approx(e_c, rel=1e-3)
+    assert c.T == 1e8
+
+
+def test_leaving_the_rate_range_is_a_status_not_a_clamp():
+    """A runaway that would heat beyond kReacLibTMax stops with status 6
+    (out of domain) naming T, never a clamped T."""
+    net = nnn.Network.load(A21)
+    with pytest.raises(nnn.BurnError) as exc:
+        net.burn(T=9e9, rho=1e10, X=CO, dt=1e-6, self_heating=True)
+    status = exc.value.args[1]
+    print(exc.value.args[0])
+    assert status == 6
+    assert "left the rate range" in str(exc.value.args[0])
+    b = net.burn_batch(T=[9e9, 2e9], rho=[1e10, 1e7], X=[net.composition(CO)] * 2, dt=1e-6,
+                       self_heating=True, n_threads=1)
+    assert list(b.status) == [6, 0]
+    assert "left the rate range" in b.message[0]
+    assert b.X[0].sum() == 0 and b.T[0] == 0  # nothing half-done is passed on
+
+
+def test_batch_self_heating_equals_single_burns():
+    net = nnn.Network.load(A21)
+    T, rho = [2e9, 2.5e9], [1e7, 3e7]
+    X = [net.composition(CO), net.composition({"c12": 0.3, "o16": 0.7})]
+    b = net.burn_batch(T=T, rho=rho, X=X, times=[1e-4, 1e-3], self_heating=True, n_threads=2)
+    for z in range(2):
+        s = net.burn(T=T[z], rho=rho[z], X=X[z], times=[1e-4, 1e-3], self_heating=True)
+        np.testing.assert_array_equal(b.X[z], s.X)
+        np.testing.assert_array_equal(b.T[z], s.T)
+
+
+def test_constant_burn_reports_its_T():
+    net = nnn.Network.load(A21)
+    r = net.burn(T=3e9, rho=1e8, X=CO, times=[1e-6, 1e-5])
+    np.testing.assert_array_equal(r.T, [3e9, 3e9])
+    b = net.burn_batch(T=[3e9], rho=[1e8], X=[net.composition(CO)], dt=1e-6)
+    assert b.T[0] == 3e9
+
+
+def test_bad_self_heating_input():
+    net = nnn.Network.load(A21)
+    with pytest.raises(ValueError, match="thermal_neutrinos=True applies to self-heating"):
+        net.burn(T=2e9, rho=1e7, X=CO, dt=1e-3, thermal_neutrinos=True)
+    with pytest.raises(ValueError, match=r"self-heating burn: .*rho"):
+        net.burn(T=2e9, rho=1e13, X=CO, dt=1e-3, self_heating=True)
+    with pytest.raises(ValueError, match=r"T = nan K"):
+        net.burn(T=float("nan"), rho=1e7, X=CO, dt=1e-3, self_heating=True)
+    with pytest.raises(ValueError, match=r"give T \(K\) and rho"):
+        net.burn(rho=1e7, X=CO, dt=1e-3, self_heating=True)
