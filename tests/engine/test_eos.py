@@ -224,7 +224,7 @@ def test_cv_and_derivatives_match_finite_differences(T, rho):
 
 def test_eta_solve_takes_few_newton_iterations():
     its = [_core.stellar_eos(T, rho, 28.0, 0.5)["newton_iterations"] for T, rho, _, _ in GRID]
-    assert max(its) <= 8, its
+    assert max(its) <= 5, its
 
 
 def test_eta_guess_changes_only_the_iterations():
@@ -236,7 +236,7 @@ def test_eta_guess_changes_only_the_iterations():
         assert near["newton_iterations"] <= 4
         # c_v of degenerate electrons amplifies the last bits of eta by ~eta^2
         tol = dict(p=1e-13, e=1e-13, eta=1e-13, cv=1e-9, dcv_dT=1e-6)
-        for guess in (ref["eta"] + 30.0, ref["eta"] - 0.5 * abs(ref["eta"]) - 5.0):
+        for guess in (ref["eta"] + 30.0, ref["eta"] - 0.5 * abs(ref["eta"]) - 5.0, 1e300, -1e300):
             far = _core.stellar_eos(T, rho, abar, ye, eta_guess=guess)
             for k in ("p", "e", "cv", "eta"):
                 assert far[k] == pytest.approx(ref[k], rel=tol[k], abs=1e-14), (T, rho, k, guess)
@@ -286,6 +286,11 @@ def test_pair_dominated_limit_is_an_error_not_a_bad_eta():
     m = _core.stellar_eos(1e10, 1e3, 12.0, 0.5)
     assert m["n_pos"] > 1e3 * N_A * 1e3 * 0.5
     assert rel(m["n_ele"] - m["n_pos"], N_A * 1e3 * 0.5) < 1e-10
+
+
+def test_infinite_eta_guess_is_bad_input():
+    with pytest.raises(ValueError, match="eta_guess = inf must be finite or NaN"):
+        _core.stellar_eos(2e9, 1e7, 12.0, 0.5, eta_guess=math.inf)
 
 
 def test_fermi_dirac_bad_input():

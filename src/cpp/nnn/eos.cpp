@@ -323,13 +323,16 @@ double solve_eta(double n_net, double beta, double T, double rho, double eta_gue
   const double eta_deg = xf * xf / (std::sqrt(1.0 + xf * xf) + 1.0) / beta;
   const double eta_nonrel = inverse_fermi_half(n_net / (kElectronDensityCoeff * std::pow(beta, 1.5)));
   double lo = -1.0 / beta, hi = std::numeric_limits<double>::infinity();
-  double eta = std::isfinite(eta_guess) ? eta_guess : std::min(eta_deg, eta_nonrel);
-  if (!(eta > lo)) eta = lo + 1.0;
+  const double eta_start = std::max(std::min(eta_deg, eta_nonrel), lo + 1.0);
+  double eta = std::isfinite(eta_guess) && eta_guess > lo ? eta_guess : eta_start;
   for (iterations = 1; iterations <= 100; ++iterations) {
     double n, dn;
     net_density(eta, beta, n, dn);
     double step;
-    if (n <= 0) {  // cannot happen above lo but by round-off: move up
+    if (!std::isfinite(n) || !std::isfinite(dn)) {  // a caller's guess far above the root
+      hi = eta;
+      step = (eta_start < hi ? eta_start : 0.5 * (lo + hi)) - eta;
+    } else if (n <= 0) {  // cannot happen above lo but by round-off: move up
       lo = eta;
       step = std::isfinite(hi) ? 0.5 * (hi - eta) : 1.0;
     } else if (n < n_net) {
@@ -338,6 +341,14 @@ double solve_eta(double n_net, double beta, double T, double rho, double eta_gue
     } else if (n > n_net) {
       hi = eta;
       step = -(n - n_net) / dn;
+      // far above (a caller's guess), the linear step only shrinks a power law
+      // N ~ (eta - lo)^p by a factor ~(1 - 1/p) per iteration; the root of the
+      // local power law (p = dN/deta (eta - lo) / N) gets there at once, stays
+      // above lo, and if it lands below the root the log steps take over
+      if (n > 2.0 * n_net) {
+        const double p = dn * (eta - lo) / n;
+        step = (eta - lo) * (std::exp(-std::log(n / n_net) / p) - 1.0);
+      }
     } else {
       return eta;
     }
@@ -385,6 +396,7 @@ EosResult stellar_eos(double T, double rho, double abar, double ye) {
 
 EosResult stellar_eos(double T, double rho, double abar, double ye, double eta_guess) {
   check_input(T, rho, abar, ye);
+  if (std::isinf(eta_guess)) bad("stellar_eos: eta_guess = " + g17(eta_guess) + " must be finite or NaN (none)");
   EosResult r;
   const double kT = kBoltzmann * T;
 

@@ -56,8 +56,9 @@ constexpr double kEosMaxPairRatio = 1e10;
 EosResult stellar_eos(double T_K, double rho_gcc, double abar, double ye);
 // The same with a starting value for the Newton iteration on eta (e.g. the
 // previous call's eta in a burn, where T changes little between calls: 1-3
-// iterations instead of 2-8); NaN means none. The result does not depend on
-// it beyond round-off.
+// iterations instead of 2-8); NaN means none, +-inf is BadInput, and a guess
+// at or below -1/beta (the pair-symmetric point) is not used. The result does
+// not depend on it beyond round-off.
 EosResult stellar_eos(double T_K, double rho_gcc, double abar, double ye, double eta_guess);
 
 // F_k and its first and second partial derivatives in eta and beta.
