@@ -2,10 +2,11 @@
 
 Burns one zone and prints the result."""
 
-import argparse
 import sys
 
 import numpy as np
+
+from nnn.cli import Parser, fail, positive_int
 
 
 def parse_composition(text: str) -> dict:
@@ -44,7 +45,9 @@ def cmd_burn(args) -> int:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m nnn", description=__doc__)
+    from nnn import _core
+    defaults = _core.DEFAULTS
+    p = Parser(prog="python -m nnn", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     b = sub.add_parser("burn", help="burn one zone at constant T and rho")
     b.add_argument("--network", default="mesa_80", help="network name or .net path")
@@ -52,16 +55,15 @@ def main(argv=None) -> int:
     b.add_argument("--rho", type=float, required=True, help="density (g/cm^3)")
     b.add_argument("--X", required=True, help="composition, e.g. si28=0.6,s32=0.4")
     b.add_argument("--dt", type=float, required=True, help="time step (s)")
-    b.add_argument("--rtol", type=float, default=1e-8)
-    b.add_argument("--atol", type=float, default=1e-12)
-    b.add_argument("--integrator", default="auto", choices=["auto", "bdf", "rodas4"])
-    b.add_argument("--top", type=int, default=12, help="isotopes to print")
+    b.add_argument("--rtol", type=float, default=defaults["rtol"], help="relative tolerance (default %(default)s)")
+    b.add_argument("--atol", type=float, default=defaults["atol"], help="absolute tolerance (default %(default)s)")
+    b.add_argument("--integrator", default=defaults["integrator"], choices=["auto", "bdf", "rodas4"])
+    b.add_argument("--top", type=positive_int, default=12, help="isotopes to print")
     args = p.parse_args(argv)
     try:
         return cmd_burn(args)
-    except (ValueError, FileNotFoundError, RuntimeError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    except (ValueError, OSError, RuntimeError) as e:   # NnnError is a RuntimeError
+        return fail(e)
 
 
 if __name__ == "__main__":
