@@ -6,7 +6,11 @@
 ! once with the integrator and once with the emulator -- the two runs differ
 ! only by the `emulator=` argument of nnn_burn -- and the differences in X,
 ! Ye and eps_nuc are printed per step and at the end, with the number of
-! zones the emulator handed to the integrator (fallbacks).
+! zones the emulator handed to the integrator (fallbacks). A third copy of
+! the column takes MESA's operator-split step as it is usually run: each
+! zone burns at constant density with T following the energy released
+! (nnn_burn_self_heating, docs/burn_modes.md), printed per step as
+!   selfheat S dT_max=.. dT_mean=.. eps_nuc_max=.. failed=..
 !
 !   03_mesa_like_column NETWORK MODEL [N_STEPS] [DT] [N_ZONES]
 !
@@ -60,6 +64,11 @@ program mesa_like_column
   real(dp), allocatable :: T(:), rho(:), q(:), Xi(:, :), Xe(:, :), Yei(:), Yee(:)
   real(dp), allocatable :: yi_new(:), ye_new(:), epsi(:), epse(:), nui(:), nue(:), Ei(:), Ee(:), Zn(:), An(:)
   integer, allocatable :: ierr_i(:), ierr_e(:), path(:)
+  ! operator-split self-heating step: composition Xs, T after the burn Ts
+  real(dp), allocatable :: Xs(:, :), Ts(:), epss(:), nus(:)
+  integer, allocatable :: ierr_s(:)
+  real(dp) :: t_sh
+  integer :: nfail_s
   real(dp) :: dt, f, T_c, rho_c, t_int, t_emu, t0, lt(2), lr(2), ly(2), ldt(2)
   real(dp) :: dXmax, dXmean, dYmax, dYmean, demax, demean, peak
   integer :: ierr, n, nz, n_steps, s, k, i, n_threads, A, Z, n_fb(0:7), nfail_i, nfail_e, n_fb_step
@@ -112,6 +121,10 @@ program mesa_like_column
   end do
   call initial_composition()
   Xe = Xi
+  allocate (Xs(n, nz), Ts(nz), epss(nz), nus(nz), ierr_s(nz))
+  Xs = Xi
+  t_sh = 0
+  nfail_s = 0
   do k = 1, nz
     Yei(k) = sum(Zn / An * Xi(:, k))
   end do
@@ -150,6 +163,21 @@ program mesa_like_column
     !$omp end parallel do
     t_emu = t_emu + (wtime() - t0)
 
+    ! Operator-split self-heating step (MESA's burn at constant density): the
+    ! hydro sets T and rho, the burn heats the zone through the EOS while the
+    ! composition Xs evolves; a failed zone keeps its X and T.
+    Ts = T
+    t0 = wtime()
+    !$omp parallel do schedule(dynamic, 1) default(shared) private(k)
+    do k = 1, nz
+      call nnn_burn_self_heating(net, Ts(k), rho(k), Xs(:, k), dt, epss(k), nus(k), ierr_s(k))
+    end do
+    !$omp end parallel do
+    t_sh = t_sh + (wtime() - t0)
+    nfail_s = nfail_s + count(ierr_s /= NNN_OK)
+    write (*, '(a,i0,3(a,es10.3),a,i0)') 'selfheat ', s, ' dT_max=', maxval(Ts - T), ' dT_mean=', &
+        sum(Ts - T) / nz, ' eps_nuc_max=', maxval(epss), ' failed=', count(ierr_s /= NNN_OK)
+
     ! A failed zone keeps its X (and its previous Ye): count it, burn on.
     do k = 1, nz
       if (ierr_i(k) /= NNN_OK) then
@@ -184,6 +212,7 @@ program mesa_like_column
       ' failed_emulator=', nfail_e
   write (*, '(a,f10.4,a,f10.4,a,i0)') 'time integrator_s=', t_int, ' emulator_s=', t_emu, &
       ' threads=', n_threads
+  write (*, '(a,f10.4,a,i0)') 'selfheat_total time_s=', t_sh, ' failed=', nfail_s
   call overhead()
 
   call nnn_free_emulator(em)

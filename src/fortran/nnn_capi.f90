@@ -17,6 +17,7 @@ module nnn_capi
   integer, parameter, public :: NNN_INTEGRATOR_FAILED = 3
   integer, parameter, public :: NNN_EMULATOR_FILE = 4
   integer, parameter, public :: NNN_INTERNAL = 5
+  integer, parameter, public :: NNN_OUT_OF_DOMAIN = 6  ! a self-heating T left the rates' range
 
   !> struct nnn_options
   type, bind(C), public :: nnn_options_c
@@ -25,28 +26,45 @@ module nnn_capi
     integer(c_long) :: max_steps
   end type nnn_options_c
 
+  !> struct nnn_zone_info (include/nnn.h)
+  type, bind(C), public :: nnn_zone_info_c
+    integer(c_long) :: n_steps
+    integer(c_int) :: table_clamped
+    real(c_double) :: mass_drift
+  end type nnn_zone_info_c
+
   !> struct nnn_emulator_config (include/nnn_emulator.h)
   type, bind(C), public :: nnn_emulator_config_c
     real(c_double) :: sum_tolerance
     real(c_double) :: negative_tolerance
-    real(c_double) :: dt_rtol
-    integer(c_int) :: chain_dt
-    integer(c_int) :: max_chain_steps
+    real(c_double) :: max_error
+    real(c_double) :: energy_rtol
+    real(c_double) :: energy_dx
+    real(c_double) :: dye_safety
+    real(c_double) :: dye_atol
+    integer(c_int) :: check_energy
+    integer(c_int) :: check_dye
+    integer(c_int) :: torch_threads
     integer(c_int) :: batch_size
   end type nnn_emulator_config_c
 
   ! enum nnn_emulator_path: value of used_fallback per zone.
   integer, parameter, public :: NNN_PATH_EMULATOR = 0         ! the emulator's result
-  integer, parameter, public :: NNN_PATH_FALLBACK_DOMAIN = 1  ! T, rho or Ye outside the training domain
-  integer, parameter, public :: NNN_PATH_FALLBACK_DT = 2      ! dt not a trained dt (and not chained)
-  integer, parameter, public :: NNN_PATH_FALLBACK_SANITY = 3  ! emulator output failed the sanity check
+  integer, parameter, public :: NNN_PATH_FALLBACK_DOMAIN = 1  ! log T, log rho or Ye outside the model's domain
+  integer, parameter, public :: NNN_PATH_FALLBACK_DT = 2      ! dt outside the model's dt range
+  integer, parameter, public :: NNN_PATH_FALLBACK_SANITY = 3  ! output not finite, not normalised, negative
+  integer, parameter, public :: NNN_PATH_FALLBACK_ENERGY = 4  ! eps_nuc inconsistent with the composition change
+  integer, parameter, public :: NNN_PATH_FALLBACK_DYE = 5     ! |Ye - Ye0| above the weak-rate bound
+  integer, parameter, public :: NNN_PATH_FALLBACK_ERROR = 6   ! the model's error estimate above max_error
+  integer, parameter, public :: NNN_PATH_FALLBACK_MODEL = 7   ! the model failed at run time
 
   public :: c_nnn_default_options, c_nnn_network_load, c_nnn_network_free
   public :: c_nnn_network_n_species, c_nnn_network_isotope, c_nnn_network_index
   public :: c_nnn_network_hash, c_nnn_burn, c_nnn_burn_zones
+  public :: c_nnn_burn_with_info, c_nnn_burn_zones_with_info
   public :: c_nnn_emulator_has_libtorch, c_nnn_emulator_default_config, c_nnn_emulator_load
   public :: c_nnn_emulator_free, c_nnn_emulator_check_network, c_nnn_emulator_set_threads
-  public :: c_nnn_emulator_set_config, c_nnn_emulator_get_config, c_nnn_emulator_n_models
+  public :: c_nnn_emulator_set_config, c_nnn_emulator_get_config
   public :: c_nnn_emulator_model, c_nnn_emulator_burn, c_nnn_emulator_burn_zones
   public :: nnn_f_clear_error, nnn_f_set_error_c, nnn_f_last_error
   public :: set_error, to_c_string, from_c_string, last_message, itoa, rtoa
@@ -125,6 +143,33 @@ module nnn_capi
       integer(c_int), value :: n_threads
     end function
 
+    integer(c_int) function c_nnn_burn_with_info(net, T, rho, X0, dt, opt, X_out, eps_nuc, eps_nu, Ye, &
+        info) bind(C, name="nnn_burn_with_info")
+      import :: c_int, c_ptr, c_double, nnn_zone_info_c
+      type(c_ptr), value :: net
+      real(c_double), value :: T, rho
+      real(c_double), intent(in) :: X0(*)
+      real(c_double), value :: dt
+      type(c_ptr), value :: opt
+      real(c_double), intent(inout) :: X_out(*)
+      real(c_double), intent(inout) :: eps_nuc, eps_nu, Ye
+      type(nnn_zone_info_c), intent(inout) :: info
+    end function
+
+    integer(c_int) function c_nnn_burn_zones_with_info(net, n_zones, T, rho, X0, dt, opt, X_out, eps_nuc, &
+        eps_nu, zone_status, n_threads, info) bind(C, name="nnn_burn_zones_with_info")
+      import :: c_int, c_ptr, c_double, nnn_zone_info_c
+      type(c_ptr), value :: net
+      integer(c_int), value :: n_zones
+      real(c_double), intent(in) :: T(*), rho(*), X0(*)
+      real(c_double), value :: dt
+      type(c_ptr), value :: opt
+      real(c_double), intent(inout) :: X_out(*), eps_nuc(*), eps_nu(*)
+      integer(c_int), intent(inout) :: zone_status(*)
+      integer(c_int), value :: n_threads
+      type(nnn_zone_info_c), intent(inout) :: info(*)
+    end function
+
     ! ---- include/nnn_emulator.h
     integer(c_int) function c_nnn_emulator_has_libtorch() bind(C, name="nnn_emulator_has_libtorch")
       import :: c_int
@@ -170,21 +215,14 @@ module nnn_capi
       type(nnn_emulator_config_c), intent(out) :: cfg
     end function
 
-    integer(c_int) function c_nnn_emulator_n_models(em, n_models) bind(C, name="nnn_emulator_n_models")
-      import :: c_int, c_ptr
-      type(c_ptr), value :: em
-      integer(c_int), intent(out) :: n_models
-    end function
-
-    integer(c_int) function c_nnn_emulator_model(em, i, dt, logT, logrho, Ye) bind(C, name="nnn_emulator_model")
+    integer(c_int) function c_nnn_emulator_model(em, logT, logrho, Ye, logdt) bind(C, name="nnn_emulator_model")
       import :: c_int, c_ptr, c_double
       type(c_ptr), value :: em
-      integer(c_int), value :: i
-      real(c_double), intent(out) :: dt, logT(2), logrho(2), Ye(2)
+      real(c_double), intent(out) :: logT(2), logrho(2), Ye(2), logdt(2)
     end function
 
     integer(c_int) function c_nnn_emulator_burn(em, T, rho, X0, dt, opt, X_out, eps_nuc, eps_nu, Ye, &
-        used_fallback, n_steps) bind(C, name="nnn_emulator_burn")
+        used_fallback, n_steps, err) bind(C, name="nnn_emulator_burn")
       import :: c_int, c_ptr, c_double, c_long
       type(c_ptr), value :: em
       real(c_double), value :: T, rho
@@ -196,10 +234,11 @@ module nnn_capi
       real(c_double), intent(inout) :: eps_nuc, eps_nu, Ye
       integer(c_int), intent(inout) :: used_fallback
       integer(c_long), intent(inout) :: n_steps
+      real(c_double), intent(inout) :: err
     end function
 
     integer(c_int) function c_nnn_emulator_burn_zones(em, n_zones, T, rho, X0, dt, opt, X_out, eps_nuc, &
-        eps_nu, used_fallback, zone_status, n_threads) bind(C, name="nnn_emulator_burn_zones")
+        eps_nu, used_fallback, zone_status, err, n_threads) bind(C, name="nnn_emulator_burn_zones")
       import :: c_int, c_ptr, c_double
       type(c_ptr), value :: em
       integer(c_int), value :: n_zones
@@ -208,6 +247,7 @@ module nnn_capi
       type(c_ptr), value :: opt
       real(c_double), intent(inout) :: X_out(*), eps_nuc(*), eps_nu(*)
       integer(c_int), intent(inout) :: used_fallback(*), zone_status(*)
+      real(c_double), intent(inout) :: err(*)
       integer(c_int), value :: n_threads
     end function
 

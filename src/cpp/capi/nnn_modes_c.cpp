@@ -1,0 +1,111 @@
+// C ABI of the burn modes (include/nnn.h, "Burn modes"): a prescribed
+// history and self-heating at constant density. Same conventions as
+// nnn_c.cpp: status codes, a thread-local message, no exceptions across the ABI.
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "nnn.h"
+#include "nnn/burn.hpp"
+#include "nnn/format.hpp"
+#include "nnn/history.hpp"
+
+#include "handles.hpp"
+
+namespace {
+
+void check_dt(double dt) {
+  if (!std::isfinite(dt) || dt <= 0)
+    throw nnn::Error(nnn::Status::BadInput, "dt = " + nnn::repr(dt) + " s is invalid: must be finite and > 0");
+}
+
+nnn::BurnOptions options(const nnn_options* opt, bool thermal_neutrinos) {
+  nnn::BurnOptions o = to_options(opt);
+  o.thermal_neutrinos = thermal_neutrinos;
+  return o;
+}
+
+}  // namespace
+
+extern "C" {
+
+int nnn_burn_history(const nnn_network* net, int n_samples, const double* t, const double* T,
+                     const double* rho, const double* X0, double dt, const nnn_options* opt,
+                     double* X_out, double* eps_nuc, double* eps_nu, double* T_end, double* Ye,
+                     long* n_steps) {
+  if (n_steps) *n_steps = 0;
+  NNN_REQUIRE(net, "net");
+  NNN_REQUIRE(t, "t");
+  NNN_REQUIRE(T, "T");
+  NNN_REQUIRE(rho, "rho");
+  if (n_samples < 1) return fail(NNN_BAD_INPUT, "n_samples = " + nnn::repr(n_samples) + " must be >= 1");
+  if (const int st = require_arrays(X0, X_out, eps_nuc, eps_nu)) return st;
+  return guarded([&]() -> int {
+    check_dt(dt);
+    const nnn::History h(std::vector<double>(t, t + n_samples), std::vector<double>(T, T + n_samples),
+                         std::vector<double>(rho, rho + n_samples));
+    const auto r = nnn::burn_history(*net->net, h, X0, {dt}, to_options(opt));
+    if (n_steps) *n_steps = r.n_steps;
+    if (r.status != nnn::Status::Ok) return fail(static_cast<int>(r.status), r.message);
+    if (T_end) *T_end = r.T[0];
+    return copy_zone(r, X_out, eps_nuc, eps_nu, Ye);
+  });
+}
+
+int nnn_burn_self_heating(const nnn_network* net, double T0, double rho, const double* X0, double dt,
+                          const nnn_options* opt, int thermal_neutrinos, double* X_out, double* T_end,
+                          double* eps_nuc, double* eps_nu, double* eps_nu_thermal, long* n_steps) {
+  if (n_steps) *n_steps = 0;
+  NNN_REQUIRE(net, "net");
+  NNN_REQUIRE(T_end, "T_end");
+  if (const int st = require_arrays(X0, X_out, eps_nuc, eps_nu)) return st;
+  return guarded([&]() -> int {
+    check_dt(dt);
+    const auto r = nnn::burn_self_heating(*net->net, T0, rho, X0, {dt}, options(opt, thermal_neutrinos != 0));
+    if (n_steps) *n_steps = r.n_steps;
+    if (r.status != nnn::Status::Ok) return fail(static_cast<int>(r.status), r.message);
+    *T_end = r.T[0];
+    if (eps_nu_thermal) *eps_nu_thermal = r.eps_nu_thermal[0];
+    return copy_zone(r, X_out, eps_nuc, eps_nu, nullptr);
+  });
+}
+
+int nnn_burn_zones_self_heating(const nnn_network* net, int n_zones, const double* T0,
+                                const double* rho, const double* X0, double dt,
+                                const nnn_options* opt, int thermal_neutrinos, double* X_out,
+                                double* T_end, double* eps_nuc, double* eps_nu, int* zone_status,
+                                int n_threads) {
+  NNN_REQUIRE(net, "net");
+  if (n_zones < 0) return fail(NNN_BAD_INPUT, "n_zones = " + nnn::repr(n_zones) + " must be >= 0");
+  if (n_zones > 0) {
+    if (const int st = require_arrays(T0, rho, X0, X_out, eps_nuc, eps_nu)) return st;
+    NNN_REQUIRE(T_end, "T_end");
+  }
+  const int st = guarded([&]() -> int {
+    check_dt(dt);
+    const int n = net->net->n_species();
+    auto rs = nnn::burn_batch_self_heating(*net->net, n_zones, T0, rho, X0, {dt},
+                                           options(opt, thermal_neutrinos != 0), n_threads);
+    int first = NNN_OK;
+    for (int z = 0; z < n_zones; ++z) {
+      const auto& r = rs[z];
+      const int s = static_cast<int>(r.status);
+      if (zone_status) zone_status[z] = s;
+      if (s == NNN_OK) {
+        std::memcpy(X_out + static_cast<size_t>(z) * n, r.X.data(), sizeof(double) * n);
+        eps_nuc[z] = r.eps_nuc[0];
+        eps_nu[z] = r.eps_nu[0];
+        T_end[z] = r.T[0];
+      } else {  // as nnn_burn_zones: the zone's input back, zero energies
+        std::memcpy(X_out + static_cast<size_t>(z) * n, X0 + static_cast<size_t>(z) * n, sizeof(double) * n);
+        eps_nuc[z] = eps_nu[z] = 0;
+        T_end[z] = T0[z];
+        if (first == NNN_OK) first = fail(s, "zone " + nnn::repr(z) + ": " + r.message);
+      }
+    }
+    return first;
+  });
+  return mark_rejected(st, zone_status, n_zones);
+}
+
+}  // extern "C"
