@@ -197,7 +197,7 @@ def self_heating_burn(name, T0, rho, X0, times, T_hi, rtol=1e-10, atol=1e-14):
     ye0 = float(np.sum(Z * X0 / A))
     ele, table_err = electron_table(rho, ye0, 0.98 * T0, T_hi)
     k_B, m_u, a_rad = c.k, c.m_u, c.a  # pynucastro's IdealGasEOS: n = rho / (abar m_u)
-    w = -N_A * c.MeV2erg * mass  # erg per mol of each species (rest mass)
+    w = -c.N_A * c.MeV2erg * mass  # erg per mol of each species (rest mass)
 
     def energy(T, Y):
         e_ele, _ = ele(T)

@@ -157,3 +157,27 @@ def test_bad_history_arguments():
         net.burn(X=CO, dt=1e-4, history=HIST, self_heating=True)
     with pytest.raises(FileNotFoundError, match="no_such_tracer"):
         net.burn(X=CO, dt=1e-4, history="no_such_tracer.dat")
+
+
+def test_cli_history_out_csv_and_plot(tmp_path):
+    """python -m nnn burn --history FILE --out F.csv writes X(t), energies and
+    T(t) (the engine's numbers) and a plot F.png."""
+    f = tmp_path / "tracer.dat"
+    f.write_text("# t T rho\n" + "\n".join(f"{t!r} {T!r} {r!r}" for t, T, r in zip(*HIST)) + "\n")
+    out = tmp_path / "burn.csv"
+    p = subprocess.run([sys.executable, "-m", "nnn", "burn", "--network", A21, "--history", str(f),
+                        "--X", "c12=0.5,o16=0.5", "--dt", "1e-4", "--out", str(out), "--n-out", "12"],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    data = np.genfromtxt(out, delimiter=",", names=True, skip_header=1)
+    net = nnn.Network.load(A21)
+    times = data["t_s"]
+    assert times[-1] == 1e-4 and 2e-5 in times and 6e-5 in times  # samples are output times
+    r = net.burn(X=CO, times=list(times), history=HIST)
+    np.testing.assert_allclose(data["T_K"], r.T, rtol=1e-15)
+    np.testing.assert_allclose(data["eps_nuc_erg_g"], r.eps_nuc, rtol=1e-15)
+    np.testing.assert_allclose(data["X_si28"], r.X[:, net.isotopes.index("si28")], rtol=1e-15)
+    assert (tmp_path / "burn.png").stat().st_size > 10000
+    bad = subprocess.run([sys.executable, "-m", "nnn", "burn", "--network", A21, "--history", str(f),
+                          "--X", "c12=0.5,o16=0.5", "--dt", "1.0"], capture_output=True, text=True)
+    assert bad.returncode != 0 and "history ends at t[3] = 2e-04 s" in bad.stderr
