@@ -2,9 +2,9 @@
 ! way a stellar-evolution code's burn step calls its network:
 !
 !   call nnn_burn(net, T, rho, X, dt, eps_nuc, eps_nu, ierr [, Ye, n_steps, rtol, atol, max_steps, &
-!                 emulator, used_fallback])
+!                 emulator, used_fallback, err])
 !   call nnn_burn_zones(net, T, rho, X, dt, eps_nuc, eps_nu, ierr [, zone_status, n_threads, rtol, &
-!                       atol, max_steps, emulator, used_fallback])
+!                       atol, max_steps, emulator, used_fallback, err])
 !
 ! Units: T in K, rho in g/cm^3, dt in s, X mass fractions (sum 1 within the
 ! engine's tolerance, renormalised), eps_nuc in erg/g released over dt
@@ -20,15 +20,17 @@
 !
 ! Emulator (module nnn_emulation): pass a loaded nnn_emulator_t as the
 ! keyword argument `emulator=` and the same call uses the trained emulator
-! for every zone it can (dt trained, T/rho/Ye in the training domain, sane
-! output) and the integrator (with rtol, atol, max_steps) for the others;
-! `used_fallback` (NNN_PATH_*) says which path each zone took. A code switches
+! for every zone it can (T/rho/Ye and dt in the model's domain, output
+! passing its checks) and the integrator (with rtol, atol, max_steps) for the
+! others; `used_fallback` (NNN_PATH_*) says which path each zone took and
+! `err` gives the model's error estimate. A code switches
 ! between the network and its emulator by that one argument; without it
 ! these calls are the integrator's, as before.
 module nnn_burning
   use, intrinsic :: iso_c_binding
   use nnn_capi, only: dp, NNN_OK, NNN_BAD_INPUT, nnn_options_c, c_nnn_default_options, &
-      c_nnn_burn, c_nnn_burn_zones, c_nnn_emulator_burn, c_nnn_emulator_burn_zones, &
+      c_nnn_burn_with_info, c_nnn_burn_zones_with_info, nnn_zone_info_c, c_nnn_emulator_burn, &
+      c_nnn_emulator_burn_zones, &
       c_nnn_emulator_check_network, nnn_f_clear_error, set_error, itoa, rtoa
   use nnn_network, only: nnn_network_t, nnn_network_c_ptr, nnn_n_species
   use nnn_emulation, only: nnn_emulator_t, nnn_emulator_c_ptr, NNN_PATH_NONE
@@ -67,8 +69,14 @@ contains
   !>                  integrator was used (NNN_PATH_FALLBACK_*, > 0);
   !>                  NNN_PATH_NONE (-1) without emulator or if the input was
   !>                  rejected. With the emulator, n_steps is 0 for its zones.
+  !>   table_clamped  optional out: .true. if the result rests on a weak-rate
+  !>                  table read beyond its grid (held at the edge, not
+  !>                  extrapolated); .false. for emulator zones
+  !>   err            optional out: the emulator's error estimate of this
+  !>                  zone (its predicted sum_i (Z_i/A_i)|X_i - X_i,true|); 0
+  !>                  for an integrator zone or without emulator
   subroutine nnn_burn(net, T, rho, X, dt, eps_nuc, eps_nu, ierr, Ye, n_steps, rtol, atol, max_steps, &
-      emulator, used_fallback)
+      emulator, used_fallback, table_clamped, err)
     type(nnn_network_t), intent(in) :: net
     real(dp), intent(in) :: T, rho
     real(dp), intent(inout) :: X(:)
@@ -81,9 +89,12 @@ contains
     integer, intent(in), optional :: max_steps
     type(nnn_emulator_t), intent(in), optional :: emulator
     integer, intent(out), optional :: used_fallback
+    logical, intent(out), optional :: table_clamped
+    real(dp), intent(out), optional :: err
     real(c_double) :: x0(nnn_n_species(net)), x1(nnn_n_species(net))
-    real(c_double) :: ye_c
+    real(c_double) :: ye_c, err_c
     integer(c_long) :: steps_c
+    type(nnn_zone_info_c) :: info
     integer(c_int) :: path_c
     type(nnn_options_c), target :: opt
     type(c_ptr) :: popt
@@ -94,6 +105,8 @@ contains
     if (present(Ye)) Ye = 0
     if (present(n_steps)) n_steps = 0
     if (present(used_fallback)) used_fallback = NNN_PATH_NONE
+    if (present(table_clamped)) table_clamped = .false.
+    if (present(err)) err = 0
     ierr = check_net(net)
     if (ierr == NNN_OK .and. present(emulator)) ierr = check_emulator(emulator, net)
     if (ierr == NNN_OK) ierr = check_dt(dt)
@@ -113,12 +126,17 @@ contains
     steps_c = 0
     if (present(emulator)) then
       path_c = NNN_PATH_NONE
+      err_c = 0
       ierr = int(c_nnn_emulator_burn(nnn_emulator_c_ptr(emulator), T, rho, x0, dt, popt, x1, eps_nuc, &
-          eps_nu, ye_c, path_c, steps_c))
+          eps_nu, ye_c, path_c, steps_c, err_c))
       if (present(used_fallback)) used_fallback = int(path_c)
+      if (present(err)) err = err_c
     else
-      ierr = int(c_nnn_burn(nnn_network_c_ptr(net), T, rho, x0, dt, popt, x1, eps_nuc, eps_nu, ye_c, &
-          steps_c))
+      info = nnn_zone_info_c(0, 0, 0.0_c_double)
+      ierr = int(c_nnn_burn_with_info(nnn_network_c_ptr(net), T, rho, x0, dt, popt, x1, eps_nuc, eps_nu, &
+          ye_c, info))
+      steps_c = info%n_steps
+      if (present(table_clamped)) table_clamped = info%table_clamped /= 0
     end if
     if (present(n_steps)) n_steps = int(steps_c)
     if (ierr == NNN_OK) then
@@ -144,10 +162,15 @@ contains
   !>                 trust go to the integrator on n_threads threads)
   !>   used_fallback optional (n_zones) out: each zone's path, NNN_PATH_*
   !>                 (NNN_PATH_NONE without emulator or if rejected)
+  !>   table_clamped optional (n_zones) out: .true. for a zone whose result
+  !>                 rests on a weak-rate table read beyond its grid (not
+  !>                 available with emulator: then all .false.)
+  !>   err           optional (n_zones) out: the emulator's error estimate per
+  !>                 zone (0 for integrator zones and without emulator)
   !> Invalid input in any zone fails before any work: then every zone_status
   !> is that status and X is unchanged.
   subroutine nnn_burn_zones(net, T, rho, X, dt, eps_nuc, eps_nu, ierr, zone_status, n_threads, &
-      rtol, atol, max_steps, emulator, used_fallback)
+      rtol, atol, max_steps, emulator, used_fallback, table_clamped, err)
     type(nnn_network_t), intent(in) :: net
     real(dp), intent(in) :: T(:), rho(:)
     real(dp), intent(inout) :: X(:, :)
@@ -160,7 +183,10 @@ contains
     integer, intent(in), optional :: max_steps
     type(nnn_emulator_t), intent(in), optional :: emulator
     integer, intent(out), optional :: used_fallback(:)
-    real(c_double), allocatable :: x1(:, :)
+    logical, intent(out), optional :: table_clamped(:)
+    real(dp), intent(out), optional :: err(:)
+    type(nnn_zone_info_c), allocatable :: info(:)
+    real(c_double), allocatable :: x1(:, :), err_c(:)
     integer(c_int), allocatable :: st(:), path(:)
     type(nnn_options_c), target :: opt
     type(c_ptr) :: popt
@@ -172,6 +198,8 @@ contains
     eps_nu = 0
     if (present(zone_status)) zone_status = NNN_BAD_INPUT
     if (present(used_fallback)) used_fallback = NNN_PATH_NONE
+    if (present(table_clamped)) table_clamped = .false.
+    if (present(err)) err = 0
     ierr = check_net(net)
     if (ierr == NNN_OK .and. present(emulator)) ierr = check_emulator(emulator, net)
     if (ierr == NNN_OK) ierr = check_dt(dt)
@@ -193,6 +221,12 @@ contains
     if (ierr == NNN_OK .and. present(used_fallback)) then
       if (size(used_fallback) /= nz) ierr = size_error('used_fallback', size(used_fallback), 'size(T)', nz)
     end if
+    if (ierr == NNN_OK .and. present(table_clamped)) then
+      if (size(table_clamped) /= nz) ierr = size_error('table_clamped', size(table_clamped), 'size(T)', nz)
+    end if
+    if (ierr == NNN_OK .and. present(err)) then
+      if (size(err) /= nz) ierr = size_error('err', size(err), 'size(T)', nz)
+    end if
     if (ierr /= NNN_OK) return
     if (nz == 0) return
     nt = 0
@@ -212,13 +246,17 @@ contains
     x1 = X
     st = -1
     if (present(emulator)) then
-      allocate (path(nz))
+      allocate (path(nz), err_c(nz))
       path = NNN_PATH_NONE
+      err_c = 0
       ierr = int(c_nnn_emulator_burn_zones(nnn_emulator_c_ptr(emulator), int(nz, c_int), T, rho, X, dt, &
-          popt, x1, eps_nuc, eps_nu, path, st, int(nt, c_int)))
+          popt, x1, eps_nuc, eps_nu, path, st, err_c, int(nt, c_int)))
     else
-      ierr = int(c_nnn_burn_zones(nnn_network_c_ptr(net), int(nz, c_int), T, rho, X, dt, popt, x1, &
-          eps_nuc, eps_nu, st, int(nt, c_int)))
+      allocate (info(nz))
+      info = nnn_zone_info_c(0, 0, 0.0_c_double)
+      ierr = int(c_nnn_burn_zones_with_info(nnn_network_c_ptr(net), int(nz, c_int), T, rho, X, dt, popt, &
+          x1, eps_nuc, eps_nu, st, int(nt, c_int), info))
+      if (present(table_clamped)) table_clamped = info%table_clamped /= 0
     end if
     if (any(st < 0)) then
       ! rejected before any work (invalid input), statuses unwritten; eps
@@ -229,6 +267,7 @@ contains
     X = x1  ! failed zones were given X(0) back by the engine; a rejected call leaves x1 = X(0)
     if (present(zone_status)) zone_status = int(st)
     if (present(used_fallback) .and. present(emulator)) used_fallback = int(path)
+    if (present(err) .and. present(emulator)) err = err_c
   end subroutine nnn_burn_zones
 
   integer function check_net(net) result(ierr)

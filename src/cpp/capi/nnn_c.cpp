@@ -10,6 +10,7 @@
 #include <string>
 
 #include "nnn/burn.hpp"
+#include "nnn/format.hpp"
 #include "nnn/network.hpp"
 
 #include "handles.hpp"
@@ -35,10 +36,18 @@ std::string resolve(const std::string& s) {
                        " in $NNN_NETWORK_DATA or the installed network_data)");
 }
 
+nnn_zone_info zone_info(const nnn::BurnResult& r) {
+  nnn_zone_info info{};
+  info.n_steps = r.n_steps;
+  info.table_clamped = r.table_clamped ? 1 : 0;
+  info.mass_drift = r.mass_drift;
+  return info;
+}
+
 void check_dt(double dt) {
   if (!std::isfinite(dt) || dt <= 0)
     throw nnn::Error(nnn::Status::BadInput,
-                     "dt = " + std::to_string(dt) + " s is invalid: must be finite and > 0");
+                     "dt = " + nnn::repr(dt) + " s is invalid: must be finite and > 0");
 }
 
 }  // namespace
@@ -79,8 +88,9 @@ int nnn_network_n_species(const nnn_network* net, int* n) {
 int nnn_network_isotope(const nnn_network* net, int i, char* name, int len, int* A, int* Z) {
   NNN_REQUIRE(net, "net");
   if (i < 0 || i >= net->net->n_species())
-    return fail(NNN_BAD_INPUT, "isotope index i = " + std::to_string(i) + " is out of range [0, " +
-                                   std::to_string(net->net->n_species()) + ")");
+    return fail(NNN_BAD_INPUT, "isotope index i = " + nnn::repr(i) + " is out of range [0, " +
+                                   nnn::repr(net->net->n_species()) + ")");
+  if (len < 0) return fail(NNN_BAD_INPUT, "len = " + nnn::repr(len) + " must be >= 0 (the size of name)");
   const auto& iso = net->net->isotopes[i];
   if (name && len > 0) {
     std::strncpy(name, iso.name.c_str(), static_cast<size_t>(len) - 1);
@@ -104,7 +114,7 @@ int nnn_network_index(const nnn_network* net, const char* name, int* index) {
 int nnn_network_hash(const nnn_network* net, char* hash, int len) {
   NNN_REQUIRE(net, "net");
   NNN_REQUIRE(hash, "hash");
-  if (len < 65) return fail(NNN_BAD_INPUT, "len = " + std::to_string(len) + " is too short for the hash (>= 65)");
+  if (len < 65) return fail(NNN_BAD_INPUT, "len = " + nnn::repr(len) + " is too short for the hash (>= 65)");
   std::memcpy(hash, net->net->sha256.c_str(), 65);
   return NNN_OK;
 }
@@ -112,12 +122,22 @@ int nnn_network_hash(const nnn_network* net, char* hash, int len) {
 int nnn_burn(const nnn_network* net, double T, double rho, const double* X0, double dt,
              const nnn_options* opt, double* X_out, double* eps_nuc, double* eps_nu, double* Ye,
              long* n_steps) {
+  nnn_zone_info info{};
+  const int st = nnn_burn_with_info(net, T, rho, X0, dt, opt, X_out, eps_nuc, eps_nu, Ye, &info);
+  if (n_steps) *n_steps = info.n_steps;
+  return st;
+}
+
+int nnn_burn_with_info(const nnn_network* net, double T, double rho, const double* X0, double dt,
+                       const nnn_options* opt, double* X_out, double* eps_nuc, double* eps_nu,
+                       double* Ye, nnn_zone_info* info) {
+  if (info) *info = nnn_zone_info{};
   NNN_REQUIRE(net, "net");
   if (const int st = require_arrays(X0, X_out, eps_nuc, eps_nu)) return st;
   return guarded([&]() -> int {
     check_dt(dt);
     const auto r = nnn::burn(*net->net, T, rho, X0, {dt}, to_options(opt));
-    if (n_steps) *n_steps = r.n_steps;
+    if (info) *info = zone_info(r);
     if (r.status != nnn::Status::Ok) return fail(static_cast<int>(r.status), r.message);
     return copy_zone(r, X_out, eps_nuc, eps_nu, Ye);
   });
@@ -126,8 +146,23 @@ int nnn_burn(const nnn_network* net, double T, double rho, const double* X0, dou
 int nnn_burn_zones(const nnn_network* net, int n_zones, const double* T, const double* rho,
                    const double* X0, double dt, const nnn_options* opt, double* X_out,
                    double* eps_nuc, double* eps_nu, int* zone_status, int n_threads) {
+  return nnn_burn_zones_with_info(net, n_zones, T, rho, X0, dt, opt, X_out, eps_nuc, eps_nu,
+                                  zone_status, n_threads, nullptr);
+}
+
+int nnn_burn_zones_with_info(const nnn_network* net, int n_zones, const double* T,
+                             const double* rho, const double* X0, double dt,
+                             const nnn_options* opt, double* X_out, double* eps_nuc,
+                             double* eps_nu, int* zone_status, int n_threads,
+                             nnn_zone_info* info) {
+  if (info)
+    for (int z = 0; z < n_zones; ++z) info[z] = nnn_zone_info{};
   NNN_REQUIRE(net, "net");
-  if (const int st = require_arrays(T, rho, X0, X_out, eps_nuc, eps_nu)) return st;
+  // the rule of nnn_emulator_burn_zones: no zones is a valid call, whose
+  // arrays may be NULL; options and dt are still checked
+  if (n_zones < 0) return fail(NNN_BAD_INPUT, "n_zones = " + nnn::repr(n_zones) + " must be >= 0");
+  if (n_zones > 0)
+    if (const int st = require_arrays(T, rho, X0, X_out, eps_nuc, eps_nu)) return st;
   const int st = guarded([&]() -> int {
     check_dt(dt);
     const int n = net->net->n_species();
@@ -137,6 +172,7 @@ int nnn_burn_zones(const nnn_network* net, int n_zones, const double* T, const d
       const auto& r = rs[z];
       const int st = static_cast<int>(r.status);
       if (zone_status) zone_status[z] = st;
+      if (info) info[z] = zone_info(r);
       if (st == NNN_OK) {
         std::memcpy(X_out + static_cast<size_t>(z) * n, r.X.data(), sizeof(double) * n);
         eps_nuc[z] = r.eps_nuc[0];
@@ -144,7 +180,7 @@ int nnn_burn_zones(const nnn_network* net, int n_zones, const double* T, const d
       } else {
         std::memcpy(X_out + static_cast<size_t>(z) * n, X0 + static_cast<size_t>(z) * n, sizeof(double) * n);
         eps_nuc[z] = eps_nu[z] = 0;
-        if (first == NNN_OK) first = fail(st, "zone " + std::to_string(z) + ": " + r.message);
+        if (first == NNN_OK) first = fail(st, "zone " + nnn::repr(z) + ": " + r.message);
       }
     }
     return first;
