@@ -7,6 +7,10 @@ import torch
 
 from nnn.classifier import BankConfig, TrainSettings, train_suite
 
+# Tiny networks: more torch threads only add synchronisation, and on a shared 2-core machine
+# they fight the other processes. One thread for the whole classifier test session.
+torch.set_num_threads(1)
+
 # Reduced epochs and only the two base feature sets (Er, Pb) keep the whole classifier test run
 # well under two minutes (about 25 CPU-seconds for this suite); the numbers asserted in
 # test_models.py and test_classify.py were measured with exactly these settings.
