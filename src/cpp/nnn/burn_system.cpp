@@ -17,7 +17,8 @@ std::string fmt(double v) {  // shortest text that reads back as v (like repr)
   return std::string(buf, res.ptr);
 }
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-// relative step in Ye of the central difference de/dYe
+// relative step in Ye of the forward difference de/dYe (error ~ 1e-6 of a
+// term that is itself <~ 1e-4 of the heating: only weak rates change Ye)
 constexpr double kDlnYe = 1e-6;
 double start_T(const Thermo& th) {
   if (th.mode != BurnMode::History) return th.T0;
@@ -113,11 +114,14 @@ bool BurnSystem::heating(double t, double T, const double* y, double* f) {
   }
   const double rho = th_.rho0;
   const double abar = sumAY / sumY, ye = sumZY / sumAY;
-  EosResult eos, eos_up, eos_dn;
+  // Two EOS calls per RHS (the EOS's Fermi-Dirac quadrature is the cost of
+  // a self-heating RHS): at (T, Ye) and at Ye (1 + kDlnYe) for de/dYe, both
+  // starting Newton from the last eta (the root does not depend on the guess)
+  EosResult eos, eos_up;
   try {
-    eos = stellar_eos(T, rho, abar, ye);
-    eos_up = stellar_eos(T, rho, abar, ye * (1 + kDlnYe));
-    eos_dn = stellar_eos(T, rho, abar, ye * (1 - kDlnYe));
+    eos = std::isfinite(eta_last_) ? stellar_eos(T, rho, abar, ye, eta_last_) : stellar_eos(T, rho, abar, ye);
+    eta_last_ = eos.eta;
+    eos_up = stellar_eos(T, rho, abar, ye * (1 + kDlnYe), eos.eta);
   } catch (const Error& e) {
     domain_msg_ = "the EOS rejected T = " + fmt(T) + " K at t = " + fmt(t) + " s: " + e.what();
     for (int i = 0; i < nv_; ++i) f[i] = kNaN;
@@ -127,7 +131,7 @@ bool BurnSystem::heating(double t, double T, const double* y, double* f) {
   // part), electrons through Ye (central difference); sum A_i dY_i/dt = 0, so
   // dabar/dt = -abar dsumY / sumY and dYe/dt = dsumZY / sumAY
   const double de_dabar = -eos.e_ion / abar;
-  const double de_dye = (eos_up.e - eos_dn.e) / (2 * kDlnYe * ye);
+  const double de_dye = (eos_up.e - eos.e) / (kDlnYe * ye);  // forward: the term is ~1e-9 of eps here
   // de_comp/dt = e_sumY * d(sum Y)/dt + e_sumZY * d(sum Z Y)/dt
   e_sumY_ = de_dabar * (-abar / sumY);
   e_sumZY_ = de_dye / sumAY;

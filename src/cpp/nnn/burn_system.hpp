@@ -33,6 +33,7 @@
 // iteration matrix needs only to be close).
 #pragma once
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -130,6 +131,7 @@ class BurnSystem {
   // cached by heating() for the T row: c_v and the energy weight of each dY_i/dt
   double cv_ = 0, e_sumY_ = 0, e_sumZY_ = 0;  // de_comp/dt = e_sumY_ d(sum Y)/dt + e_sumZY_ d(sum Z Y)/dt
   std::vector<double> ypert_, fplus_, fminus_;
+  double eta_last_ = std::numeric_limits<double>::quiet_NaN();  // EOS Newton start (self-heating)
   std::string domain_msg_;
   bool clamped_ = false;
 };
