@@ -276,7 +276,7 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
         dist = []
         for s in range(0, len(va), 16384):
             logx, _, _ = model.forward_train(xv[s:s + 16384])
-            dist.append((torch.exp(logx) - Xv[s:s + 16384]).abs() @ model.zeta)
+            dist.append((torch.exp(logx) - Xv[s:s + 16384]).abs() @ model.zeta.float())
         lerr = torch.log10(torch.cat(dist) + 1e-10)
     model.err_log_center.fill_(float(lerr.median()))
     # the error head learns on half of the validation samples and is selected on the other

@@ -116,12 +116,18 @@ class BurnStepNet(nn.Module):
         self.register_buffer("in_center", ((lo + hi) / 2).float())
         self.register_buffer("in_half", ((hi - lo) / 2).float())
         self.register_buffer("log_floor", torch.tensor(math.log(x_floor)).float())
-        self.register_buffer("zeta", torch.tensor([float(z) for z in zeta]).float())
+        # Z/A in float64: float32 Z/A would shift Ye by ~1e-8, more than a 1e-6 s burn does
+        self.register_buffer("zeta", torch.tensor([float(z) for z in zeta], dtype=torch.float64))
         self.register_buffer("scales", torch.tensor([float(s) for s in scales]).float())
         # err head output: log10 of the eq-5 distance, centred here (set by the trainer)
         self.register_buffer("err_log_center", torch.tensor(-3.0).float())
         self.zlo = float(min(zeta)) + 1e-4
         self.zhi = float(max(zeta)) - 1e-4
+        # bracket of the Ye tilt's multiplier: exp(lam * 0.5) spans ~1e43 across Z/A 0..1;
+        # iterations at inference (float64): 60 reach round-off on peaked compositions
+        # (tests/emulate/test_model.py), where bisection does most of the work
+        self.lam_max = 200.0
+        self.n_tilt = 60
 
     # -------------------------------------------------------------- the pieces
     def hidden(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -133,7 +139,7 @@ class BurnStepNet(nn.Module):
         return self.trunk(torch.cat([th, x0, lxs], dim=1)), th
 
     def composition(self, x: torch.Tensor, h: torch.Tensor,
-                    n_newton: int = 4) -> Tuple[torch.Tensor, torch.Tensor]:
+                    n_newton: int = 8) -> Tuple[torch.Tensor, torch.Tensor]:
         """(ln X (N, n), normalised dYe rate (N,)) from the hidden layer, in the dtype of
         ``x`` (float32 in training; float64 at inference, so that X0, Ye0 and the tilt keep
         double precision: at dt = 1e-6 s the true |dYe| is ~1e-9, below float32's
@@ -149,12 +155,22 @@ class BurnStepNet(nn.Module):
         ye0 = x0 @ zeta / torch.clamp(x0.sum(dim=1), min=1e-30)
         ye_t = torch.clamp(ye0 + torch.sinh(r) * self.scales[0].to(x.dtype) * dt,
                            min=self.zlo, max=self.zhi)
+        # Ye(lam) = sum q_i zeta_i, q ~ p exp(lam zeta), rises monotonically with lam (its
+        # slope is the variance of zeta under q): Newton steps kept inside a bracket that
+        # shrinks every iteration, bisection where Newton would leave it.  (Unguarded Newton
+        # overshot where q sits on a few nuclei, and 1 in ~100 zones came out as neutrons.)
         lam = torch.zeros_like(ye_t)
+        lo = torch.full_like(ye_t, -self.lam_max)
+        hi = torch.full_like(ye_t, self.lam_max)
         for _ in range(n_newton):
             q = torch.softmax(logp + lam[:, None] * zeta, dim=1)
             m = q @ zeta
-            v = torch.clamp(q @ (zeta * zeta) - m * m, min=1e-12)
-            lam = lam + torch.clamp((ye_t - m) / v, min=-20.0, max=20.0)
+            v = q @ (zeta * zeta) - m * m
+            f = m - ye_t
+            hi = torch.where(f > 0, lam, hi)
+            lo = torch.where(f > 0, lo, lam)
+            step = lam - f / torch.clamp(v, min=1e-30)
+            lam = torch.where((step > lo) & (step < hi), step, 0.5 * (lo + hi))
         return torch.log_softmax(logp + lam[:, None] * zeta, dim=1), r
 
     def energies(self, h: torch.Tensor, th: torch.Tensor) -> torch.Tensor:
@@ -177,7 +193,7 @@ class BurnStepNet(nn.Module):
         runs in float32, the composition is assembled in float64 from the float64 X0."""
         x64 = x.double()
         h, th = self.hidden(x64.float())
-        logx, r = self.composition(x64, h, 8)
+        logx, r = self.composition(x64, h, self.n_tilt)
         e = torch.sinh(self.energies(h, th).double()) * self.scales[1:].double()
         dt = torch.pow(10.0, x64[:, 2:3])
         err = torch.pow(10.0, self.log_err(h, th).double())[:, None]
