@@ -81,15 +81,15 @@ class TableModel(nn.Module):
         self.network_hash = net.file_hash if network_hash is None else network_hash
         self.isotopes = list(net.isotopes if isotopes is None else isotopes)
         self.domain = domain_list(domain)
-        self.register_buffer("keys", torch.tensor(keys, dtype=torch.float32))
-        self.register_buffer("values", torch.tensor(values, dtype=torch.float32))
+        self.register_buffer("keys", torch.tensor(keys, dtype=torch.float64))
+        self.register_buffer("values", torch.tensor(values, dtype=torch.float64))
         self.register_buffer("raise_band", torch.tensor(list(raise_band), dtype=torch.float32))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         lt = x[:, 0]
         if bool(((lt >= self.raise_band[0]) & (lt <= self.raise_band[1])).any()):
             raise RuntimeError("test model: log10 T inside the raise band")
-        d = (x[:, None, :] - self.keys[None, :, :]).abs().sum(dim=2)
+        d = (x.double()[:, None, :] - self.keys[None, :, :]).abs().sum(dim=2)
         return self.values[d.argmin(dim=1)]
 
 
@@ -105,7 +105,7 @@ def save(module: nn.Module, path: Path, meta: dict | None) -> Path:
 def model_inputs(T, rho, X, dt) -> np.ndarray:
     n = len(T)
     return np.column_stack([np.log10(T), np.log10(rho), np.full(n, np.log10(dt)),
-                            np.asarray(X, float)]).astype(np.float32)
+                            np.asarray(X, float)]).astype(np.float64)
 
 
 def q_erg_per_g(net) -> np.ndarray:
@@ -143,7 +143,7 @@ def zones(net, n: int = 40, seed: int = 0):
 
 
 def reference_forward(path: Path, T, rho, X, dt) -> np.ndarray:
-    """The model file run by Python torch (float32), for comparison with libnnn."""
+    """The model file run by Python torch (float64 inputs, as libnnn gives them)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         m = torch.jit.load(str(path))

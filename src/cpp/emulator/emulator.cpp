@@ -149,10 +149,10 @@ std::shared_ptr<const Emulator> Emulator::load(std::shared_ptr<const Network> ne
 
   // probe: one zone in the middle of the domain checks the in/out widths
   const Domain& D = em->info_.domain;
-  std::vector<float> x(3 + n, 1.0f / n), y(n + 3);
-  x[0] = static_cast<float>(0.5 * (D.logT[0] + D.logT[1]));
-  x[1] = static_cast<float>(0.5 * (D.logrho[0] + D.logrho[1]));
-  x[2] = static_cast<float>(0.5 * (D.logdt[0] + D.logdt[1]));
+  std::vector<double> x(3 + n, 1.0 / n), y(n + 3);
+  x[0] = 0.5 * (D.logT[0] + D.logT[1]);
+  x[1] = 0.5 * (D.logrho[0] + D.logrho[1]);
+  x[2] = 0.5 * (D.logdt[0] + D.logdt[1]);
   em->model_->forward(x.data(), 1, 3 + n, y.data(), n + 3, 1);
 
   // energy check: q_i in erg/g per unit X_i
@@ -314,7 +314,7 @@ ZoneResults Emulator::burn(int n_zones, const double* T, const double* rho, cons
   }
 
   const int n_in = 3 + n, n_out = n + 3;
-  std::vector<float> in, out;
+  std::vector<double> in, out;
   YeBound ye_bound(*this);
   auto set_path = [&](int z, Path p) { R.path[z] = static_cast<int>(p); };
   for (size_t c0 = 0; c0 < active.size(); c0 += cfg.batch_size) {
@@ -323,12 +323,11 @@ ZoneResults Emulator::burn(int n_zones, const double* T, const double* rho, cons
     out.resize(static_cast<size_t>(m) * n_out);
     for (int r = 0; r < m; ++r) {
       const int z = active[c0 + r];
-      float* row = &in[static_cast<size_t>(r) * n_in];
-      row[0] = static_cast<float>(std::log10(T[z]));
-      row[1] = static_cast<float>(std::log10(rho[z]));
-      row[2] = static_cast<float>(logdt);
-      const double* x = &x0n[static_cast<size_t>(z) * n];
-      for (int i = 0; i < n; ++i) row[3 + i] = static_cast<float>(x[i]);
+      double* row = &in[static_cast<size_t>(r) * n_in];
+      row[0] = std::log10(T[z]);
+      row[1] = std::log10(rho[z]);
+      row[2] = logdt;
+      std::copy(&x0n[static_cast<size_t>(z) * n], &x0n[static_cast<size_t>(z + 1) * n], row + 3);
     }
     try {
       R.inference_threads = model_->forward(in.data(), m, n_in, out.data(), n_out, cfg.torch_threads);
@@ -339,14 +338,14 @@ ZoneResults Emulator::burn(int n_zones, const double* T, const double* rho, cons
     }
     for (int r = 0; r < m; ++r) {
       const int z = active[c0 + r];
-      const float* y = &out[static_cast<size_t>(r) * n_out];
+      const double* y = &out[static_cast<size_t>(r) * n_out];
       const double eps_nuc = y[n], eps_nu = y[n + 1], err = y[n + 2];
       // sanity: finite, sum X ~ 1, no negatives beyond round-off, err >= 0
       bool ok = std::isfinite(eps_nuc) && std::isfinite(eps_nu) && std::isfinite(err) && err >= 0;
       double s = 0, s_raw = 0;
       for (int i = 0; i < n && ok; ++i) {
         ok = std::isfinite(y[i]) && y[i] >= -cfg.negative_tolerance;
-        s += std::max(0.0, static_cast<double>(y[i]));
+        s += std::max(0.0, y[i]);
         s_raw += y[i];
       }
       if (!(ok && std::abs(s_raw - 1) <= cfg.sum_tolerance && s > 0)) {
@@ -358,7 +357,7 @@ ZoneResults Emulator::burn(int n_zones, const double* T, const double* rho, cons
         continue;
       }
       double* x = &R.X[static_cast<size_t>(z) * n];
-      for (int i = 0; i < n; ++i) x[i] = std::max(0.0, static_cast<double>(y[i])) / s;
+      for (int i = 0; i < n; ++i) x[i] = std::max(0.0, y[i]) / s;
       const double* xi = &x0n[static_cast<size_t>(z) * n];
       if (cfg.check_energy) {
         double e = -eps_nu * dt;

@@ -80,7 +80,7 @@ struct Config {
   double energy_dx = 1e-3;           // composition floor of the energy tolerance (mass fraction)
   bool check_dye = true;
   double dye_safety = 10;            // factor on the weak-rate bound of |dYe|
-  double dye_atol = 1e-6;            // floor of the |dYe| bound (float32 round-off of Ye)
+  double dye_atol = 1e-6;            // floor of the |dYe| bound (Ye round-off of float32 outputs)
   int torch_threads = 1;             // libtorch intra-op threads per call (0: libtorch's own)
   int batch_size = 65536;            // zones per forward call (bounds memory)
 };

@@ -9,19 +9,20 @@
 
 namespace nnn::emulator {
 
-// One loaded model: forward(x[n, n_in]) -> y[n, n_out], float32, row-major,
+// One loaded model: forward(x[n, n_in]) -> y[n, n_out], row-major, in double
+// (the module gets float64 inputs; a float32 output is widened),
 // plus the module's attributes (TorchScript attributes set in Python, read
 // here without any JSON: see nnn.emulate.model.BurnStepNet).
 // forward is const and may be called by any number of threads at once; it
 // throws nnn::Error(Status::EmulatorFile) if the module raises or its output
-// is not a float32 tensor of shape (n, n_out).
+// is not a floating-point tensor of shape (n, n_out).
 class EmulatorModel {
  public:
   virtual ~EmulatorModel() = default;
   // torch_threads > 0: libtorch intra-op threads for this call in the calling
   // thread (set, and restored afterwards, only when it differs); 0: as is.
   // Returns the intra-op thread count the call ran with.
-  virtual int forward(const float* in, int n, int n_in, float* out, int n_out,
+  virtual int forward(const double* in, int n, int n_in, double* out, int n_out,
                       int torch_threads) const = 0;
   virtual std::string device() const = 0;
 

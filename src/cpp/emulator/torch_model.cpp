@@ -51,14 +51,15 @@ class TorchModel final : public EmulatorModel {
   TorchModel(torch::jit::Module m, torch::Device dev, std::string path)
       : module_(std::move(m)), device_(dev), path_(std::move(path)) {}
 
-  int forward(const float* in, int n, int n_in, float* out, int n_out,
+  int forward(const double* in, int n, int n_in, double* out, int n_out,
               int torch_threads) const override {
     if (n <= 0) return 0;
     ThreadsGuard threads(torch_threads);
     const int used = at::get_num_threads();
     c10::InferenceMode guard;
-    at::Tensor x = torch::from_blob(const_cast<float*>(in), {n, n_in},
-                                    torch::TensorOptions().dtype(torch::kFloat32));
+    // float64 in: the model keeps X0 and Ye0 in double (nnn.emulate.model)
+    at::Tensor x = torch::from_blob(const_cast<double*>(in), {n, n_in},
+                                    torch::TensorOptions().dtype(torch::kFloat64));
     if (!device_.is_cpu()) x = x.to(device_);
     at::Tensor y;
     try {
@@ -82,10 +83,14 @@ class TorchModel final : public EmulatorModel {
       throw Error(Status::EmulatorFile, "model '" + path_ + "': forward returned shape " +
                                             c10::str(y.sizes()) + ", expected (" + std::to_string(n) +
                                             ", " + std::to_string(n_out) + ")");
-    if (y.scalar_type() != torch::kFloat32) y = y.to(torch::kFloat32);
+    if (!y.is_floating_point())
+      throw Error(Status::EmulatorFile, "model '" + path_ + "': forward returned " +
+                                            std::string(c10::toString(y.scalar_type())) +
+                                            ", expected a floating-point tensor");
+    if (y.scalar_type() != torch::kFloat64) y = y.to(torch::kFloat64);
     if (!y.is_cpu()) y = y.cpu();
     y = y.contiguous();
-    std::memcpy(out, y.data_ptr<float>(), sizeof(float) * static_cast<size_t>(n) * n_out);
+    std::memcpy(out, y.data_ptr<double>(), sizeof(double) * static_cast<size_t>(n) * n_out);
     return used;
   }
 

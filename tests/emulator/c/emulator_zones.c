@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nnn.h"
 #include "nnn_emulator.h"
@@ -75,11 +76,24 @@ int main(int argc, char** argv) {
     for (int i = 0; i < ns; ++i) printf(" %.17g", X[k * ns + i]);
     printf("\n");
   }
+  /* live threads only: a joined integrator thread can linger a moment as a
+     dead task (state Z or X) */
+  usleep(50000);
   int n_os = 0;
   DIR* d = opendir("/proc/self/task");
   if (d) {
-    for (struct dirent* e; (e = readdir(d));)
-      if (e->d_name[0] != '.') ++n_os;
+    for (struct dirent* e; (e = readdir(d));) {
+      if (e->d_name[0] == '.') continue;
+      char p[300], buf[512];
+      snprintf(p, sizeof p, "/proc/self/task/%s/stat", e->d_name);
+      FILE* fs = fopen(p, "r");
+      if (!fs) continue;
+      const size_t nr = fread(buf, 1, sizeof buf - 1, fs);
+      fclose(fs);
+      buf[nr] = 0;
+      const char* rp = strrchr(buf, ')'); /* "tid (comm) S ...": the state after the name */
+      if (rp && rp[1] == ' ' && rp[2] != 'Z' && rp[2] != 'X') ++n_os;
+    }
     closedir(d);
   }
   printf("os_threads %d\n", n_os);
