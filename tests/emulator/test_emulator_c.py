@@ -190,9 +190,9 @@ def test_c_driver_load_by_name_and_errors(driver, small_net, tiny_path, bad, tmp
     by_name = parse(run([driver, SMALL, SMALL, zf, "zones", 1], env=env))
     by_path = parse(run([driver, SMALL, tiny_path, zf, "zones", 1]))
     np.testing.assert_array_equal(by_name, by_path)
-    p = subprocess.run([str(driver), SMALL, "mesa_151", str(zf), "zones", "1"], capture_output=True,
+    p = subprocess.run([str(driver), SMALL, "no_such_network", str(zf), "zones", "1"], capture_output=True,
                        text=True, timeout=120, env=env)
-    assert p.returncode == 2 and p.stdout.startswith("error 4 ") and "emulators/mesa_151.pt" in p.stdout
+    assert p.returncode == 2 and p.stdout.startswith("error 4 ") and "emulators/no_such_network.pt" in p.stdout
     p = subprocess.run([str(driver), SMALL, str(bad["hash"][0]), str(zf), "zones", "1"], capture_output=True,
                        text=True, timeout=120)
     assert p.returncode == 2 and p.stdout.startswith("error 4 ") and "changed since training" in p.stdout

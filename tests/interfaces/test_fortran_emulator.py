@@ -216,8 +216,8 @@ def test_load_by_network_name(F, fnet, tiny, tmp_path, monkeypatch, pynet, model
         np.testing.assert_array_equal(a["X"], b.X)
     finally:
         F.nnn_emulation.nnn_free_emulator(em)
-    em, ierr, msg = load_fortran(F, fnet, "mesa_151")
-    assert ierr == 4 and "emulators/mesa_151.pt" in msg
+    em, ierr, msg = load_fortran(F, fnet, "no_such_network")
+    assert ierr == 4 and "emulators/no_such_network.pt" in msg
 
 
 # --------------------------------------------------------------------------- parity with Python
