@@ -2,6 +2,7 @@
 // electron-positron gas from generalised Fermi-Dirac integrals.
 #include "eos.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
