@@ -48,7 +48,10 @@ def compare(net, r, ref):
     return dX, de
 
 
-@pytest.mark.parametrize("name", [A21, pytest.param("mesa_80", marks=pytest.mark.slow)])
+# ~1 min of CPU for approx21 (Radau on pynucastro's network with numba's JIT
+# off): slow, like mesa_80
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [A21, "mesa_80"])
 def test_history_agrees_with_scipy_radau(name):
     net = nnn.Network.load(name)
     x0 = net.composition(CO)
