@@ -160,3 +160,18 @@ def test_ye_tilt_converges_for_peaked_compositions():
     reachable = (seen > 1e-3) & (seen < 1 - 1e-3)  # Z/A of the toy nuclei spans 0 .. 1
     assert reachable.mean() > 0.9
     np.testing.assert_allclose(ye[reachable], seen[reachable], rtol=0, atol=1e-12)
+
+
+def test_eps_nuc_from_composition_conserves_energy():
+    """With q (erg/g per unit X) the model's eps_nuc is the engine's definition,
+    sum_i q_i (X0_i - X_i) - eps_nu dt, for its own composition, at every dt."""
+    q = np.linspace(-3e18, 5e18, len(A))
+    torch.manual_seed(1)
+    m = BurnStepNet(ISO, ZETA, DOMAIN, SCALES, first=16, width=16, depth=2, q=q).eval()
+    for logdt in (-6.0, 0.0, 2.0):
+        x, X0 = _inputs(logdt=logdt)
+        with torch.no_grad():
+            y = m(torch.from_numpy(np.concatenate([x[:, :3].double().numpy(), X0], 1))).numpy()
+        X, eps_nuc, eps_nu = y[:, : len(A)], y[:, len(A)], y[:, len(A) + 1]
+        np.testing.assert_allclose(eps_nuc, (X0 - X) @ q - eps_nu * 10 ** logdt, rtol=1e-12,
+                                   atol=1e-12 * np.abs(q).max())

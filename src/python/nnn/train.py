@@ -41,6 +41,9 @@ from nnn.cli import Parser
 from nnn.emulate import dataset as ds
 from nnn.emulate import model as mdl
 
+N_A = 6.02214076e23        # 1/mol (CODATA 2018, exact)
+MEV_ERG = 1.602176634e-6   # erg per MeV (exact)
+
 #: Named architectures (trunk widths and depth).  ``paper`` is the paper's size (1024, then
 #: 2048 wide; 12 layers), too large for CPU training here.
 ARCHS = {
@@ -54,6 +57,21 @@ ARCHS = {
 DEFAULTS = {"arch": "small", "epochs": 60, "patience": 8, "lr": 1e-3, "batch_size": 1024,
             "val_frac": 0.1, "w_xlin": 10.0, "w_ye": 1.0, "w_eps": 0.3, "x_floor": mdl.X_FLOOR,
             "energy_epochs": 40, "err_epochs": 60, "seed": 0}
+
+
+def q_values(meta) -> np.ndarray:
+    """q_i = mass excess_i / A_i * N_A * MeV (erg/g per unit X) of the dataset's network
+    (from the dataset's ``mass_excess_MeV``, else the network file, hash checked)."""
+    me = meta.get("mass_excess_MeV")
+    if me is None:
+        from nnn.emulate.burn import load_network
+
+        net = load_network(meta["network"])
+        if net.file_hash != meta["network_hash"]:
+            raise ValueError(f"network {meta['network']!r} changed since the dataset was made "
+                             "(file hash differs): cannot get its mass excesses")
+        me = net.mass_excess_MeV
+    return np.asarray(me, float) / np.asarray(meta["A"], float) * N_A * MEV_ERG
 
 
 def _git_commit() -> str:
@@ -158,7 +176,8 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
     torch.manual_seed(seed)
     model = mdl.BurnStepNet(list(meta["isotopes"]), zeta, domain, scales, first=a["first"],
                             width=a["width"], depth=a["depth"], network=meta["network"],
-                            network_hash=meta["network_hash"], x_floor=x_floor).to(dev)
+                            network_hash=meta["network_hash"], x_floor=x_floor,
+                            q=q_values(meta)).to(dev)
     out = Path(out)
     ckdir = out / "checkpoints"
     ckdir.mkdir(parents=True, exist_ok=True)
