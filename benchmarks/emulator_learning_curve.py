@@ -52,7 +52,7 @@ def run_variant(data, out, arch, variant, minutes, n_test):
     done = out / "scores.json"
     if done.exists():
         return json.loads(done.read_text())
-    s = train(data, out, arch=arch, epochs=100, patience=6, max_minutes=minutes,
+    s = train(data, out, arch=arch, epochs=100, patience=6, max_minutes=minutes, resume=True,
               energy_epochs=VARIANTS[variant].get("energy_epochs", 15), err_epochs=5,
               w_xlin=VARIANTS[variant].get("w_xlin", 10.0), n_threads=1, progress=False)
     doc = evaluate(model=s["model"], out=out / "eval", network=s["model"].split("/")[-1][:-3],
