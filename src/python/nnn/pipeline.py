@@ -36,8 +36,8 @@ PRESETS = {
               "sets": ["paper"]},
     "default": {"networks": ["mesa_80", "mesa_151"],
                 "n_samples": {"mesa_80": 16384, "mesa_151": 8192},
-                "seed": {"mesa_80": 1, "mesa_151": 2}, "arch": "small", "epochs": 60,
-                "patience": 8, "max_minutes": 40.0, "energy_epochs": 30, "err_epochs": 40,
+                "seed": {"mesa_80": 1, "mesa_151": 2}, "arch": "small", "epochs": 24,
+                "patience": 6, "max_minutes": None, "energy_epochs": 30, "err_epochs": 40,
                 "n_test": 700, "sets": ["paper", "train-like", "ood"]},
 }
 

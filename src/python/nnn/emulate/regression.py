@@ -1,6 +1,6 @@
 """A shipped model's regression record: its metrics on a small fixed subset of the paper test
 set, stored in the model's metadata when it is made and re-measured by the test suite
-(tests/emulate/test_shipped_models.py) against fresh engine burns.
+(tests/emulate/test_shipped_emulators.py) against fresh engine burns.
 
 The subset is the first ``N_CASES`` cases of the ``paper`` test set (fixed by
 :data:`nnn.emulate.sampling.TEST_SEED`) at the dt of ``DTS``; the target is the engine at the
