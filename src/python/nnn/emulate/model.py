@@ -170,27 +170,22 @@ class BurnStepNet(nn.Module):
         # slope is the variance of zeta under q): Newton steps kept inside a bracket that
         # shrinks every iteration, bisection where Newton would leave it.  (Unguarded Newton
         # overshot where q sits on a few nuclei, and 1 in ~100 zones came out as neutrons.)
-        # The search runs without gradients (backpropagating through rejected Newton steps
-        # gave 0 * inf = NaN); one differentiable Newton step from the solution gives the
-        # gradient of the implicit function lam(logp, ye_t).
-        with torch.no_grad():
-            lp, yt = logp.detach(), ye_t.detach()
-            lam = torch.zeros_like(yt)
-            lo = torch.full_like(yt, -self.lam_max)
-            hi = torch.full_like(yt, self.lam_max)
-            for _ in range(n_newton):
-                q = torch.softmax(lp + lam[:, None] * zeta, dim=1)
-                m = q @ zeta
-                v = q @ (zeta * zeta) - m * m
-                f = m - yt
-                hi = torch.where(f > 0, lam, hi)
-                lo = torch.where(f > 0, lo, lam)
-                step = lam - f / torch.clamp(v, min=1e-30)
-                lam = torch.where((step > lo) & (step < hi), step, 0.5 * (lo + hi))
-        q = torch.softmax(logp + lam[:, None] * zeta, dim=1)
-        m = q @ zeta
-        v = torch.clamp(q @ (zeta * zeta) - m * m, min=1e-8)
-        lam = lam - torch.clamp((m - ye_t) / v, min=-1.0, max=1.0)
+        # The iterations stay differentiable (the dYe head learns through them); the
+        # variance floor keeps the gradient of a rejected Newton step finite in float32
+        # (with 1e-30 it overflowed and torch.where turned 0 * inf into NaN losses).
+        v_min = 1e-6 if x.dtype == torch.float32 else 1e-30
+        lam = torch.zeros_like(ye_t)
+        lo = torch.full_like(ye_t, -self.lam_max)
+        hi = torch.full_like(ye_t, self.lam_max)
+        for _ in range(n_newton):
+            q = torch.softmax(logp + lam[:, None] * zeta, dim=1)
+            m = q @ zeta
+            v = q @ (zeta * zeta) - m * m
+            f = m - ye_t
+            hi = torch.where(f > 0, lam, hi)
+            lo = torch.where(f > 0, lo, lam)
+            step = lam - f / torch.clamp(v, min=v_min)
+            lam = torch.where((step > lo) & (step < hi), step, 0.5 * (lo + hi))
         return torch.log_softmax(logp + lam[:, None] * zeta, dim=1), r
 
     def energies(self, h: torch.Tensor, th: torch.Tensor) -> torch.Tensor:
