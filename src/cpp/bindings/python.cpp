@@ -65,6 +65,7 @@ py::dict batch_dict(const std::vector<nnn::BurnResult>& rs, py::ssize_t nt, py::
   py::array_t<long> steps(nz);
   py::array_t<int> status(nz);
   py::array_t<bool> clamped(nz);
+  Array drift(nz);
   std::vector<std::string> messages(nz);
   for (py::ssize_t z = 0; z < nz; ++z) {
     const auto& r = rs[z];
@@ -82,6 +83,7 @@ py::dict batch_dict(const std::vector<nnn::BurnResult>& rs, py::ssize_t nt, py::
     steps.mutable_data()[z] = r.n_steps;
     status.mutable_data()[z] = static_cast<int>(r.status);
     clamped.mutable_data()[z] = r.table_clamped;
+    drift.mutable_data()[z] = r.mass_drift;
     messages[z] = r.message;
   }
   py::dict d;
@@ -94,6 +96,7 @@ py::dict batch_dict(const std::vector<nnn::BurnResult>& rs, py::ssize_t nt, py::
   d["n_steps"] = steps;
   d["status"] = status;
   d["table_clamped"] = clamped;
+  d["mass_drift"] = drift;
   d["message"] = messages;
   return d;
 }
@@ -251,41 +254,7 @@ PYBIND11_MODULE(_core, m) {
                rs = nnn::burn_batch(*net, static_cast<int>(nz), T.data(), rho.data(), X0.data(), times,
                                     nnn::bindings::burn_options(rtol, atol, max_steps, integrator), n_threads);
              }
-             const py::ssize_t nt = static_cast<py::ssize_t>(times.size());
-             Array X({nz, nt, static_cast<py::ssize_t>(n)}), en({nz, nt}), enu({nz, nt}), ye({nz, nt});
-             py::array_t<long> steps(nz);
-             py::array_t<int> status(nz);
-             py::array_t<bool> clamped(nz);
-             Array drift(nz);
-             std::vector<std::string> messages(nz);
-             for (py::ssize_t z = 0; z < nz; ++z) {
-               const auto& r = rs[z];
-               double* xo = X.mutable_data() + z * nt * n;
-               if (r.X.size() == static_cast<size_t>(nt * n)) std::copy(r.X.begin(), r.X.end(), xo);
-               else std::fill(xo, xo + nt * n, 0.0);
-               for (py::ssize_t k = 0; k < nt; ++k) {
-                 const bool have = r.eps_nuc.size() == static_cast<size_t>(nt);
-                 en.mutable_data()[z * nt + k] = have ? r.eps_nuc[k] : 0.0;
-                 enu.mutable_data()[z * nt + k] = have ? r.eps_nu[k] : 0.0;
-                 ye.mutable_data()[z * nt + k] = have ? r.Ye[k] : 0.0;
-               }
-               steps.mutable_data()[z] = r.n_steps;
-               status.mutable_data()[z] = static_cast<int>(r.status);
-               clamped.mutable_data()[z] = r.table_clamped;
-               drift.mutable_data()[z] = r.mass_drift;
-               messages[z] = r.message;
-             }
-             py::dict d;
-             d["X"] = X;
-             d["eps_nuc"] = en;
-             d["eps_nu"] = enu;
-             d["Ye"] = ye;
-             d["n_steps"] = steps;
-             d["status"] = status;
-             d["table_clamped"] = clamped;
-             d["mass_drift"] = drift;
-             d["message"] = messages;
-             return d;
+             return batch_dict(rs, static_cast<py::ssize_t>(times.size()), n);
            }, py::arg("T"), py::arg("rho"), py::arg("X"), py::arg("times"), py::arg("rtol"),
            py::arg("atol"), py::arg("max_steps"), py::arg("integrator"), py::arg("n_threads"))
       // burn modes (docs/burn_modes.md): a prescribed history, self-heating at constant rho

@@ -1,21 +1,18 @@
 #include "burn_system.hpp"
 
-#include <charconv>
 #include <cmath>
 #include <limits>
 
 #include "eos.hpp"
+#include "format.hpp"
 #include "status.hpp"
 #include "thermal_neutrinos.hpp"
 
 namespace nnn {
 
 namespace {
-std::string fmt(double v) {  // shortest text that reads back as v (like repr)
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, res.ptr);
-}
+// numbers in messages: the one formatter (shortest round-trip text)
+std::string fmt(double v) { return repr(v); }
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // relative step in Ye of the forward difference de/dYe (error ~ 1e-6 of a
 // term that is itself <~ 1e-4 of the heating: only weak rates change Ye)

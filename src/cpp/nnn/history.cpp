@@ -1,20 +1,17 @@
 #include "history.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 
 #include "kinetics.hpp"
+#include "format.hpp"
 #include "status.hpp"
 
 namespace nnn {
 
 namespace {
-std::string fmt(double v) {  // shortest text that reads back as v (like repr)
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, res.ptr);
-}
+// numbers in messages: the one formatter (shortest round-trip text)
+std::string fmt(double v) { return repr(v); }
 [[noreturn]] void bad(const std::string& msg) { throw Error(Status::BadInput, msg); }
 }  // namespace
 

@@ -283,13 +283,10 @@ class Network:
                                                        bool(thermal_neutrinos), int(n_threads))
             else:
                 d = self._core.burn_batch(T, rho, X, tlist, *opts, int(n_threads))
-                # constant burns: T is the input at every output time
-                d["T"] = np.repeat(T[:, None], len(tlist), axis=1)
-                d["eps_nu_thermal"] = np.zeros((len(T), len(tlist)))
         single = times is None
         pick = (lambda a: a[:, 0]) if single else (lambda a: a)
         return BatchResult(X=pick(d["X"]), eps_nuc=pick(d["eps_nuc"]), eps_nu=pick(d["eps_nu"]),
                            Ye=pick(d["Ye"]), n_steps=d["n_steps"], status=d["status"],
                            table_clamped=d["table_clamped"], message=d["message"],
                            T=pick(d["T"]), eps_nu_thermal=pick(d["eps_nu_thermal"]),
-                           mass_drift=d.get("mass_drift"))
+                           mass_drift=d["mass_drift"])
