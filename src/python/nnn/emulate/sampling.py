@@ -270,6 +270,22 @@ def eval_set_rng(name: str, stream: int = 0) -> np.random.Generator:
     return np.random.default_rng([TEST_SEED, TEST_SETS.index(name), int(stream)])
 
 
+def _two_group_mixture(rng, n_iso, main, max_main, f_main, rest, max_rest):
+    """A base mixture of the test-set samplers: 1..max_main nuclei of ``main`` carry a
+    fraction U(f_main) of the mass (Dirichlet(1) weights), 1..max_rest of ``rest`` the
+    remainder; normalised.  (Draw order fixed: the cached test sets depend on it.)"""
+    xa = np.zeros(n_iso)
+    m = int(rng.integers(1, min(max_main, main.size) + 1))
+    idx = rng.choice(main, size=m, replace=False)
+    f = rng.uniform(*f_main)
+    xa[idx] = rng.dirichlet(np.ones(m)) * f
+    if rest.size:
+        j = rng.choice(rest, size=min(int(rng.integers(1, max_rest + 1)), rest.size),
+                       replace=False)
+        xa[j] += rng.dirichlet(np.ones(j.size)) * (1.0 - f)
+    return xa / xa.sum()
+
+
 def paper_test_compositions(n: int, isotopes, A, Z, ye_range=YE_RANGE, rng=None):
     """The paper's test compositions (its section 3): silicon-burning mixtures over
     ``isotopes`` (the approx21 isotopes the target network also has), Ye uniform in
@@ -298,15 +314,7 @@ def paper_test_compositions(n: int, isotopes, A, Z, ye_range=YE_RANGE, rng=None)
     X = np.zeros((n, len(isotopes)))
     for k in range(n):
         ye_t = rng.uniform(*ye_range)
-        xa = np.zeros(len(isotopes))
-        m = int(rng.integers(1, min(3, major.size) + 1))
-        idx = rng.choice(major, size=m, replace=False)
-        f_major = rng.uniform(0.5, 1.0)
-        xa[idx] = rng.dirichlet(np.ones(m)) * f_major
-        if minor.size:
-            j = rng.choice(minor, size=min(int(rng.integers(1, 5)), minor.size), replace=False)
-            xa[j] += rng.dirichlet(np.ones(j.size)) * (1.0 - f_major)
-        xa /= xa.sum()
+        xa = _two_group_mixture(rng, len(isotopes), major, 3, (0.5, 1.0), minor, 4)
         # heavy partners preferred; _mix_to_ye falls back to free nucleons only when no
         # heavy nucleus lies on the needed side of ye_t
         X[k] = _mix_to_ye(rng, xa, ye_t, zeta, A, A > 1)
@@ -338,14 +346,6 @@ def ood_seed_compositions(n: int, isotopes, A, Z, ye_range=(0.46, 0.5), rng=None
     X = np.zeros((n, len(isotopes)))
     for k in range(n):
         ye_t = rng.uniform(*ye_range)
-        xa = np.zeros(len(isotopes))
-        m = int(rng.integers(1, min(4, fe.size) + 1))
-        idx = rng.choice(fe, size=m, replace=False)
-        f_fe = rng.uniform(0.6, 1.0)
-        xa[idx] = rng.dirichlet(np.ones(m)) * f_fe
-        if si.size:
-            j = rng.choice(si, size=min(int(rng.integers(1, 4)), si.size), replace=False)
-            xa[j] += rng.dirichlet(np.ones(j.size)) * (1.0 - f_fe)
-        xa /= xa.sum()
+        xa = _two_group_mixture(rng, len(isotopes), fe, 4, (0.6, 1.0), si, 3)
         X[k] = _mix_to_ye(rng, xa, ye_t, zeta, A, A > 11)
     return X
