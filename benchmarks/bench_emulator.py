@@ -51,7 +51,7 @@ import numpy as np
 import torch
 
 import nnn
-from nnn.emulator import has_libtorch
+from nnn.emulate.runtime import has_libtorch
 
 SMALL = "approx21_cr60_plus_co56"
 CLOCK = time.perf_counter

@@ -46,7 +46,7 @@ def subset(data: Path, n: int, out: Path) -> Path:
 
 def run_variant(data, out, arch, variant, minutes, n_test):
     from nnn.emulate.evaluate import evaluate
-    from nnn.train import train
+    from nnn.emulate.train import train
 
     out.mkdir(parents=True, exist_ok=True)
     done = out / "scores.json"

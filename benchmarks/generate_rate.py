@@ -25,7 +25,7 @@ PAPER_SAMPLES = 1_048_576
 def bench(network, n, threads, seed=0, chunk_size=64, tmax=None):
     from nnn.emulate import dataset as ds
     from nnn.emulate.burn import load_network
-    from nnn.generate import generate
+    from nnn.emulate.generate import generate
 
     net = load_network(network)
     times = None

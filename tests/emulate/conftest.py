@@ -48,7 +48,7 @@ def other_net():
 @pytest.fixture(scope="session")
 def dataset(small_net, tmp_path_factory):
     """A 256-sample training set of the small net (shared by the training tests)."""
-    from nnn.generate import generate
+    from nnn.emulate.generate import generate
 
     out = tmp_path_factory.mktemp("data") / "small.h5"
     return generate(out, network=small_net, n_samples=256, seed=3, chunk_size=64,
@@ -58,7 +58,7 @@ def dataset(small_net, tmp_path_factory):
 @pytest.fixture(scope="session")
 def trained(dataset, tmp_path_factory):
     """A tiny model (every dt) trained for 2 epochs."""
-    from nnn.train import train
+    from nnn.emulate.train import train
 
     out = tmp_path_factory.mktemp("run")
     s = train(dataset, out, arch="tiny", epochs=2, patience=5, batch_size=64, lr=1e-3,

@@ -42,7 +42,7 @@ class FailingNet:
 
 
 def test_generate_refuses_the_test_seed(small_net, tmp_path):
-    from nnn.generate import generate
+    from nnn.emulate.generate import generate
 
     with pytest.raises(ValueError, match=f"seed={TEST_SEED}.*TEST_SEED"):
         generate(tmp_path / "t.h5", network=small_net, n_samples=4, seed=TEST_SEED,

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import FAKE, GEN, SMALL, TIMES, TOL, subprocess_env
 from nnn.emulate import dataset as ds
-from nnn.generate import generate
+from nnn.emulate.generate import generate
 
 needs_engine = pytest.mark.skipif(FAKE, reason="needs the compiled engine")
 
@@ -87,7 +87,7 @@ def test_resume_with_other_settings_refused(small_net, tmp_path):
     out = tmp_path / "d.h5"
     kw = dict(network=small_net, n_samples=16, chunk_size=8, progress=False, **GEN)
     # an interrupted run started with seed 1: its parts (inputs + spec) exist, no chunk yet
-    from nnn.generate import make_inputs
+    from nnn.emulate.generate import make_inputs
 
     s = ds.DatasetSpec(network=small_net.name, network_hash=small_net.file_hash,
                        isotopes=list(small_net.isotopes), A=[int(a) for a in small_net.A],
@@ -159,7 +159,7 @@ def test_time_blocks_independent_of_chunking():
 def test_finish_prefix_equals_smaller_run(small_net, tmp_path):
     """The first N samples of an unfinished larger run are the set `--n N` makes."""
     from nnn.emulate.burn import burn_chunk
-    from nnn.generate import make_inputs
+    from nnn.emulate.generate import make_inputs
 
     run = tmp_path / "big.h5"
     spec = ds.DatasetSpec(network=small_net.name, network_hash=small_net.file_hash,

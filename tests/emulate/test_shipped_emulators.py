@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from nnn.emulate import regression
-from nnn.emulate.model import load_model, shipped_model_path
+from nnn.emulate.model import load_model
+from nnn.emulate.model_file import shipped_model_path
 
 NETWORKS = ("mesa_80", "mesa_151")
 #: Allowed drift of a regression metric against its stored value: float32 inference and

@@ -8,7 +8,7 @@ import torch
 from conftest import subprocess_env
 from nnn.emulate import dataset as ds
 from nnn.emulate.model import ModelMismatchError, check_network, load_model, read_meta
-from nnn.train import train
+from nnn.emulate.train import train
 
 
 def test_two_epochs_loss_falls(trained):

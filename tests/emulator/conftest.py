@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import nnn
-from nnn import emulator as nnn_emulator
+from nnn.emulate import runtime as nnn_emulator
 
 from emulator_models import SMALL, tiny_model
 

@@ -236,7 +236,7 @@ def test_c_api(lib, c_net, tiny_path, small_net):
 
         cfg = Config()
         lib.nnn_emulator_default_config(ctypes.byref(cfg))
-        d = nnn.emulator.default_config()  # one definition, read by Python and C alike
+        d = nnn.emulate.runtime.default_config()  # one definition, read by Python and C alike
         assert (cfg.sum_tolerance, cfg.max_error, cfg.energy_rtol, cfg.dye_safety, cfg.torch_threads,
                 cfg.batch_size) == (d["sum_tolerance"], d["max_error"], d["energy_rtol"],
                                     d["dye_safety"], d["threads"], d["batch_size"])

@@ -5,7 +5,7 @@ the same cases through C are in test_emulator_c.py."""
 import pytest
 
 import nnn
-from nnn.emulator import EmulatorFileError
+from nnn.emulate.runtime import EmulatorFileError
 
 from emulator_models import bad_models
 

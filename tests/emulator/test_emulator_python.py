@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import nnn
-from nnn.emulator import (EMULATOR, FALLBACK_DOMAIN, FALLBACK_DT, FALLBACK_DYE,
+from nnn.emulate.runtime import (EMULATOR, FALLBACK_DOMAIN, FALLBACK_DT, FALLBACK_DYE,
                           FALLBACK_ENERGY, FALLBACK_ERROR, FALLBACK_MODEL, FALLBACK_SANITY,
                           PATHS, EmulatorBatchResult, EmulatorBurnResult)
 
@@ -42,12 +42,12 @@ def test_load_file_name_and_metadata(em, tiny_path, small_net, tmp_path, monkeyp
     assert named.info["path"] == str(tmp_path / "emulators" / f"{SMALL}.pt")
     T, rho, X = zones(small_net, 5)
     np.testing.assert_array_equal(named.burn_batch(T, rho, X, DT).X, em.burn_batch(T, rho, X, DT).X)
-    with pytest.raises(nnn.emulator.EmulatorFileError, match="no shipped emulator for network .no_such_network."):
+    with pytest.raises(nnn.emulate.runtime.EmulatorFileError, match="no shipped emulator for network .no_such_network."):
         nnn.Emulator.load("no_such_network")
 
 
 def test_defaults_come_from_libnnn(em):
-    d = nnn.emulator.default_config()
+    d = nnn.emulate.runtime.default_config()
     assert d["max_error"] == 0 and d["threads"] == 1 and d["check_energy"] and d["check_dye"]
     assert set(em.config) == set(d)
     assert sorted(PATHS) == list(range(8))

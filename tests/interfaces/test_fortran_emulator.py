@@ -67,7 +67,7 @@ def x_rel(a, b, floor=1e-12) -> float:
 def models_lib():
     """tests/emulator/emulator_models.py, or a skip if libtorch is missing."""
     pytest.importorskip("torch", reason="libtorch is missing (torch not importable)")
-    from nnn import emulator as nnn_emulator
+    from nnn.emulate import runtime as nnn_emulator
     if not nnn_emulator.has_libtorch():
         pytest.skip("nnn was built without libtorch: the emulator path is not available")
     d = str(ROOT / "tests" / "emulator")
@@ -364,7 +364,7 @@ def test_bad_models_give_ierr_4(F, fnet, pynet, models_lib, tmp_path):
         assert not E.nnn_emulator_loaded(em), name
         for w in words:
             assert w in msg, (name, w, msg)
-        with pytest.raises(nnn.emulator.EmulatorFileError) as e:
+        with pytest.raises(nnn.emulate.runtime.EmulatorFileError) as e:
             nnn.Emulator.load(path, network=pynet)
         assert str(e.value.args[0]).strip() == msg, name  # the same message, word for word
 

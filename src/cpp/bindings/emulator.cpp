@@ -1,6 +1,6 @@
 // pybind11 module nnn._emulator: the emulator path for Python, kept apart from
 // nnn._core so that the engine's module never needs libtorch. The Python face
-// (nnn.Emulator, result objects) lives in nnn/emulator.py.
+// (nnn.Emulator, result objects) lives in nnn/emulate/runtime.py.
 //
 // Networks come from nnn._core: a _core.Network is accepted directly (pybind11
 // shares registered types between modules built with the same compiler and
@@ -17,12 +17,12 @@
 namespace py = pybind11;
 namespace em_ns = nnn::emulator;
 using nnn::bindings::Array;
-using EmPtr = std::shared_ptr<const em_ns::Emulator>;
+using EmPtr = std::shared_ptr<const em_ns::Runtime>;
 
 namespace {
 
 // A holder-friendly non-const wrapper (pybind11 holders cannot hold const T).
-struct PyEmulator {
+struct PyRuntime {
   EmPtr em;
 };
 
@@ -115,20 +115,20 @@ PYBIND11_MODULE(_emulator, m) {
   paths["model"] = static_cast<int>(em_ns::Path::FallbackModel);
   m.attr("PATH_CODES") = paths;
 
-  py::class_<PyEmulator, std::shared_ptr<PyEmulator>>(m, "Emulator")
+  py::class_<PyRuntime, std::shared_ptr<PyRuntime>>(m, "Runtime")
       .def_static("load", [](std::shared_ptr<nnn::Network> net, const std::string& path,
                              const std::string& device) {
-             auto e = std::make_shared<PyEmulator>();
+             auto e = std::make_shared<PyRuntime>();
              py::gil_scoped_release release;
-             e->em = em_ns::Emulator::load(net, path, device);
+             e->em = em_ns::Runtime::load(net, path, device);
              return e;
            }, py::arg("network"), py::arg("path"), py::arg("device") = "cpu",
            "Load a model file for a _core.Network")
-      .def_property_readonly("network", [](const PyEmulator& e) {
+      .def_property_readonly("network", [](const PyRuntime& e) {
         return std::const_pointer_cast<nnn::Network>(e.em->network_ptr());
       })
-      .def_property_readonly("info", [](const PyEmulator& e) { return info_dict(e.em->info()); })
-      .def("dye_rate_bound", [](const PyEmulator& e, double T, double rho, Array X) {
+      .def_property_readonly("info", [](const PyRuntime& e) { return info_dict(e.em->info()); })
+      .def("dye_rate_bound", [](const PyRuntime& e, double T, double rho, Array X) {
              const nnn::Network& net = e.em->network();
              if (X.ndim() != 1 || X.shape(0) != net.n_species())
                throw nnn::Error(nnn::Status::BadInput, "X must have shape (" + std::to_string(net.n_species()) + ",)");
@@ -136,7 +136,7 @@ PYBIND11_MODULE(_emulator, m) {
              return e.em->dye_rate_bound(T, rho, X.data());
            }, py::arg("T"), py::arg("rho"), py::arg("X"),
            "Rate (1/s) of the |dYe| bound at (T, rho, X): sum over weak rates of |dZ| k prod (1/A)^p")
-      .def("burn", [](const PyEmulator& e, Array T, Array rho, Array X0, double dt, double rtol,
+      .def("burn", [](const PyRuntime& e, Array T, Array rho, Array X0, double dt, double rtol,
                       double atol, long max_steps, const std::string& integrator, int n_threads,
                       const py::dict& config) {
              const nnn::Network& net = e.em->network();

@@ -17,7 +17,7 @@ namespace em_ns = nnn::emulator;
 // Settings live behind a mutex so that a stray set_* while other threads burn
 // is not a data race: each burn call copies one consistent Config.
 struct nnn_emulator {
-  std::shared_ptr<const em_ns::Emulator> em;
+  std::shared_ptr<const em_ns::Runtime> em;
   mutable std::mutex mutex;
   em_ns::Config cfg;
 
@@ -97,7 +97,7 @@ int nnn_emulator_load(const nnn_network* net, const char* model, nnn_emulator** 
   if (!*model) return fail(NNN_BAD_INPUT, "model = '' is empty: give a model file or a network name");
   return guarded([&]() -> int {
     auto h = std::make_unique<nnn_emulator>();
-    h->em = em_ns::Emulator::load(net->net, resolve_model(model));
+    h->em = em_ns::Runtime::load(net->net, resolve_model(model));
     *em = h.release();
     return NNN_OK;
   });

@@ -129,7 +129,7 @@ void check_config(const Config& c) {
   need(c.batch_size >= 1, "batch_size", c.batch_size, ">= 1");
 }
 
-std::shared_ptr<const Emulator> Emulator::load(std::shared_ptr<const Network> net, const std::string& path,
+std::shared_ptr<const Runtime> Runtime::load(std::shared_ptr<const Network> net, const std::string& path,
                                                const std::string& device) {
   if (!net) bad_input("network is NULL");
   if (path.empty()) bad_input("emulator model path is empty");
@@ -138,7 +138,7 @@ std::shared_ptr<const Emulator> Emulator::load(std::shared_ptr<const Network> ne
     file_error("emulator model '" + path + "' is a directory: give the model file (<network>.pt); " +
                std::string(kFormat) + " has one file per network");
   if (!fs::is_regular_file(path, ec)) file_error("emulator model '" + path + "' does not exist");
-  auto em = std::shared_ptr<Emulator>(new Emulator());
+  auto em = std::shared_ptr<Runtime>(new Runtime());
   em->net_ = net;
   const Network& N = *net;
   const int n = N.n_species();
@@ -218,9 +218,9 @@ std::shared_ptr<const Emulator> Emulator::load(std::shared_ptr<const Network> ne
 
 // Evaluates the |dYe| bound's rate zone after zone, reusing its buffers and
 // one Kinetics of weak_net_ (moved to each zone's T, rho).
-class Emulator::YeBound {
+class Runtime::YeBound {
  public:
-  explicit YeBound(const Emulator& e) : e_(e), Y_(e.net_->n_species()) {}
+  explicit YeBound(const Runtime& e) : e_(e), Y_(e.net_->n_species()) {}
 
   double rate(double T, double rho, const double* X) {
     const Network& N = *e_.net_;
@@ -257,17 +257,17 @@ class Emulator::YeBound {
   }
 
  private:
-  const Emulator& e_;
+  const Runtime& e_;
   std::vector<double> Y_, lr_, lnu_;
   std::unique_ptr<Kinetics> kin_;
 };
 
-double Emulator::dye_rate_bound(double T, double rho, const double* X) const {
+double Runtime::dye_rate_bound(double T, double rho, const double* X) const {
   YeBound b(*this);
   return b.rate(T, rho, X);
 }
 
-ZoneResults Emulator::burn(int n_zones, const double* T, const double* rho, const double* X0, double dt,
+ZoneResults Runtime::burn(int n_zones, const double* T, const double* rho, const double* X0, double dt,
                            const BurnOptions& opt, const Config& cfg, int n_threads) const {
   // every check before any work: input, integrator options, emulator settings
   if (n_zones < 0) bad_input("n_zones = " + std::to_string(n_zones) + " must be >= 0");

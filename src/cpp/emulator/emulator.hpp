@@ -26,7 +26,7 @@
 // input composition (fallback); ZoneResults::path says which path each zone
 // took and why.
 //
-// A loaded Emulator is immutable: burn() is const and any number of threads
+// A loaded Runtime is immutable: burn() is const and any number of threads
 // may call it at once (MESA's OpenMP loop over zones). Settings travel with
 // each call in a Config; there is no global mutable state here.
 #pragma once
@@ -102,13 +102,16 @@ struct ZoneResults {
   int inference_threads = 0;    // libtorch intra-op threads the inference ran with (0: none ran)
 };
 
-class Emulator {
+// The emulator path of libnnn: a loaded model and its network, burning zones with
+// fallback to the integrator. (Python: nnn._emulator.Runtime, wrapped by nnn.Emulator;
+// C: nnn_emulator.)
+class Runtime {
  public:
   // path: one model file (*.pt). It must carry the attributes of format
   // nnn-emulator-2 and match net's isotope list and file hash. Throws
   // nnn::Error(Status::EmulatorFile) naming the file and the problem
   // (nnn-emulator-1 files: "retrain with python -m nnn.train").
-  static std::shared_ptr<const Emulator> load(std::shared_ptr<const Network> net,
+  static std::shared_ptr<const Runtime> load(std::shared_ptr<const Network> net,
                                               const std::string& path,
                                               const std::string& device = "cpu");
 

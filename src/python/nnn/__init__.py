@@ -16,7 +16,7 @@ def __getattr__(name):
 
         return getattr(network, name)
     if name == "Emulator":
-        from nnn.emulator import Emulator
+        from nnn.emulate.runtime import Emulator
 
         return Emulator
     raise AttributeError(f"module 'nnn' has no attribute {name!r}")

@@ -1,7 +1,7 @@
-"""``python -m nnn.evaluate``: the evaluation CLI, kept here for the command's name."""
+"""``python -m nnn.evaluate``: the command's name; the code is :mod:`nnn.emulate.evaluate`."""
 import sys
 
-from nnn.emulate.evaluate import main  # noqa: F401  (the implementation lives there)
+from nnn.emulate.evaluate import evaluate, main  # noqa: F401
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -21,7 +21,7 @@ physics of a burn step:
 * **eps_nu as a rate** from its own head on the trunk's last hidden layer, asinh-scaled
   (relative accuracy above its scale, absolute below); the head also learns eps_nuc / dt
   (used only without ``q``).  It is trained again with the trunk frozen and selected on the
-  energy loss alone (:mod:`nnn.train`): early stopping on the composition starved it.
+  energy loss alone (:mod:`nnn.emulate.train`): early stopping on the composition starved it.
 * **A per-zone error estimate**: a small head predicts log10 of the eq-5 distance
   sum_i (Z_i/A_i)|X_i - X_i,true| of this prediction, trained on held-out samples after the
   rest (see docs/emulators.md for how well it ranks the real errors).
@@ -48,8 +48,10 @@ import numpy as np
 import torch
 from torch import nn
 
-FORMAT = "nnn-emulator-2"
-META_NAME = "nnn_meta.json"
+from nnn.emulate.model_file import (FORMAT, META_NAME, ModelFileError,  # noqa: F401
+                                    model_filename, read_metadata, resolve_model_path,
+                                    shipped_model_path)
+
 #: Abundances below this count as this in the log inputs and the log loss.
 X_FLOOR = 1e-14
 
@@ -232,10 +234,6 @@ def n_parameters(model: nn.Module) -> int:
 
 # ---------------------------------------------------------------- export / load
 
-def model_filename(network: str) -> str:
-    return f"{network}.pt"
-
-
 def export(model: BurnStepNet, path, meta: dict):
     """Script ``model`` and save it with ``nnn_meta.json``; returns the path."""
     meta = dict(meta)
@@ -324,28 +322,16 @@ class LoadedModel:
 
 
 def read_meta(path):
-    """(scripted module, metadata dict) of a model file; ValueError if it is not one."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"model file {str(path)!r} does not exist")
-    extra = {META_NAME: ""}
+    """(scripted module, metadata dict) of a model file; the metadata through
+    :func:`nnn.emulate.model_file.read_metadata` (FileNotFoundError, ModelFileError)."""
+    meta = read_metadata(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
-            module = torch.jit.load(str(path), map_location="cpu", _extra_files=extra)
+            module = torch.jit.load(str(path), map_location="cpu")
     except Exception as e:  # torch raises RuntimeError / ValueError for non-archives
-        raise ValueError(f"{str(path)!r} is not a TorchScript model file: "
-                         f"{str(e).splitlines()[0]}") from None
-    if not extra[META_NAME]:
-        raise ValueError(f"{str(path)!r} has no {META_NAME}: not an nnn emulator file")
-    meta = json.loads(extra[META_NAME])
-    fmt = meta.get("format")
-    if fmt == "nnn-emulator-1":
-        raise ValueError(f"{str(path)!r} is an nnn-emulator-1 model (one model per dt); this nnn "
-                         f"reads {FORMAT} (one model for every dt): retrain it with "
-                         "`python -m nnn.train`")
-    if fmt != FORMAT:
-        raise ValueError(f"{str(path)!r} has format {fmt!r}, expected {FORMAT!r}")
+        raise ModelFileError(f"{str(path)!r} is not a TorchScript model file: "
+                             f"{str(e).splitlines()[0]}") from None
     return module, meta
 
 
@@ -369,26 +355,6 @@ def check_network(meta: dict, network, path="model") -> None:
             f"{path} was trained on network {meta['network']!r} with file hash "
             f"{meta['network_hash'][:16]}..., but network {name!r} has hash {str(h)[:16]}...: "
             "the network file changed since training; retrain or load the original file")
-
-
-def shipped_model_path(network: str) -> Path:
-    """The trained model shipped for ``network`` (a name like "mesa_80")."""
-    from nnn.network.paths import data_dirs
-
-    for d in data_dirs():
-        p = d / "emulators" / model_filename(network)
-        if p.is_file():
-            return p
-    searched = ", ".join(str(d / "emulators") for d in data_dirs())
-    raise FileNotFoundError(f"no shipped emulator for network {network!r} (searched {searched})")
-
-
-def resolve_model_path(model) -> Path:
-    """A model file path, or the shipped model of a network name."""
-    p = Path(model)
-    if p.suffix == ".pt" or p.exists():
-        return p
-    return shipped_model_path(str(model))
 
 
 def load_model(path, network=None) -> LoadedModel:

@@ -45,8 +45,8 @@ PRESETS = {
 def run_network(network, cfg, out: Path, progress=True) -> dict:
     """Generate, train and evaluate the emulator of one network."""
     from nnn.emulate import dataset as ds
-    from nnn.generate import generate
-    from nnn.train import train
+    from nnn.emulate.generate import generate
+    from nnn.emulate.train import train
 
     data = out / f"{network}_train.h5"
     timings = {}

@@ -1,8 +1,10 @@
-"""``nnn.Emulator``: the emulator path of libnnn for Python.
+"""``nnn.Emulator``: the emulator path of libnnn for Python (the runtime layer of
+:mod:`nnn.emulate`).
 
 A burn step that uses the trained emulator (format ``nnn-emulator-2``: one model
 per network for every dt in its range) where it is trustworthy and the
-integrator where it is not, in C++ (``nnn._emulator``, libtorch inference)::
+integrator where it is not, in C++ (``nnn._emulator.Runtime`` over libnnn's
+``nnn::emulator::Runtime``, libtorch inference)::
 
     em = nnn.Emulator.load("mesa_80")                      # the shipped model of a network
     em = nnn.Emulator.load("runs/m80/mesa_80.pt")          # a model file (network from its metadata)
@@ -16,8 +18,9 @@ the checks (sanity, ``max_error`` on the model's own error estimate, energy
 consistency, the weak-rate |dYe| bound). Every other zone is burned by the
 integrator over the whole dt; ``path`` says why (see :data:`PATHS`).
 
-Settings and their defaults are libnnn's (``nnn::emulator::Config``):
-:func:`default_config`. Results are the engine's
+Settings and their defaults are libnnn's (``nnn::emulator::Config``, their one
+definition): :func:`default_config`; the fallback integrator's rtol, atol and max_steps
+default to the engine's (``nnn._core.DEFAULTS``, from ``src/cpp/nnn/defaults.hpp``). Results are the engine's
 :class:`~nnn.network.core.BurnResult` / :class:`~nnn.network.core.BatchResult`
 with ``used_fallback``, ``path`` and ``err`` (the model's estimate of the eq-5
 distance sum_i (Z_i/A_i)|X_i - X_i,true| for emulator zones, 0 for fallback
@@ -27,9 +30,6 @@ did). Details: docs/emulator_runtime.md.
 
 from __future__ import annotations
 
-import json
-import os
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,8 +40,10 @@ try:  # the process's libtorch first, so nnn._emulator binds to that one
 except ImportError:  # pragma: no cover - torch is a dependency; the module has an RPATH
     pass
 
-from nnn.network.core import (DEFAULT_ATOL, DEFAULT_RTOL, BatchResult, BurnError, BurnResult,
-                              Network, NnnError)
+from nnn import _core
+from nnn.emulate import model_file
+from nnn.network.core import (DEFAULT_ATOL, DEFAULT_MAX_STEPS, DEFAULT_RTOL, BatchResult,
+                              BurnError, BurnResult, Network, NnnError)
 
 try:
     from nnn import _emulator
@@ -50,7 +52,7 @@ except ImportError as _e:  # pragma: no cover - an installation built before the
     _IMPORT_ERROR = str(_e)
 
 __all__ = ["Emulator", "EmulatorBurnResult", "EmulatorBatchResult", "EmulatorFileError",
-           "PATHS", "has_libtorch", "default_config"]
+           "PATHS", "has_libtorch", "default_config", "resolve_model"]
 
 #: ``path`` values (libnnn's enum): 0 = emulator; > 0 = integrator, and why.
 EMULATOR, FALLBACK_DOMAIN, FALLBACK_DT, FALLBACK_SANITY = 0, 1, 2, 3
@@ -66,6 +68,8 @@ PATHS = {
     FALLBACK_MODEL: "fallback: the model failed at run time",
 }
 STATUS_EMULATOR_FILE = 4
+#: The fallback integrator's default (the engine's, ``nnn._core.DEFAULTS``).
+DEFAULT_INTEGRATOR = _core.DEFAULTS["integrator"]
 
 
 class EmulatorFileError(NnnError):
@@ -121,30 +125,12 @@ class EmulatorBatchResult(BatchResult):
     inference_threads: int = 0
 
 
-def _peek_meta(path: Path) -> dict | None:
-    """nnn_meta.json of a model file, read from the zip archive without loading
-    the model; None if not readable."""
-    try:
-        with zipfile.ZipFile(path) as z:
-            for name in z.namelist():
-                if name.endswith("/extra/nnn_meta.json"):
-                    return json.loads(z.read(name))
-    except (OSError, zipfile.BadZipFile, ValueError):
-        return None
-    return None
-
-
 def resolve_model(model) -> Path:
     """A model file, or the shipped model ``emulators/<name>.pt`` of a network
-    name (searched like network files: $NNN_NETWORK_DATA, the installed and the
-    source network_data/)."""
-    p = Path(model)
-    if p.exists() or p.suffix == ".pt" or os.sep in str(model):
-        return p
-    from nnn.emulate.model import shipped_model_path
-
+    name (:func:`nnn.emulate.model_file.resolve_model_path`); EmulatorFileError
+    if there is none."""
     try:
-        return shipped_model_path(str(model))
+        return model_file.resolve_model_path(model)
     except FileNotFoundError as e:
         raise EmulatorFileError(str(e), STATUS_EMULATOR_FILE) from None
 
@@ -158,6 +144,9 @@ class Emulator:
         self.network = network
         self._config = default_config()
         self.set_config(**config)
+        # the metadata libnnn passed through, decoded once (model_file.parse_metadata)
+        text = core.info["meta_json"]
+        self._meta = model_file.parse_metadata(text, repr(core.info["path"])) if text else {}
 
     @classmethod
     def load(cls, model, network=None, *, device: str = "cpu", **config) -> "Emulator":
@@ -168,22 +157,19 @@ class Emulator:
         mismatched model. ``config``: settings of :func:`default_config`."""
         _need_module()
         path = resolve_model(model)
-        if network is None:
-            meta = _peek_meta(path) if path.is_file() else None
-            if meta is not None and "network" in meta:
-                network = meta["network"]
-            elif path.is_file():
-                raise EmulatorFileError(f"cannot tell the network of model {str(path)!r} (no "
-                                        "readable nnn_meta.json): pass network=",
+        if network is None:  # the network named in the model's metadata
+            try:
+                network = model_file.read_metadata(path).get("network")
+            except (OSError, ValueError) as e:
+                raise EmulatorFileError(f"emulator {e}", STATUS_EMULATOR_FILE) from None
+            if not network:
+                raise EmulatorFileError(f"cannot tell the network of model {str(path)!r} (its "
+                                        f"{model_file.META_NAME} names none): pass network=",
                                         STATUS_EMULATOR_FILE)
-            else:  # libnnn's words for it
-                what = "is a directory: give the model file (<network>.pt)" if path.is_dir() \
-                    else "does not exist"
-                raise EmulatorFileError(f"emulator model '{path}' {what}", STATUS_EMULATOR_FILE)
         if not isinstance(network, Network):
             network = Network.load(network)
         try:
-            core = _emulator.Emulator.load(network._core, str(path), device)
+            core = _emulator.Runtime.load(network._core, str(path), device)
         except NnnError as e:
             if len(e.args) > 1 and e.args[1] == STATUS_EMULATOR_FILE:
                 raise EmulatorFileError(*e.args) from None
@@ -198,8 +184,10 @@ class Emulator:
 
     @property
     def meta(self) -> dict:
-        """The model's whole metadata record (nnn_meta.json: training, metrics)."""
-        return json.loads(self._core.info["meta_json"] or "{}")
+        """The model's whole metadata record (nnn_meta.json: training, metrics); a copy."""
+        import copy
+
+        return copy.deepcopy(self._meta)
 
     @property
     def domain(self) -> dict:
@@ -234,7 +222,8 @@ class Emulator:
         self._config = new
 
     def set_threads(self, n: int) -> None:
-        """libtorch intra-op threads per inference call (default 1; 0: libtorch's own)."""
+        """libtorch intra-op threads per inference call (0: libtorch's own; the default is
+        ``default_config()["threads"]``, libnnn's ``Config::torch_threads``)."""
         self.set_config(threads=int(n))
 
     @property
@@ -259,8 +248,8 @@ class Emulator:
         return self._core.burn(T, rho, X, float(dt), float(rtol), float(atol), int(max_steps),
                                integrator, int(n_threads), self._config)
 
-    def burn(self, T, rho, X, dt, *, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, max_steps=500000,
-             integrator="auto") -> EmulatorBurnResult:
+    def burn(self, T, rho, X, dt, *, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL,
+             max_steps=DEFAULT_MAX_STEPS, integrator=DEFAULT_INTEGRATOR) -> EmulatorBurnResult:
         """One zone at T (K), rho (g/cm3) from X (array or {isotope: X}) over
         dt (s). rtol/atol/max_steps/integrator apply to the fallback. Raises
         ValueError for bad input and BurnError if the fallback integrator fails."""
@@ -277,7 +266,7 @@ class Emulator:
             used_fallback=path != EMULATOR, path=path, err=float(d["err"][0]))
 
     def burn_batch(self, T, rho, X, dt, *, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL,
-                   max_steps=500000, integrator="auto", n_threads=0) -> EmulatorBatchResult:
+                   max_steps=DEFAULT_MAX_STEPS, integrator=DEFAULT_INTEGRATOR, n_threads=0) -> EmulatorBatchResult:
         """n zones (T, rho of shape (n,), X of shape (n, n_species)) over dt.
         Inference is batched (libtorch threads: ``threads``); fallback zones
         are burned on n_threads threads (0: all cores). The GIL is released.

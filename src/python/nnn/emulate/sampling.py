@@ -100,7 +100,7 @@ def abar_zbar(X, A, Z):
 
 
 def range_arg(s: str) -> tuple[float, float]:
-    """argparse type of the ``LO,HI`` range options of ``nnn.generate`` and ``nnn.evaluate``."""
+    """argparse type of the ``LO,HI`` range options of ``python -m nnn.generate`` and ``python -m nnn.evaluate``."""
     try:
         lo, hi = (float(v) for v in s.split(","))
     except ValueError:
@@ -241,7 +241,7 @@ def si_burning_compositions(n: int, isotopes, A, Z, ye_range=YE_RANGE, rng=None,
 
 # --------------------------------------------------------------------------------------
 # Test sets (nnn.emulate.evaluate).  One fixed seed, which training-set generation refuses
-# (nnn.generate), so no training set can share the test cases' random streams.
+# (nnn.emulate.generate), so no training set can share the test cases' random streams.
 
 #: The seed of every evaluation test set (the paper's arXiv number, 2503.00115).
 TEST_SEED = 250300115
