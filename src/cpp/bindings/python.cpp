@@ -1,5 +1,7 @@
 // pybind11 module nnn._core: the engine for Python. The Python-facing API
 // (dict compositions, result objects) lives in nnn/network/core.py.
+#include <algorithm>
+
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -191,6 +193,17 @@ PYBIND11_MODULE(_core, m) {
       })
       .def_property_readonly("n_rates", [](const Network& n) { return n.network_rates.size(); })
       .def_property_readonly("lu_nonzeros", [](const Network& n) { return n.lu.nonzeros(); })
+      // the pattern the LU starts from (diagonal included) and its elimination order
+      // (benchmarks/network_scaling.py reports the fill lu_nonzeros / jacobian_nonzeros)
+      .def_property_readonly("jacobian_nonzeros", [](const Network& n) {
+        long nnz = 0;
+        const auto pattern = n.jacobian_pattern();
+        for (int i = 0; i < n.n_species(); ++i)
+          nnz += static_cast<long>(pattern[i].size()) +
+                 !std::binary_search(pattern[i].begin(), pattern[i].end(), i);
+        return nnz;
+      })
+      .def_property_readonly("lu_order", [](const Network& n) { return py::array(py::cast(n.lu.order())); })
       .def("rhs", [](const NetPtr& net, double T, double rho, Array Y) -> py::tuple {
              // Y of shape (n,) or (m, n): m states evaluated in order with one
              // rate cache, as during a burn (tests the screening interpolant)

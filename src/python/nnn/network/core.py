@@ -130,6 +130,28 @@ class Network:
     def n_species(self) -> int:
         return len(self.isotopes)
 
+    @property
+    def n_rates(self) -> int:
+        """Rates that are terms of dY/dt."""
+        return int(self._core.n_rates)
+
+    # -- sparsity (benchmarks/network_scaling.py) ------------------------------
+    @property
+    def jacobian_nonzeros(self) -> int:
+        """Structural nonzeros of d(dY/dt)/dY, diagonal included: the pattern the LU starts from."""
+        return int(self._core.jacobian_nonzeros)
+
+    @property
+    def lu_entries(self) -> int:
+        """Entries of the LU factors (L + U, diagonal once) after the minimum-degree
+        ordering: jacobian_nonzeros plus the fill."""
+        return int(self._core.lu_nonzeros)
+
+    @property
+    def lu_order(self) -> np.ndarray:
+        """The LU's elimination order: species index eliminated at each step."""
+        return np.asarray(self._core.lu_order, dtype=int)
+
     def __len__(self):
         return len(self.isotopes)
 
