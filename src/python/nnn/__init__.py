@@ -1,7 +1,7 @@
 """nnn: nuclear reaction networks and their neural-network emulators.
 
 The compiled engine (``nnn._core``) is imported lazily so that pure-Python
-parts (``nnn.classifier``, ``nnn.train``) work without it.
+parts (``nnn.classifier``, ``nnn.emulate.train``) work without it.
 """
 
 __version__ = "0.1.0"

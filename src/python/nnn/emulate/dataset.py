@@ -47,6 +47,9 @@ import numpy as np
 from nnn.emulate import sampling as sp
 
 FORMAT = "nnn-dataset-2"
+#: The network whose training sets (and emulator) the tools make unless told otherwise.
+DEFAULT_NETWORK = "mesa_80"
+#: The fixed output times (s) of every sample: 9 log-spaced, 1e-6 .. 100 s (the paper's dt).
 DEFAULT_TIMES = tuple(float(t) for t in np.logspace(-6, 2, 9))
 #: samples that share their random output times (one burn_batch call)
 TIME_BLOCK = 64
@@ -54,6 +57,10 @@ TIME_BLOCK = 64
 
 @dataclass
 class DatasetSpec:
+    """Every setting that determines a training set; its field defaults are the one
+    definition of the generation defaults (``nnn.emulate.generate`` and its command line
+    take them from here)."""
+
     network: str
     network_hash: str
     isotopes: list
@@ -64,11 +71,11 @@ class DatasetSpec:
     logT_range: tuple = sp.LOGT_RANGE
     logrho_range: tuple = sp.LOGRHO_RANGE
     ye_range: tuple = sp.YE_RANGE
-    frac_broad: float = 0.5
+    frac_broad: float = sp.FRAC_BROAD
     times: tuple = DEFAULT_TIMES
     n_random_times: int = 8
     dt_range: tuple = None  # (first, last) of ``times`` unless given
-    rtol: float = 1e-6
+    rtol: float = 1e-6   # generation tolerances (the evaluation's noise floor uses them too)
     atol: float = 1e-10
     chunk_size: int = 64
     nnn_version: str = field(default="", compare=False)

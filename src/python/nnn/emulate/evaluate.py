@@ -64,16 +64,18 @@ from pathlib import Path
 
 import numpy as np
 
+from nnn import _core
 from nnn.cli import Parser
 from nnn.emulate import metrics as mt
 from nnn.emulate import sampling as sp
 from nnn.emulate.burn import load_network
-from nnn.emulate.dataset import DEFAULT_TIMES, DatasetSpec
+from nnn.emulate.dataset import DEFAULT_NETWORK, DEFAULT_TIMES, DatasetSpec
 
 #: The comparison small net of the paper (MESA's approx21_cr60_plus_co56).
 SMALL_NET = "approx21_cr60_plus_co56"
-#: The target's tolerances (the engine's defaults).
-TARGET_TOL = {"rtol": 1e-8, "atol": 1e-12}
+#: The target's tolerances: the engine's defaults (``nnn._core.DEFAULTS``, defined in
+#: src/cpp/nnn/defaults.hpp).
+TARGET_TOL = {"rtol": _core.DEFAULTS["rtol"], "atol": _core.DEFAULTS["atol"]}
 #: The generation tolerances (the noise floor's): those training sets are made with.
 GENERATION_TOL = {"rtol": DatasetSpec.rtol, "atol": DatasetSpec.atol}
 #: The test domain: the training domain's defaults.
@@ -86,6 +88,8 @@ PAPER_LOW_YE = 26.0 / 56.0
 OOD_PREBURN = {"logT": (9.6, 9.8), "logrho": (7.5, 9.0), "times": (1.0, 10.0, 100.0)}
 OOD_YE = (0.46, 0.5)
 DEFAULT_N_TEST = 700
+#: Engine threads for the test-set burns (the CLI's --threads).
+DEFAULT_THREADS = 2
 #: The recipe version of each set's inputs (part of the cache key).
 SET_VERSIONS = {"paper": 1, "train-like": 1, "ood": 2}
 #: The small net's status for a case with no mass in its isotopes (not burned by it).
@@ -241,8 +245,8 @@ def default_cache_dir() -> Path:
     return Path(base) / "nnn" / "testsets"
 
 
-def load_test_set(name, n=DEFAULT_N_TEST, network="mesa_80", small_net=SMALL_NET,
-                  cache_dir=None, n_threads=2, progress=True) -> EvalSet:
+def load_test_set(name, n=DEFAULT_N_TEST, network=DEFAULT_NETWORK, small_net=SMALL_NET,
+                  cache_dir=None, n_threads=DEFAULT_THREADS, progress=True) -> EvalSet:
     """Build (or resume, or read) test set ``name``: its inputs and every engine burn."""
     import h5py
     from tqdm.auto import tqdm
@@ -447,8 +451,9 @@ def score_set(ts: EvalSet, predictor, target, small) -> dict:
 
 # ----------------------------------------------------------------------------- the command
 
-def evaluate(model="persistence", out="eval", network="mesa_80", sets=sp.TEST_SETS,
-             n_test=DEFAULT_N_TEST, small_net=SMALL_NET, cache_dir=None, n_threads=2,
+def evaluate(model="persistence", out="eval", network=DEFAULT_NETWORK, sets=sp.TEST_SETS,
+             n_test=DEFAULT_N_TEST, small_net=SMALL_NET, cache_dir=None,
+             n_threads=DEFAULT_THREADS,
              progress=True, figures=True) -> dict:
     """Run the evaluation; returns the metrics.json dict (also written to ``out``)."""
     target = load_network(network)
@@ -567,14 +572,15 @@ def build_parser():
                    help="emulator model file (or folder with one *.pt, or a network name for "
                         "the shipped model); 'persistence' scores only the baselines")
     p.add_argument("--out", required=True)
-    p.add_argument("--network", default="mesa_80", help="target network")
+    p.add_argument("--network", default=DEFAULT_NETWORK, help="target network")
     p.add_argument("--small-net", default=SMALL_NET, help="small net ('none' to skip)")
     p.add_argument("--sets", default=",".join(sp.TEST_SETS),
                    help=f"comma list of test sets ({', '.join(sp.TEST_SETS)})")
     p.add_argument("--n-test", type=int, default=DEFAULT_N_TEST, help="cases per test set")
     p.add_argument("--cache", default=None,
                    help=f"test-set cache folder (default {default_cache_dir()})")
-    p.add_argument("--threads", type=int, default=2, help="engine threads for the test burns")
+    p.add_argument("--threads", type=int, default=DEFAULT_THREADS,
+                   help="engine threads for the test burns")
     p.add_argument("--no-figures", action="store_true")
     p.add_argument("--no-progress", action="store_true")
     return p

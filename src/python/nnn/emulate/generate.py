@@ -28,7 +28,6 @@ import numpy as np
 
 from nnn.cli import Parser, fail
 from nnn.emulate import dataset as ds
-from nnn.emulate import sampling as sp
 from nnn.emulate.burn import burn_chunk, load_network, network_spec
 from nnn.emulate.sampling import (check_not_test_seed, electron_fraction, random_compositions,
                                   range_arg, sobol_thermo)
@@ -54,10 +53,17 @@ def make_inputs(spec: ds.DatasetSpec) -> dict:
             "Ye0": electron_fraction(X0, spec.A, spec.Z), "family": fam}
 
 
-def generate(out, network="mesa_80", n_samples=1024, seed=0, logT_range=sp.LOGT_RANGE,
-             logrho_range=sp.LOGRHO_RANGE, ye_range=sp.YE_RANGE, frac_broad=0.5, times=None,
-             n_random_times=8, rtol=1e-6, atol=1e-10, chunk_size=64, n_threads=0, scheduler=None,
-             overwrite=False, progress=True, compression="lzf", kill_after_chunks=None):
+#: Samples per set unless told otherwise (the other defaults: :class:`DatasetSpec`'s fields).
+DEFAULT_N_SAMPLES = 4096
+_SPEC = ds.DatasetSpec
+
+
+def generate(out, network=ds.DEFAULT_NETWORK, n_samples=DEFAULT_N_SAMPLES, seed=_SPEC.seed,
+             logT_range=_SPEC.logT_range, logrho_range=_SPEC.logrho_range,
+             ye_range=_SPEC.ye_range, frac_broad=_SPEC.frac_broad, times=None,
+             n_random_times=_SPEC.n_random_times, rtol=_SPEC.rtol, atol=_SPEC.atol,
+             chunk_size=_SPEC.chunk_size, n_threads=0, scheduler=None, overwrite=False,
+             progress=True, compression="lzf", kill_after_chunks=None):
     """Generate (or resume) a training set; returns the path of the finished HDF5 file.
 
     ``network``: name, path or loaded ``nnn.Network``.  ``scheduler``: a dask.distributed
@@ -167,23 +173,29 @@ def _run_dask(scheduler, net, todo, args, spec, finished):
 
 def build_parser():
     p = Parser(prog="python -m nnn.generate", description=__doc__.split("\n")[0])
-    p.add_argument("--network", default="mesa_80", help="network name or file (mesa_80)")
-    p.add_argument("--n", type=int, default=4096, dest="n_samples", help="number of samples")
+    p.add_argument("--network", default=ds.DEFAULT_NETWORK,
+                   help=f"network name or file ({ds.DEFAULT_NETWORK})")
+    p.add_argument("--n", type=int, default=DEFAULT_N_SAMPLES, dest="n_samples",
+                   help=f"number of samples ({DEFAULT_N_SAMPLES})")
     p.add_argument("--out", required=True, help="output HDF5 file")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--logT", type=range_arg, default=sp.LOGT_RANGE, help="log10 T range LO,HI")
-    p.add_argument("--logrho", type=range_arg, default=sp.LOGRHO_RANGE, help="log10 rho range LO,HI")
-    p.add_argument("--ye", type=range_arg, default=sp.YE_RANGE, help="Ye range LO,HI")
-    p.add_argument("--frac-broad", type=float, default=0.5,
+    p.add_argument("--seed", type=int, default=_SPEC.seed)
+    p.add_argument("--logT", type=range_arg, default=_SPEC.logT_range,
+                   help="log10 T range LO,HI (K)")
+    p.add_argument("--logrho", type=range_arg, default=_SPEC.logrho_range,
+                   help="log10 rho range LO,HI (g/cm3)")
+    p.add_argument("--ye", type=range_arg, default=_SPEC.ye_range, help="Ye range LO,HI")
+    p.add_argument("--frac-broad", type=float, default=_SPEC.frac_broad,
                    help="fraction of broad mixtures (rest: Si-burning dominated)")
     p.add_argument("--times", type=lambda s: [float(v) for v in s.split(",")], default=None,
-                   help="fixed output times in s (default 9 log-spaced 1e-6..100)")
-    p.add_argument("--random-times", type=int, default=8, dest="n_random_times",
+                   help="fixed output times in s (default: "
+                        f"{', '.join(f'{t:g}' for t in ds.DEFAULT_TIMES)})")
+    p.add_argument("--random-times", type=int, default=_SPEC.n_random_times,
+                   dest="n_random_times",
                    help="extra output times per chunk, log-uniform between the first and last "
                         "fixed time")
-    p.add_argument("--rtol", type=float, default=1e-6)
-    p.add_argument("--atol", type=float, default=1e-10)
-    p.add_argument("--chunk-size", type=int, default=64)
+    p.add_argument("--rtol", type=float, default=_SPEC.rtol)
+    p.add_argument("--atol", type=float, default=_SPEC.atol)
+    p.add_argument("--chunk-size", type=int, default=_SPEC.chunk_size)
     p.add_argument("--threads", type=int, default=0, help="engine threads (0 = all cores)")
     p.add_argument("--scheduler", default=None, help="dask.distributed scheduler address")
     p.add_argument("--overwrite", action="store_true", help="discard an existing set/parts")

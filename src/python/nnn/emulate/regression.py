@@ -18,12 +18,16 @@ DTS = (1e-6, 1e-3, 1.0, 100.0)
 KEYS = ("eq6_rel", "ye_rel", "eps_nuc_rel", "eps_nu_rel")
 
 
-def record(model, network, small_net="approx21_cr60_plus_co56", n_cases=N_CASES, dts=DTS,
-           n_threads=2) -> dict:
+def record(model, network, small_net=None, n_cases=N_CASES, dts=DTS, n_threads=None) -> dict:
     """Metrics of ``model`` (a loaded model with ``predict``) on the regression subset:
-    {"n_cases", "dts", key: [value per dt], "persistence": {key: [...]}}."""
+    {"n_cases", "dts", key: [value per dt], "persistence": {key: [...]}}.  ``small_net``
+    (whose shared isotopes the paper set is drawn on) and ``n_threads`` default to the
+    evaluation's (:data:`nnn.emulate.evaluate.SMALL_NET`, ``DEFAULT_THREADS``)."""
     from nnn.emulate.burn import load_network
-    from nnn.emulate.evaluate import TARGET_TOL, _engine, set_inputs
+    from nnn.emulate.evaluate import DEFAULT_THREADS, SMALL_NET, TARGET_TOL, _engine, set_inputs
+
+    small_net = SMALL_NET if small_net is None else small_net
+    n_threads = DEFAULT_THREADS if n_threads is None else n_threads
 
     target = load_network(network)
     small = load_network(small_net) if small_net else None

@@ -30,6 +30,7 @@ did). Details: docs/emulator_runtime.md.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,14 +140,15 @@ class Emulator:
     """The trained emulator of one network, with fallback to the integrator.
     Load with :meth:`load`; see the module docstring."""
 
-    def __init__(self, core, network: Network, config: dict):
+    def __init__(self, core, network: Network, config: dict, meta: dict | None = None):
         self._core = core
         self.network = network
         self._config = default_config()
         self.set_config(**config)
-        # the metadata libnnn passed through, decoded once (model_file.parse_metadata)
-        text = core.info["meta_json"]
-        self._meta = model_file.parse_metadata(text, repr(core.info["path"])) if text else {}
+        if meta is None:  # the record libnnn passed through, decoded once
+            text = core.info["meta_json"]
+            meta = model_file.parse_metadata(text, repr(core.info["path"])) if text else {}
+        self._meta = meta
 
     @classmethod
     def load(cls, model, network=None, *, device: str = "cpu", **config) -> "Emulator":
@@ -157,11 +159,13 @@ class Emulator:
         mismatched model. ``config``: settings of :func:`default_config`."""
         _need_module()
         path = resolve_model(model)
+        meta = None
         if network is None:  # the network named in the model's metadata
             try:
-                network = model_file.read_metadata(path).get("network")
+                meta = model_file.read_metadata(path)
             except (OSError, ValueError) as e:
                 raise EmulatorFileError(f"emulator {e}", STATUS_EMULATOR_FILE) from None
+            network = meta.get("network")
             if not network:
                 raise EmulatorFileError(f"cannot tell the network of model {str(path)!r} (its "
                                         f"{model_file.META_NAME} names none): pass network=",
@@ -174,7 +178,7 @@ class Emulator:
             if len(e.args) > 1 and e.args[1] == STATUS_EMULATOR_FILE:
                 raise EmulatorFileError(*e.args) from None
             raise
-        return cls(core, network, config)
+        return cls(core, network, config, meta)
 
     # -- description ------------------------------------------------------------
     @property
@@ -185,8 +189,6 @@ class Emulator:
     @property
     def meta(self) -> dict:
         """The model's whole metadata record (nnn_meta.json: training, metrics); a copy."""
-        import copy
-
         return copy.deepcopy(self._meta)
 
     @property

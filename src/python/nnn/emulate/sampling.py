@@ -54,6 +54,8 @@ from scipy.stats import qmc
 LOGT_RANGE = (9.2, 9.8)
 LOGRHO_RANGE = (7.0, 9.5)
 YE_RANGE = (0.45, 0.5)
+#: Fraction of training compositions drawn from the broad family (the rest: Si-burning).
+FRAC_BROAD = 0.5
 
 #: Nuclei that dominate silicon-burning (and late oxygen-burning) compositions.
 SI_BURNING = ("he4", "o16", "ne20", "mg24", "si28", "s32", "ar36", "ca40", "ti44",
@@ -144,7 +146,7 @@ def _mix_to_ye(rng, xa, ye_t, zeta, A, preferred):
     return x / x.sum()
 
 
-def random_compositions(n: int, isotopes, A, Z, ye_range=YE_RANGE, frac_broad=0.5,
+def random_compositions(n: int, isotopes, A, Z, ye_range=YE_RANGE, frac_broad=FRAC_BROAD,
                         rng=None, seed: int | None = None):
     """Draw ``n`` compositions over ``isotopes`` (see module docstring).
 
