@@ -51,9 +51,9 @@ import numpy as np
 import torch
 
 import nnn
+from nnn.emulate.evaluate import SMALL_NET as SMALL  # the paper's comparison small net
 from nnn.emulate.runtime import has_libtorch
 
-SMALL = "approx21_cr60_plus_co56"
 CLOCK = time.perf_counter
 
 

@@ -137,6 +137,29 @@ def test_runtime_settings_are_libnnn_config():
         assert float(cfg[k]) == v, f"{k}: include/nnn_emulator.h says {v}, libnnn {cfg[k]}"
 
 
+def test_documented_runtime_defaults_are_libnnns():
+    """docs/emulator_runtime.md's settings table shows libnnn's Config values."""
+    _emulator_module()
+    from nnn.emulate.runtime import default_config
+
+    cfg = default_config()
+    text = (ROOT / "docs/emulator_runtime.md").read_text()
+    table = text[text.index("| setting (Python / C) | default | meaning |"):]
+    seen = set()
+    for row in table.splitlines()[2:]:
+        if not row.startswith("|"):
+            break
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        names = [n for n in re.findall(r"`(\w+)`", cells[0]) if n != "torch_threads"]
+        values = [v.split()[0] for v in cells[1].split(",")]
+        assert len(names) == len(values), row
+        for n, v in zip(names, values):
+            want = {"on": True, "off": False}.get(v, v)
+            assert cfg[n] == (want if isinstance(want, bool) else float(want)), (n, v, cfg[n])
+            seen.add(n)
+    assert seen == set(cfg)
+
+
 def test_model_format_names_are_libnnns():
     em = _emulator_module()
     assert model_file.FORMAT == em.FORMAT
