@@ -42,65 +42,63 @@ SparseLU::SparseLU(int n, const std::vector<std::vector<int>>& pattern) : n_(n) 
   order_ = minimum_degree(n, pattern);
   std::vector<int> pos(n);  // species -> elimination step
   for (int k = 0; k < n; ++k) pos[order_[k]] = k;
-  // symbolic factorisation in elimination order (p, q are steps)
-  std::vector<std::vector<char>> f(n, std::vector<char>(n, 0));
-  for (int i = 0; i < n; ++i) {
-    f[pos[i]][pos[i]] = 1;
-    for (int j : pattern[i]) f[pos[i]][pos[j]] = 1;
-  }
-  auto off = [&](int p, int q) { return order_[p] * n + order_[q]; };
-  row_begin_.push_back(0);
-  for (int k = 0; k < n; ++k) {
-    piv_off_.push_back(off(k, k));
-    for (int i = k + 1; i < n; ++i) {
-      if (!f[i][k]) continue;
-      row_off_.push_back(off(i, k));
-      upd_begin_.push_back(static_cast<int>(upd_dst_.size()));
-      for (int j = k + 1; j < n; ++j)
-        if (f[k][j]) {
-          f[i][j] = 1;
-          upd_dst_.push_back(off(i, j));
-          upd_src_.push_back(off(k, j));
-        }
-    }
-    row_begin_.push_back(static_cast<int>(row_off_.size()));
-  }
-  upd_begin_.push_back(static_cast<int>(upd_dst_.size()));
+  // symbolic factorisation row by row in elimination order (p, q are steps):
+  // row p of L + U is its own pattern plus U(q, .) of every q < p in it,
+  // taken in increasing q (fill from one q can add a later q). O(n) marks,
+  // entries + multiply-adds of work; no n x n table.
+  std::vector<char> mark(n, 0);
+  std::vector<int> cols, u_steps;  // u_steps: step columns of U rows, by u_begin_
   l_begin_.push_back(0);
   u_begin_.push_back(0);
   for (int p = 0; p < n; ++p) {
-    for (int q = 0; q < n; ++q) {
-      if (!f[p][q]) continue;
-      entries_.push_back(off(p, q));
+    cols.clear();
+    auto add = [&](int q) {
+      if (!mark[q]) {
+        mark[q] = 1;
+        cols.push_back(q);
+      }
+    };
+    add(p);
+    for (int j : pattern[order_[p]]) add(pos[j]);
+    for (int q = 0; q < p; ++q)
+      if (mark[q])
+        for (int u = u_begin_[q]; u < u_begin_[q + 1]; ++u) add(u_steps[u]);
+    std::sort(cols.begin(), cols.end());
+    for (int q : cols) {
+      mark[q] = 0;
+      entries_.push_back(order_[p] * n + order_[q]);
       if (q < p) {
-        l_off_.push_back(off(p, q));
         l_col_.push_back(order_[q]);
+        l_step_.push_back(q);
       } else if (q > p) {
-        u_off_.push_back(off(p, q));
         u_col_.push_back(order_[q]);
+        u_steps.push_back(q);
       }
     }
-    l_begin_.push_back(static_cast<int>(l_off_.size()));
-    u_begin_.push_back(static_cast<int>(u_off_.size()));
+    l_begin_.push_back(static_cast<int>(l_col_.size()));
+    u_begin_.push_back(static_cast<int>(u_col_.size()));
   }
 }
 
 bool SparseLU::factor(double* a, double* lu) const {
-  int r = 0;
-  for (int k = 0; k < n_; ++k) {
-    const double piv = a[piv_off_[k]];
-    if (!(piv > 0) || !std::isfinite(piv)) return false;
-    const double inv = 1.0 / piv;
-    for (; r < row_begin_[k + 1]; ++r) {
-      const double l = (a[row_off_[r]] *= inv);
-      if (l == 0.0) continue;
-      for (int u = upd_begin_[r]; u < upd_begin_[r + 1]; ++u) a[upd_dst_[u]] -= l * a[upd_src_[u]];
-    }
-  }
   // packed: L values, U values, then 1/U(p,p) in elimination order
-  for (int off : l_off_) *lu++ = a[off];
-  for (int off : u_off_) *lu++ = a[off];
-  for (int p = 0; p < n_; ++p) *lu++ = 1.0 / a[order_[p] * (n_ + 1)];
+  double* L = lu;
+  double* U = L + l_col_.size();
+  double* inv_diag = U + u_col_.size();
+  for (int p = 0; p < n_; ++p) {
+    double* row = a + static_cast<size_t>(order_[p]) * n_;  // row p, indexed by species
+    for (int e = l_begin_[p]; e < l_begin_[p + 1]; ++e) {
+      const int q = l_step_[e];
+      const double l = row[l_col_[e]] * inv_diag[q];
+      L[e] = l;
+      if (l == 0.0) continue;
+      for (int u = u_begin_[q]; u < u_begin_[q + 1]; ++u) row[u_col_[u]] -= l * U[u];
+    }
+    const double piv = row[order_[p]];
+    if (!(piv > 0) || !std::isfinite(piv)) return false;
+    inv_diag[p] = 1.0 / piv;
+    for (int u = u_begin_[p]; u < u_begin_[p + 1]; ++u) U[u] = row[u_col_[u]];
+  }
   return true;
 }
 
@@ -108,8 +106,8 @@ void SparseLU::solve(const double* lu, double* b) const {
   // rows are visited in elimination order; two partial sums per row halve
   // the dependency chain of the longest rows (n, p, he4 couple to all)
   const double* L = lu;
-  const double* U = L + l_off_.size();
-  const double* inv_diag = U + u_off_.size();
+  const double* U = L + l_col_.size();
+  const double* inv_diag = U + u_col_.size();
   auto row = [b](const double* v, const int* col, int begin, int end) {
     double s0 = 0, s1 = 0;
     int e = begin;
