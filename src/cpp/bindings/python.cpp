@@ -52,6 +52,7 @@ py::dict result_dict(const nnn::BurnResult& r) {
   d["n_rejected"] = r.n_rejected;
   d["n_rhs"] = r.n_rhs;
   d["n_jac"] = r.n_jac;
+  d["n_lu"] = r.n_lu;
   d["table_clamped"] = r.table_clamped;
   d["mass_drift"] = r.mass_drift;
   d["status"] = static_cast<int>(r.status);

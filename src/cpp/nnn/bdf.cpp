@@ -116,7 +116,7 @@ class Bdf : public Integrator {
           if (!lu_valid_ || c != lu_c_) {
             const bool ok = build_lu(c);
             if (!ok) break;  // bad pivot: treat as a convergence failure
-            ++s.n_jac;
+            ++s.n_lu;
           }
           converged = newton(s, t_new, c, y_pred, psi, scale, y_new, d, f, dy, n_iter);
           if (converged || fresh_jac) break;
@@ -207,6 +207,7 @@ class Bdf : public Integrator {
     // ~ -1e13 /s a hair away) and Newton cycled around Y_n ~ 0.
     if (net_.neutron >= 0) yjac_[net_.neutron] = y[net_.neutron];
     s.n_rhs += sys_->jacobian(t, yjac_.data(), exact, f);
+    ++s.n_jac;
     jac_fresh_ = true;
     lu_valid_ = false;
   }

@@ -191,6 +191,7 @@ static BurnResult burn_mode(const Network& net, const Thermo& th, const double* 
   r2.n_rejected += r.n_rejected;
   r2.n_rhs += r.n_rhs;
   r2.n_jac += r.n_jac;
+  r2.n_lu += r.n_lu;
   // each message names its integrator once ("bdf: ..."), except burn()'s own
   auto named = [](const char* who, const std::string& m) {
     return m.rfind(std::string(who) + ":", 0) == 0 ? m : std::string(who) + ": " + m;
@@ -296,6 +297,7 @@ static BurnResult burn_with(const Network& net, const Thermo& th, const double* 
   res.n_rejected = s.n_rejected;
   res.n_rhs = s.n_rhs;
   res.n_jac = s.n_jac;
+  res.n_lu = s.n_lu;
   return res;
 }
 

@@ -38,7 +38,7 @@ struct BurnResult {
   std::vector<double> T;        // K at t_k (the input T for a constant burn)
   std::vector<double> eps_nu_thermal;  // erg/g/s, thermal neutrino loss averaged over [0, t_k]
                                        // (self-heating with thermal_neutrinos; else 0)
-  long n_steps = 0, n_rejected = 0, n_rhs = 0, n_jac = 0;
+  long n_steps = 0, n_rejected = 0, n_rhs = 0, n_jac = 0, n_lu = 0;  // work (BurnState)
   bool table_clamped = false;   // a weak-rate table was evaluated beyond its grid edge
   // sum X - 1 before burn() renormalised X (after clipping round-off
   // negatives), the largest in magnitude over the output times: the mass

@@ -65,7 +65,9 @@ struct BurnState {
   double T = 0;            // K (self-heating: the variable; otherwise T(t))
   double e_nu_th = 0;      // thermal neutrino energy lost since t = 0 (erg/g)
   double t = 0;            // s
-  long n_steps = 0, n_rejected = 0, n_rhs = 0, n_jac = 0;
+  // work counters: accepted and rejected steps, right-hand sides (including
+  // those inside Jacobians), Jacobian evaluations, LU factorisations
+  long n_steps = 0, n_rejected = 0, n_rhs = 0, n_jac = 0, n_lu = 0;
 };
 
 class BurnSystem {

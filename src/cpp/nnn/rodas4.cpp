@@ -79,6 +79,7 @@ class Rodas4 : public Integrator {
       // Jacobian and iteration matrix at the start of the step, and f(y)
       s.n_rhs += sys.jacobian(s.t, y.data(), true, f.data(), gross.data());
       ++s.n_jac;
+      ++s.n_lu;
       const double d = 1.0 / (h * kGamma);
       bool ok = sys.factor(d);
       const bool timed = !sys.autonomous();  // history burn: df/dt terms

@@ -59,6 +59,11 @@ class BurnResult:
     T: float | np.ndarray | None = None
     eps_nu_thermal: float | np.ndarray = 0.0
     mass_drift: float = 0.0
+    #: work: right-hand sides (including those of Jacobians), Jacobian
+    #: evaluations and LU factorisations of the iteration matrix
+    n_rhs: int = 0
+    n_jac: int = 0
+    n_lu: int = 0
 
     def as_dict(self) -> dict:
         """X as {isotope: mass fraction} (final time)."""
@@ -274,7 +279,8 @@ class Network:
                           n_rejected=d["n_rejected"], table_clamped=d["table_clamped"],
                           isotopes=self.isotopes, T=scalar(d["T"]),
                           eps_nu_thermal=scalar(d["eps_nu_thermal"]),
-                          mass_drift=float(d.get("mass_drift", 0.0)))
+                          mass_drift=float(d.get("mass_drift", 0.0)), n_rhs=d["n_rhs"],
+                          n_jac=d["n_jac"], n_lu=d["n_lu"])
 
     def burn_batch(self, T=None, rho=None, X=None, dt=None, *, times=None, history=None,
                    self_heating=False, thermal_neutrinos=False, rtol=DEFAULT_RTOL,
