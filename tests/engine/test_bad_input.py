@@ -313,3 +313,30 @@ def test_auto_failure_names_each_integrator_once(net):
     msg = str(e.value)
     assert re.fullmatch(r"bdf: more than 3 steps \(reached t = \S+ s of 1 s\); "
                         r"rodas4: more than 3 steps \(reached t = \S+ s of 1 s\)", msg), msg
+
+
+@pytest.mark.parametrize("mode", ["constant", "history", "self_heating"])
+def test_failed_batch_zone_reports_its_initial_state(mode):
+    """A zone the integrator cannot finish (here: max_steps = 3) reports
+    status and message and its unchanged initial state, as the C ABI does --
+    not zeros (X = 0 and Ye = 0 were returned before)."""
+    net = nnn.Network.load("mesa_80")
+    X = np.zeros((2, len(net.isotopes)))
+    X[0, net.isotopes.index("si28")] = X[1, net.isotopes.index("c12")] = 0.5
+    X[0, net.isotopes.index("s32")] = X[1, net.isotopes.index("o16")] = 0.5
+    T = np.array([3.5e9, 2.0e9])
+    rho = np.array([1e8, 1e7])
+    kw = dict(dt=1.0, max_steps=3)
+    if mode == "history":
+        b = net.burn_batch(X=X, history=(np.array([0.0, 2.0]), np.array([2.5e9, 3e9]),
+                                         np.array([1e7, 1e7])), **kw)
+        T0 = np.array([2.5e9, 2.5e9])
+    else:
+        b = net.burn_batch(T, rho, X, self_heating=(mode == "self_heating"), **kw)
+        T0 = T
+    assert np.all(b.status != 0) and all("more than 3 steps" in m for m in b.message)
+    np.testing.assert_array_equal(b.X, X)
+    Ye0 = (X * net.Z / net.A).sum(axis=1)
+    np.testing.assert_allclose(b.Ye, Ye0, rtol=1e-15)
+    np.testing.assert_array_equal(b.T, T0)
+    assert np.all(b.eps_nuc == 0) and np.all(b.eps_nu == 0)

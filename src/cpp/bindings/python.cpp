@@ -60,9 +60,11 @@ py::dict result_dict(const nnn::BurnResult& r) {
   return d;
 }
 
-// Per-zone results of the history and self-heating batches: arrays with a
-// leading zone axis and a time axis; a zone that failed has zeros.
-py::dict batch_dict(const std::vector<nnn::BurnResult>& rs, py::ssize_t nt, py::ssize_t n) {
+// Per-zone results of the batches: arrays with a leading zone axis and a time
+// axis. A zone that failed reports its initial state at every time (X0, its
+// Ye, its starting T, no energy), as the C ABI does: never garbage or zeros.
+py::dict batch_dict(const nnn::Network& net, const std::vector<nnn::BurnResult>& rs, py::ssize_t nt,
+                    py::ssize_t n, const double* X0, const std::vector<double>& T0) {
   const py::ssize_t nz = static_cast<py::ssize_t>(rs.size());
   Array X({nz, nt, n}), en({nz, nt}), enu({nz, nt}), ye({nz, nt}), T({nz, nt}), enu_th({nz, nt});
   py::array_t<long> steps(nz);
@@ -74,14 +76,17 @@ py::dict batch_dict(const std::vector<nnn::BurnResult>& rs, py::ssize_t nt, py::
     const auto& r = rs[z];
     const bool have = r.eps_nuc.size() == static_cast<size_t>(nt) && r.T.size() == static_cast<size_t>(nt);
     double* xo = X.mutable_data() + z * nt * n;
-    if (have && r.X.size() == static_cast<size_t>(nt * n)) std::copy(r.X.begin(), r.X.end(), xo);
-    else std::fill(xo, xo + nt * n, 0.0);
+    const bool ok = r.status == nnn::Status::Ok && have && r.X.size() == static_cast<size_t>(nt * n);
+    const double* x0 = X0 + z * n;
+    if (ok) std::copy(r.X.begin(), r.X.end(), xo);
+    else for (py::ssize_t k = 0; k < nt; ++k) std::copy(x0, x0 + n, xo + k * n);
+    const double ye0 = ok ? 0.0 : nnn::electron_fraction(net, x0);
     for (py::ssize_t k = 0; k < nt; ++k) {
-      en.mutable_data()[z * nt + k] = have ? r.eps_nuc[k] : 0.0;
-      enu.mutable_data()[z * nt + k] = have ? r.eps_nu[k] : 0.0;
-      ye.mutable_data()[z * nt + k] = have ? r.Ye[k] : 0.0;
-      T.mutable_data()[z * nt + k] = have ? r.T[k] : 0.0;
-      enu_th.mutable_data()[z * nt + k] = have ? r.eps_nu_thermal[k] : 0.0;
+      en.mutable_data()[z * nt + k] = ok ? r.eps_nuc[k] : 0.0;
+      enu.mutable_data()[z * nt + k] = ok ? r.eps_nu[k] : 0.0;
+      ye.mutable_data()[z * nt + k] = ok ? r.Ye[k] : ye0;
+      T.mutable_data()[z * nt + k] = ok ? r.T[k] : T0[z];
+      enu_th.mutable_data()[z * nt + k] = ok ? r.eps_nu_thermal[k] : 0.0;
     }
     steps.mutable_data()[z] = r.n_steps;
     status.mutable_data()[z] = static_cast<int>(r.status);
@@ -268,7 +273,8 @@ PYBIND11_MODULE(_core, m) {
                rs = nnn::burn_batch(*net, static_cast<int>(nz), T.data(), rho.data(), X0.data(), times,
                                     nnn::bindings::burn_options(rtol, atol, max_steps, integrator), n_threads);
              }
-             return batch_dict(rs, static_cast<py::ssize_t>(times.size()), n);
+             return batch_dict(*net, rs, static_cast<py::ssize_t>(times.size()), n, X0.data(),
+                               std::vector<double>(T.data(), T.data() + nz));
            }, py::arg("T"), py::arg("rho"), py::arg("X"), py::arg("times"), py::arg("rtol"),
            py::arg("atol"), py::arg("max_steps"), py::arg("integrator"), py::arg("n_threads"))
       // burn modes (docs/burn_modes.md): a prescribed history, self-heating at constant rho
@@ -336,7 +342,12 @@ PYBIND11_MODULE(_core, m) {
                                             nnn::bindings::burn_options(rtol, atol, max_steps, integrator),
                                             n_threads);
              }
-             return batch_dict(rs, static_cast<py::ssize_t>(times.size()), n);
+             std::vector<double> T0(nz);  // each zone's starting T, from its history
+             for (py::ssize_t z = 0; z < nz; ++z) {
+               double rho0;
+               hs[hs.size() == 1 ? 0 : z].at(0.0, T0[z], rho0);
+             }
+             return batch_dict(*net, rs, static_cast<py::ssize_t>(times.size()), n, X0.data(), T0);
            }, py::arg("t"), py::arg("T"), py::arg("rho"), py::arg("X"), py::arg("times"),
            py::arg("rtol"), py::arg("atol"), py::arg("max_steps"), py::arg("integrator"),
            py::arg("n_threads"))
@@ -359,7 +370,8 @@ PYBIND11_MODULE(_core, m) {
                rs = nnn::burn_batch_self_heating(*net, static_cast<int>(nz), T.data(), rho.data(),
                                                  X0.data(), times, o, n_threads);
              }
-             return batch_dict(rs, static_cast<py::ssize_t>(times.size()), n);
+             return batch_dict(*net, rs, static_cast<py::ssize_t>(times.size()), n, X0.data(),
+                               std::vector<double>(T.data(), T.data() + nz));
            }, py::arg("T"), py::arg("rho"), py::arg("X"), py::arg("times"), py::arg("rtol"),
            py::arg("atol"), py::arg("max_steps"), py::arg("integrator"),
            py::arg("thermal_neutrinos"), py::arg("n_threads"));

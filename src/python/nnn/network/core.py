@@ -75,7 +75,8 @@ class BurnResult:
 class BatchResult:
     """Per-zone results of ``burn_batch``; arrays have a leading zone axis
     (and a time axis after it when ``times`` was given). ``status`` is 0 for
-    zones that burned; nonzero zones carry ``message``."""
+    zones that burned; nonzero zones carry ``message`` and report their
+    initial state (X0, its Ye, the starting T, no energy), as the C ABI does."""
 
     X: np.ndarray
     eps_nuc: np.ndarray
