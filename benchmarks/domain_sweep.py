@@ -14,9 +14,11 @@ Results are appended to a JSONL file as they come, so an interrupted sweep
 resumes where it stopped (``--out`` again). The summary prints failures per
 network and the steps and time per burn (median, p99, max); the maps (PNG)
 show, per network and (T, rho) cell, the worst outcome over compositions and
-dt and the most steps taken.
+dt and the most steps taken, and (``*_by_composition.png``) the steps and
+failures per network and composition family.
 
     python benchmarks/domain_sweep.py --quick --out out/domain_quick.jsonl
+    python benchmarks/domain_sweep.py --grid medium --out out/domain_medium.jsonl
     python benchmarks/domain_sweep.py --out out/domain_full.jsonl
 
 Wall times are only meaningful when the machine is otherwise idle: the
@@ -49,6 +51,11 @@ GRIDS = {
     # log T, log rho, dt (s)
     "quick": (np.arange(7.0, 10.01, 0.5), np.arange(0.0, 10.01, 2.0),
               [1e-12, 1e-6, 1.0, 1e6]),
+    # log T every 0.25 (the quick grid has nothing between 9.5 and 10, where
+    # the failures are), log rho every 2, dt every 6 decades: 1560 burns per
+    # network, ~30 min of one core on the 2-core machine
+    "medium": (np.arange(7.0, 10.01, 0.25), np.arange(0.0, 10.01, 2.0),
+               [1e-12, 1e-6, 1.0, 1e6]),
     "full": (np.arange(7.0, 10.01, 0.25), np.arange(0.0, 10.01, 1.0),
              [1e-12, 1e-9, 1e-6, 1e-3, 1.0, 1e3, 1e6]),
 }
@@ -136,6 +143,8 @@ def summarise(recs, networks):
         ok = [r for r in rs if r["outcome"] == "ok"]
         lines.append(f"{net}: {len(rs)} burns, ok {cnt['ok']}, refused {cnt['refused']}, "
                      f"failed {cnt['failed']}")
+        lines.append("  failed per composition: " + ", ".join(
+            f"{c} {sum(r['outcome'] == 'failed' and r['comp'] == c for r in rs)}" for c in COMPOSITIONS))
         lines.append(f"  steps: {stats([r['steps'] for r in ok])}")
         lines.append(f"  time (ms): {stats([1e3 * r['seconds'] for r in ok])}")
         worst = sorted(ok, key=lambda r: -r["steps"])[:3]
@@ -185,17 +194,76 @@ def plot(recs, networks, png):
     fig.tight_layout()
     fig.savefig(png, dpi=110)
     plt.close(fig)
+    plot_by_composition(recs, networks, png.with_name(png.stem + "_by_composition.png"))
+
+
+def plot_by_composition(recs, networks, png):
+    """One panel per composition family (rows) and network (columns): colour
+    = log10 of the most steps any dt took in the (T, rho) cell; a red cross
+    marks a cell with a failed burn (the number of failed dt beside it), an
+    amber square one with a refusal."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    comps = list(COMPOSITIONS)
+    fig, axes = plt.subplots(len(comps), len(networks), figsize=(4.2 * len(networks), 2.9 * len(comps)),
+                             squeeze=False, sharex=True, sharey=True)
+    vmax = np.log10(max([r["steps"] for r in recs if r["outcome"] == "ok"] + [10]))
+    im = None
+    for j, net in enumerate(networks):
+        for i, comp in enumerate(comps):
+            ax = axes[i, j]
+            rs = [r for r in recs if r["net"] == net and r["comp"] == comp]
+            if not rs:
+                ax.set_visible(False)
+                continue
+            lt = sorted({r["logT"] for r in rs})
+            lr = sorted({r["logrho"] for r in rs})
+            steps = np.full((len(lr), len(lt)), np.nan)
+            failed = np.zeros((len(lr), len(lt)), int)
+            refused = np.zeros((len(lr), len(lt)), bool)
+            for r in rs:
+                a, b = lr.index(r["logrho"]), lt.index(r["logT"])
+                if r["outcome"] == "ok":
+                    steps[a, b] = np.nanmax([steps[a, b], r["steps"]])
+                failed[a, b] += r["outcome"] == "failed"
+                refused[a, b] |= r["outcome"] == "refused"
+            dT = (lt[1] - lt[0]) / 2 if len(lt) > 1 else 0.5
+            dr = (lr[1] - lr[0]) / 2 if len(lr) > 1 else 0.5
+            im = ax.imshow(np.log10(steps), origin="lower", aspect="auto", cmap="viridis",
+                           vmin=0, vmax=vmax, extent=[lt[0] - dT, lt[-1] + dT, lr[0] - dr, lr[-1] + dr])
+            for a in range(len(lr)):
+                for b in range(len(lt)):
+                    if failed[a, b]:
+                        ax.plot(lt[b], lr[a], "x", color="red", ms=9, mew=2)
+                        ax.annotate(str(failed[a, b]), (lt[b], lr[a]), xytext=(4, 4),
+                                    textcoords="offset points", color="red", fontsize=7)
+                    elif refused[a, b]:
+                        ax.plot(lt[b], lr[a], "s", mfc="none", mec="#ffb300", ms=9, mew=2)
+            n_fail = int(failed.sum())
+            ax.set_title(f"{net[:12]}, {comp}: {n_fail} failed", fontsize=8)
+            if i == len(comps) - 1:
+                ax.set_xlabel("log10 T (K)")
+            if j == 0:
+                ax.set_ylabel("log10 rho (g/cm3)")
+    if im is not None:
+        fig.colorbar(im, ax=axes, label="log10 max steps over dt (ok burns)", shrink=0.6)
+    fig.savefig(png, dpi=100)
+    plt.close(fig)
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="the coarse grid (minutes)")
+    ap.add_argument("--grid", choices=sorted(GRIDS), default=None,
+                    help="quick, medium (log T every 0.25, ~30 min) or full (default; --quick = quick)")
     ap.add_argument("--out", type=Path, default=None, help="JSONL results (resumed if present)")
     ap.add_argument("--networks", default=",".join(NETWORKS))
     ap.add_argument("--max-steps", type=int, default=500000)
     ap.add_argument("--summary-only", action="store_true", help="summarise --out, burn nothing")
     args = ap.parse_args(argv)
-    grid = "quick" if args.quick else "full"
+    grid = args.grid or ("quick" if args.quick else "full")
     out = args.out or Path("out") / f"domain_{grid}.jsonl"
     networks = [n for n in args.networks.split(",") if n]
     recs = ([r for r in load(out).values() if r["net"] in networks] if args.summary_only

@@ -150,22 +150,103 @@ def test_upper_limit_itself_burns():
 
 
 def test_failure_at_the_networks_ye_floor_names_it():
-    """The one failure of 2048 mesa_80 training-domain zones (tail-latency
-    set, seed 99, zone 1334: logT 9.797, logrho 8.692, dt 100 s): bdf stalls
-    at t = 62.6 s as electron captures bring Ye down to 0.4645, next to
-    Z/A = 0.4643 of fe56, the most neutron-rich nucleus of mesa_80 with
-    A >= 40. The message must say so, with both numbers."""
+    """A burn that stops with Ye at or below the lowest Z/A of the
+    network's A >= 40 nuclei (fe56, 26/56, in mesa_80) says so, with both
+    numbers: mesa_80 at 1e10 K, 1e10 g/cm3, dt 1e6 s. Electron captures
+    take Ye below the floor within 0.1 s and to ~0.2 by 1e4 s (free
+    neutrons): with or without the proposed bdf change this burn does not
+    finish in 20000 steps. (The floor is not what stops the integrator: see
+    test_bdf_burns_the_sweeps_failures.)"""
     import re
-    from nnn.emulate.sampling import random_compositions, sobol_thermo
     net = nnn.Network.load("mesa_80")
-    logT, logrho = sobol_thermo(2048, seed=99)
-    X, _ = random_compositions(2048, net.isotopes, net.A, net.Z, seed=99)
-    z = 1334
     with pytest.raises(nnn.BurnError) as e:
-        net.burn(10 ** logT[z], 10 ** logrho[z], X[z], dt=100.0, integrator="bdf")
+        net.burn(1e10, 1e10, REGIME["Si"], dt=1e6, integrator="bdf", max_steps=20000)
     msg = str(e.value)
     print(msg)
     m = re.search(r"Ye = (\S+) has reached (\S+) \(fe56\)", msg)
     assert m, msg
     assert float(m.group(2)) == 26 / 56
-    assert 26 / 56 <= float(m.group(1)) < 26 / 56 + 1e-3
+    assert float(m.group(1)) < 26 / 56 + 1e-3
+
+
+@pytest.mark.xfail(strict=True, reason="needs the proposed bdf change (issue 14 helper report); "
+                   "today: step size underflow at t = 62.6 s")
+def test_tail_latency_zone_1334_burns():
+    """The one failure of 2048 mesa_80 training-domain zones (tail-latency
+    set, seed 99, zone 1334: logT 9.797, logrho 8.692, dt 100 s). With the
+    proposed change bdf takes 2086 steps and agrees with itself at rtol
+    1e-10 (91,344 steps) to 1.4e-4 in X > 1e-6 and 1.2e-5 in eps_nuc
+    (rodas4 cannot finish it in 200,000 steps)."""
+    from nnn.emulate.sampling import random_compositions, sobol_thermo
+    net = nnn.Network.load("mesa_80")
+    logT, logrho = sobol_thermo(2048, seed=99)
+    X, _ = random_compositions(2048, net.isotopes, net.A, net.Z, seed=99)
+    z = 1334
+    r = net.burn(10 ** logT[z], 10 ** logrho[z], X[z], dt=100.0, integrator="bdf")
+    assert np.all(np.isfinite(r.X)) and abs(r.mass_drift) < 1e-8
+    assert r.n_steps < 10 * 1529  # the tail goal: <= 10x the median of the 2048 zones
+
+
+# -- T = 1e10 K at high density: why bdf stops (issue 14, section 1) ----------------
+
+#: the domain sweep's regime compositions (benchmarks/domain_sweep.py)
+REGIME = {
+    "H/He": {"p": 0.70, "he4": 0.28, "c12": 0.003, "n14": 0.011, "o16": 0.006},
+    "C/O": {"c12": 0.5, "o16": 0.5},
+    "Si": {"si28": 0.6, "s32": 0.4},
+}
+
+
+def test_accepted_state_at_1e10K_is_off_the_slow_manifold_by_the_tolerance():
+    """The cause of bdf's step-size underflow at 1e10 K, 1e10 g/cm3 (mesa_80,
+    Si): an accepted state is within tolerance of the solution, but the fast
+    modes (eigenvalues to -1.3e17 /s) turn a deviation of ~1e-13 into
+    |dY/dt| ~ 1e5 /s, while the composition itself drifts at |dYe/dt| ~ 0.07
+    /s. After three failed steps bdf restarts at order 1 from y and h f(y):
+    that predictor is off by h x 1e5 (1 in Y at h = 1e-5 s), Newton diverges
+    at every h (measured: first correction 5e9 x the tolerance at h =
+    1.6e-5 s), and the error test then needs h |f| < tolerance, i.e. h <
+    1e-17 s: step size underflow at t = 0.085 s."""
+    net = nnn.Network.load("mesa_80")
+    r = net.burn(1e10, 1e10, REGIME["Si"], times=[0.06], integrator="bdf")
+    Y = r.X[0] / np.asarray(net.A, float)
+    f = net.rhs(1e10, 1e10, Y=Y)
+    dYe_dt = float(np.sum(np.asarray(net.Z, float) * f))
+    fmax = float(np.max(np.abs(f)))
+    lam = np.linalg.eigvals(net.jacobian(1e10, 1e10, Y=Y, exact=True)).real.min()
+    print(f"max |dY/dt| {fmax:.3g} /s, dYe/dt {dYe_dt:.3g} /s, fastest eigenvalue {lam:.3g} /s")
+    assert fmax > 1e4 and abs(dYe_dt) < 1.0 and fmax > 1e5 * abs(dYe_dt)
+    assert lam < -1e16
+
+
+@pytest.mark.xfail(strict=True, reason="needs the proposed bdf change (issue 14 helper report): an "
+                   "order-1 restart keeps the history's own first difference instead of h f(y), and "
+                   "the error test's round-off floor is held from the last accepted step")
+@pytest.mark.parametrize("name,logT,logrho,comp,dt,today", [
+    ("mesa_80", 10, 10, "Si", 1.0, "step size underflow at t = 0.0846 s"),
+    (APPROX21, 10, 10, "C/O", 1.0, "step size underflow at t = 0.039 s"),
+    (APPROX21, 9.5, 8, "H/He", 1e6, "step size underflow at t = 9.6e4 s"),
+    (APPROX21, 8, 8, "H/He", 1e6, "X[fe56] = -1.2e-9 at t = 1e6 s"),
+])
+def test_bdf_burns_the_sweeps_failures(name, logT, logrho, comp, dt, today):
+    """Quick-sweep failures that bdf finishes with the proposed change
+    (measured in a private build: 8164, 5298, 7261 and 426 steps). At 1e10
+    K the burn runs past the network's Ye floor (fe56, 26/56, in mesa_80):
+    the floor was not why bdf stopped. Mass is conserved to the tolerance;
+    the H/He burn at 1e8 K (electron captures take Ye from 0.85 to 0.17)
+    agrees with rodas4 at rtol 1e-10 (282,605 steps) to 5.8e-7 in X > 1e-6
+    and 2.4e-7 in eps_nuc."""
+    net = nnn.Network.load(name)
+    r = net.burn(10.0 ** logT, 10.0 ** logrho, REGIME[comp], dt=dt, integrator="bdf",
+                 max_steps=50000)
+    print(f"{name} logT {logT} logrho {logrho} {comp} dt {dt:g}: {r.n_steps} steps, Ye {r.Ye:.5f}")
+    assert np.all(np.isfinite(r.X)) and np.isfinite(r.eps_nuc)
+    assert abs(r.mass_drift) < 1e-8
+    if name == "mesa_80":
+        assert r.Ye < 26 / 56
+    if logT == 8:
+        ref = net.burn(10.0 ** logT, 10.0 ** logrho, REGIME[comp], dt=dt, integrator="rodas4",
+                       rtol=1e-10, atol=1e-14)
+        big = ref.X > 1e-6
+        assert np.max(np.abs(r.X[big] - ref.X[big]) / ref.X[big]) < 1e-5
+        assert abs(r.eps_nuc - ref.eps_nuc) < 1e-5 * abs(ref.eps_nuc)
