@@ -28,9 +28,11 @@ std::string where(int zone) { return zone >= 0 ? " (zone " + repr(zone) + ")" : 
 
 // A failed burn whose Ye has come down to the lowest Z/A of the network's
 // iron-group nuclei (A >= 40: fe56, 0.4643, in mesa_80) has run past the end
-// of the network: further electron captures can only make free neutrons, and
-// the integrators stall there (the one failure of 2048 mesa_80 training-domain
-// zones, logT 9.797 logrho 8.692, fails at t = 62.6 s as Ye reaches 0.4644).
+// of the network's physics: it can hold further captured electrons only in
+// free neutrons, where real matter makes more neutron-rich nuclei. That is
+// context for the caller, not the integrator's failure: the floor is no
+// barrier to it (mesa_80 at 1e10 K, 1e10 g/cm^3 reaches Ye 0.21 by 1e4 s
+// once bdf restarts from its own history; docs/domain.md).
 std::string ye_floor_note(const Network& net, const std::vector<double>& Y) {
   double zy = 0, ay = 0, floor = 1;
   std::string name;
@@ -47,9 +49,9 @@ std::string ye_floor_note(const Network& net, const std::vector<double>& Y) {
   const double ye = zy / ay;
   if (name.empty() || !(ye < floor + 1e-3)) return "";
   return "; Ye = " + repr(ye) + " has reached " + repr(floor) + " (" + name +
-         "), the lowest Z/A of the network's nuclei with A >= 40: further electron captures can "
-         "only make free neutrons, past the end of this network (use a network with more "
-         "neutron-rich iron-group nuclei, or a shorter dt)";
+         "), the lowest Z/A of the network's nuclei with A >= 40: beyond it the network holds "
+         "further captured electrons only in free neutrons, past its physics (use a network with "
+         "more neutron-rich iron-group nuclei, or a shorter dt)";
 }
 }  // namespace
 
