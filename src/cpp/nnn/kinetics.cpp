@@ -117,7 +117,6 @@ Kinetics::Kinetics(const Network& net, double T, double rho)
   scor_.assign(net.screen_pairs.size(), 1.0);
   nu_coef_.assign(net.isotopes.size(), 0.0);
 
-  scr_begin_.push_back(0);
   for (size_t i = 0; i < nr; ++i) {
     const Rate& r = net.rates[i];
     const int ev = static_cast<int>(i);
@@ -128,8 +127,10 @@ Kinetics::Kinetics(const Network& net, double T, double rho)
     if (r.kind == RateKind::ApproxApPg || r.kind == RateKind::ApproxNnG) approx_.push_back(ev);
     if (r.kind != RateKind::ReacLib && r.kind != RateKind::Derived) continue;
     screened_.push_back(ev);
-    scr_pair_.insert(scr_pair_.end(), r.screen.begin(), r.screen.end());
-    scr_begin_.push_back(static_cast<int>(scr_pair_.size()));
+    const size_t np = r.screen.size();
+    if (scr_groups_.size() <= np) scr_groups_.resize(np + 1);
+    scr_groups_[np].ev.push_back(ev);
+    scr_groups_[np].pairs.insert(scr_groups_[np].pairs.end(), r.screen.begin(), r.screen.end());
   }
 
   // Chugunov 2007 factors that depend on the pair and T only
@@ -374,13 +375,17 @@ void Kinetics::update(const double* Y) {
 
   const double* tp = t_part_.data();
   const double* sc = scor_.data();
-  const int* sb = scr_begin_.data();
-  const int* sp = scr_pair_.data();
   double* val = value_.data();
-  for (size_t q = 0; q < screened_.size(); ++q) {
-    double v = tp[screened_[q]];
-    for (int k = sb[q]; k < sb[q + 1]; ++k) v *= sc[sp[k]];
-    val[screened_[q]] = v;
+  // one loop per number of screening pairs: a fixed inner trip count (the
+  // per-rate count 0, 1 or 2 was a mispredicted branch on every rate)
+  for (size_t np = 0; np < scr_groups_.size(); ++np) {
+    const ScreenGroup& g = scr_groups_[np];
+    const int* pp = g.pairs.data();
+    for (size_t q = 0; q < g.ev.size(); ++q, pp += np) {
+      double v = tp[g.ev[q]];
+      for (size_t k = 0; k < np; ++k) v *= sc[pp[k]];
+      val[g.ev[q]] = v;
+    }
   }
   for (const WeakColumn& w : weak_) {
     const WeakTable& table = net_.tables[w.table];
@@ -425,8 +430,11 @@ void Kinetics::update(const double* Y) {
     }
   }
 
+  // the Ye weight by lookup, not a branch (irregular over the rates: it was
+  // a third of update()'s samples)
+  const double ye_factor[2] = {1.0, ye};
   for (size_t m = 0; m < k_.size(); ++m)
-    k_[m] = k_const_[m] * val[rate_index_[m]] * (ye_weight_[m] ? ye : 1.0);
+    k_[m] = k_const_[m] * val[rate_index_[m]] * ye_factor[ye_weight_[m]];
   for (int m : nng_m_) {
     // both directions carry 1 / (rho Y_n X(n,g)B + X(g,n)A)
     const Rate& r = net_.rates[rate_index_[m]];

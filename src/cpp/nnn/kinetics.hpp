@@ -117,10 +117,15 @@ class Kinetics {
   // Evaluators in the order update() needs them, flattened so that the
   // per-call loops touch only small contiguous arrays (the Rate structs are
   // large and were the cache misses of the RHS):
-  // ReacLib/derived evaluator screened_[q] has value t_part * prod scor_ over
-  // scr_pair_[scr_begin_[q] ..]; approximate rates come last, in file order,
-  // because they combine the values of their children.
-  std::vector<int> screened_, scr_begin_, scr_pair_, approx_, nng_m_;
+  // ReacLib/derived evaluators (screened_) have value t_part * prod scor_
+  // over their screening pairs, grouped by the number of pairs k:
+  // scr_groups_[k].ev[q] uses pairs[k q .. k q + k); approximate rates come
+  // last, in file order, because they combine the values of their children.
+  struct ScreenGroup {
+    std::vector<int> ev, pairs;
+  };
+  std::vector<ScreenGroup> scr_groups_;
+  std::vector<int> screened_, approx_, nng_m_;
   // Tabular weak rates at this T: log10 rate and log10 nu loss interpolated
   // in log T once (bilinear = linear in log rho*Ye between these columns).
   struct WeakColumn {
