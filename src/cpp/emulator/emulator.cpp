@@ -103,6 +103,39 @@ void check_network(const ModelInfo& m, const Network& net) {
 constexpr double kDomainSlack = 1e-10;
 bool inside(double v, const double iv[2]) { return v >= iv[0] - kDomainSlack && v <= iv[1] + kDomainSlack; }
 
+// i-1 such that g[i-1] < x <= g[i], within [0, size-2]: kinetics.cpp's lookup
+// (pynucastro's searchsorted), repeated here for the point evaluation below.
+int lower_index(const std::vector<double>& g, double x) {
+  long i = std::lower_bound(g.begin(), g.end(), x) - g.begin();
+  i = std::min<long>(static_cast<long>(g.size()) - 1, i) - 1;
+  return static_cast<int>(std::max<long>(0, i));
+}
+
+// log10 of a tabulated weak rate (1/s) at one (log T, log rho*Ye): the value
+// WeakTable::column then column_value (from a fresh hint) return, with the
+// same operations in the same order, but only the two log T-interpolated
+// entries of the column that the rho*Ye interpolation reads (the column has
+// one per rho*Ye grid point, and a neutrino-loss column the bound never uses).
+// Edges are clamped and *clamped set, as there.
+double table_log_rate(const WeakTable& t, double lT, double x, bool* clamped) {
+  if (lT < t.log_T.front() || lT > t.log_T.back()) {
+    *clamped = true;
+    lT = std::clamp(lT, t.log_T.front(), t.log_T.back());
+  }
+  const std::vector<double>& g = t.log_rhoy;
+  if (x < g.front() || x > g.back()) {
+    *clamped = true;
+    x = std::clamp(x, g.front(), g.back());
+  }
+  const int j = lower_index(t.log_T, lT), i = lower_index(g, x);
+  const size_t nT = t.log_T.size();
+  const double w = (lT - t.log_T[j]) / (t.log_T[j + 1] - t.log_T[j]);
+  const double* r0 = &t.log_rate[i * nT + j];
+  const double* r1 = &t.log_rate[(i + 1) * nT + j];
+  const double c0 = r0[0] + (r0[1] - r0[0]) * w, c1 = r1[0] + (r1[1] - r1[0]) * w;
+  return c0 + (c1 - c0) * (x - g[i]) / (g[i + 1] - g[i]);
+}
+
 // Change of the charge per reaction of a dY/dt term: sum_i coef_i Z_i
 // (0 for strong and electromagnetic rates, +-1 for beta decays and captures).
 double charge_change(const Network& net, const Term& t) {
@@ -244,10 +277,7 @@ class Runtime::YeBound {
     for (const WeakRate& w : e_.weak_) {
       double v;
       if (w.table >= 0) {
-        const WeakTable& t = N.tables[w.table];
-        t.column(log_T, lr_, lnu_, &clamped);
-        int hint = 0;
-        v = std::exp(ln10 * t.column_value(lr_, log_rhoy, hint, &clamped));
+        v = std::exp(ln10 * table_log_rate(N.tables[w.table], log_T, log_rhoy, &clamped));
       } else {
         v = kin_->rate_value(w.evaluator);
       }
@@ -258,7 +288,7 @@ class Runtime::YeBound {
 
  private:
   const Runtime& e_;
-  std::vector<double> Y_, lr_, lnu_;
+  std::vector<double> Y_;
   std::unique_ptr<Kinetics> kin_;
 };
 
@@ -370,9 +400,12 @@ ZoneResults Runtime::burn(int n_zones, const double* T, const double* rho, const
         }
       }
       const double ye = electron_fraction(net, x);
-      if (cfg.check_dye) {
+      // the bound is dye_atol plus a rate term >= 0: a change within dye_atol passes
+      // whatever the rates, and only larger ones need them evaluated
+      const double dye = std::abs(ye - ye0[z]);
+      if (cfg.check_dye && !(dye <= cfg.dye_atol)) {
         const double bound = cfg.dye_safety * dt * ye_bound.rate(T[z], rho[z], xi) + cfg.dye_atol;
-        if (!(std::abs(ye - ye0[z]) <= bound)) {
+        if (!(dye <= bound)) {
           set_path(z, Path::FallbackYe);
           continue;
         }

@@ -21,7 +21,9 @@
 //   - the |dYe| bound (check_dye): |Ye - Ye0| <= dye_safety dt
 //     sum_r |dZ_r| k_r(T, rho, Ye0) prod (1/A)^p + dye_atol over the weak
 //     rates r (rates that change the charge), each at the largest flux its
-//     reactants allow (Y_i <= 1/A_i), from the engine's own rate evaluation.
+//     reactants allow (Y_i <= 1/A_i), from the engine's own rate evaluation
+//     (done only for zones with |Ye - Ye0| > dye_atol: the bound is at least
+//     dye_atol, so smaller changes pass whatever the rates).
 // Every other zone is burned by nnn::burn_batch over the whole dt from its
 // input composition (fallback); ZoneResults::path says which path each zone
 // took and why.
