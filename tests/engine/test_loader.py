@@ -19,7 +19,9 @@ NETWORK_FILE = 2                    # NNN_NETWORK_FILE
 
 @pytest.fixture(scope="module")
 def small_text():
-    return open(nnn.Network.load(SMALL).path).read()
+    """The small shipped network's data: its file without the checksum line."""
+    text = open(nnn.Network.load(SMALL).path).read()
+    return "".join(ln for ln in text.splitlines(keepends=True) if not ln.startswith(CHECKSUM_PREFIX))
 
 
 def load_text(tmp_path, text, name="edited.net"):
@@ -197,7 +199,9 @@ def test_builder_writes_a_checksum(tmp_path):
     pnet = pyna.PythonNetwork(libraries=[lib])
     path = tmp_path / "tiny.net"
     digest = write_network(pnet, path, name="tiny")
-    assert digest == hashlib.sha256(path.read_bytes()).hexdigest()
+    body = "".join(ln for ln in path.read_text().splitlines(keepends=True)
+                   if not ln.startswith(CHECKSUM_PREFIX))
+    assert digest == hashlib.sha256(body.encode()).hexdigest()
     assert path.read_text().splitlines()[2].startswith(CHECKSUM_PREFIX)
     net = nnn.Network.load(str(path))
     assert net.file_hash == digest and "data_sha256" in net.meta
@@ -209,8 +213,19 @@ def test_builder_writes_a_checksum(tmp_path):
             name="tiny_edited.net")
 
 
-def test_shipped_files_without_checksum_still_load():
-    for name in ["approx21_cr60_plus_co56", "mesa_80"]:
-        net = nnn.Network.load(name)
-        if "data_sha256" not in net.meta:      # written before the checksum existed
-            assert net.n_species > 0
+def test_file_without_checksum_loads_with_the_same_identity(tmp_path, small_text):
+    """Files written before the checksum existed load unchecked; adding the line
+    keeps the network's identity (file_hash: the data's sha256), so emulators
+    trained on the older file still accept it."""
+    _, plain = load_text(tmp_path, small_text, "plain.net")
+    _, summed = load_text(tmp_path, with_checksum(small_text), "summed2.net")
+    assert "data_sha256" not in plain.meta
+    assert plain.file_hash == summed.file_hash == hashlib.sha256(small_text.encode()).hexdigest()
+
+
+@pytest.mark.parametrize("name", ["approx21_cr60_plus_co56", "mesa_80", "mesa_151"])
+def test_shipped_networks_carry_their_checksum(name):
+    net = nnn.Network.load(name)
+    text = open(net.path).read()
+    body = "".join(ln for ln in text.splitlines(keepends=True) if not ln.startswith(CHECKSUM_PREFIX))
+    assert net.meta["data_sha256"] == net.file_hash == hashlib.sha256(body.encode()).hexdigest()

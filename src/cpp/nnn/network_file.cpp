@@ -134,10 +134,13 @@ void check_ascii(const std::string& text, const std::string& path) {
 }
 
 // Verifies the data_sha256 line if the file has one (files written before
-// the checksum existed have none and load unchecked).
-void check_checksum(const std::string& text, const std::string& path) {
+// the checksum existed have none and load unchecked) and returns the sha256
+// of the data: the file's bytes without that line. That is the network's
+// identity (Network::sha256, recorded by emulators), so adding a checksum
+// line to an older file keeps its identity.
+std::string check_checksum(const std::string& text, const std::string& path) {
   const size_t pos = text.find(kChecksumLine);
-  if (pos == std::string::npos) return;
+  if (pos == std::string::npos) return sha256_hex(text);
   auto bad = [&](const std::string& what) {
     throw Error(Status::NetworkFile, "network file '" + path + "' is corrupt: " + what);
   };
@@ -150,6 +153,7 @@ void check_checksum(const std::string& text, const std::string& path) {
   if (recorded != actual)
     bad("data_sha256 " + quoted(recorded) + " recorded, " + actual +
         " computed: the file was changed after nnn.network.build wrote it");
+  return actual;
 }
 
 }  // namespace
@@ -161,11 +165,11 @@ std::shared_ptr<const Network> Network::load(const std::string& path) {
   ss << f.rdbuf();
   const std::string text = ss.str();
   check_ascii(text, path);
-  check_checksum(text, path);
+  const std::string data_sha256 = check_checksum(text, path);
 
   auto net = std::make_shared<Network>();
   net->path = path;
-  net->sha256 = sha256_hex(text);
+  net->sha256 = data_sha256;
   Reader r(text, path);
 
   r.expect("nnn-network");

@@ -226,7 +226,8 @@ def with_checksum(text: str) -> str:
 
 
 def write_network(net, path, *, name, options=None) -> str:
-    """Write pynucastro network ``net`` to ``path``; return its sha256."""
+    """Write pynucastro network ``net`` to ``path``; return the sha256 of its data (the
+    file without the checksum line: ``Network.file_hash`` and the checksum itself)."""
     import pynucastro as pyna
     opts = {"format_version": FORMAT_VERSION,
             "pynucastro_version": pyna.__version__,
@@ -240,7 +241,7 @@ def write_network(net, path, *, name, options=None) -> str:
     writer.write(buf)
     text = with_checksum(buf.getvalue())
     Path(path).write_text(text)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(buf.getvalue().encode()).hexdigest()  # the data's: Network.file_hash
 
 
 def build_network(isotopes, path, *, name, tabular_ordering=DEFAULT_TABULAR_ORDERING,

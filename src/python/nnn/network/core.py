@@ -119,7 +119,8 @@ class Network:
 
     @property
     def file_hash(self) -> str:
-        """sha256 of the network file."""
+        """sha256 of the network's data: the file's bytes without its ``data_sha256``
+        line (network_data/FORMAT.md). Emulators record it."""
         return self._core.sha256
 
     @property
