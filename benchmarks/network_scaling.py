@@ -40,6 +40,7 @@ import os
 import re
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -151,15 +152,22 @@ def build(name: str, isotopes: Path, out: Path, timeout_s: float, mem_gb: float)
     load0 = load_average()
     t0 = time.perf_counter()
     record = {"name": name, "command": " ".join(cmd), "timeout_s": timeout_s, "mem_limit_gb": mem_gb}
+    # own session: a timeout stops the builder, not only /usr/bin/time around it
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=cap_memory, start_new_session=True)
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s,
-                           preexec_fn=cap_memory)
+        stdout, stderr = p.communicate(timeout=timeout_s)
         record["returncode"] = p.returncode
-        record["stdout"] = p.stdout.strip()
-        record.update(_parse_time_v(p.stderr))
+        record["stdout"] = stdout.strip()
+        record.update(_parse_time_v(stderr))
         if p.returncode != 0:
-            record["error"] = p.stderr.strip().splitlines()[-1:] if p.stderr.strip() else ""
+            # the builder's own last line, before /usr/bin/time's report
+            own = stderr.split("Command being timed")[0].splitlines()
+            own = [ln for ln in own if ln.strip() and not ln.startswith("Command exited")]
+            record["error"] = own[-1].strip() if own else f"exit status {p.returncode}"
     except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
         record["returncode"] = None
         record["error"] = f"build stopped after --build-timeout {timeout_s:g} s"
     record["wall_s"] = time.perf_counter() - t0
