@@ -388,8 +388,8 @@ def main(argv=None):
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", type=Path, default=default_out(), help="cache of lists, nets, results")
-    p.add_argument("--nets", nargs="+", default=list(NETS), choices=list(NETS),
-                   help="scaling nets to build and measure")
+    p.add_argument("--nets", nargs="*", default=list(NETS), choices=list(NETS),
+                   help="scaling nets to build and measure (none: the shipped nets only)")
     p.add_argument("--shipped", nargs="*", default=list(SHIPPED), help="shipped nets (small end)")
     p.add_argument("--plot", type=Path, default=None, help="plot file (default OUT/network_scaling.png)")
     p.add_argument("--reps", type=int, default=3, help="timed burns per net (min is kept)")

@@ -22,16 +22,22 @@ def numeric_pattern(net) -> np.ndarray:
     return nz
 
 
-def lu_entries_by_elimination(nz: np.ndarray, order) -> int:
-    """Entries of L + U (diagonal once) of Gaussian elimination without pivoting of
-    a matrix with pattern nz, eliminating rows/columns in ``order``."""
+def elimination_counts(nz: np.ndarray, order) -> tuple:
+    """(entries of L + U with the diagonal once, multiply-adds) of Gaussian elimination
+    without pivoting of a matrix with pattern nz, eliminating rows/columns in ``order``."""
     f = nz[np.ix_(order, order)].copy()
     n = len(order)
+    madds = 0
     for k in range(n):
         rows = np.flatnonzero(f[k + 1:, k]) + k + 1
+        madds += len(rows) * int(f[k, k + 1:].sum())
         if len(rows):
             f[np.ix_(rows, np.arange(k + 1, n))] |= f[k, k + 1:]
-    return int(f.sum())
+    return int(f.sum()), madds
+
+
+def lu_entries_by_elimination(nz: np.ndarray, order) -> int:
+    return elimination_counts(nz, order)[0]
 
 
 def superlu_mmd_entries(nz: np.ndarray) -> int:
@@ -68,3 +74,32 @@ def test_minimum_degree_ordering_keeps_fill_low(net):
     assert net.lu_entries < 0.5 * natural
     assert net.lu_entries <= 1.05 * superlu_mmd_entries(nz)
 
+
+
+def test_scaling_benchmark_on_the_shipped_nets(tmp_path):
+    """benchmarks/network_scaling.py end to end on the two smallest shipped nets (no
+    builds): its rows carry the engine's counts and the burn's own operation counts."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "network_scaling.py"
+    spec = importlib.util.spec_from_file_location("network_scaling", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    plot = tmp_path / "scaling.png"
+    assert bench.main(["--out", str(tmp_path), "--nets", "--shipped", "approx21_cr60_plus_co56",
+                       "mesa_80", "--reps", "1", "--plot", str(plot)]) == 0
+    rows = json.loads((tmp_path / "results.json").read_text())["rows"]
+    assert [r["name"] for r in rows] == ["approx21_cr60_plus_co56", "mesa_80"]
+    for r in rows:
+        net = nnn.Network.load(r["name"])
+        assert (r["species"], r["rates"], r["jacobian_nonzeros"], r["lu_entries"]) == (
+            net.n_species, net.n_rates, net.jacobian_nonzeros, net.lu_entries)
+        X, T, rho, dt = bench.CASES[r["case"]]
+        b = net.burn(T=T, rho=rho, X=X, dt=dt)
+        assert (r["steps"], r["rhs"], r["lu"]) == (b.n_steps, b.n_rhs, b.n_lu)
+        assert r["work_per_step"] == pytest.approx(
+            (b.n_rhs * net.n_rates + b.n_lu * r["lu_madds"]) / b.n_steps, rel=1e-12)
+        assert r["lu_madds"] == elimination_counts(numeric_pattern(net), net.lu_order)[1]
+    assert plot.stat().st_size > 10_000
