@@ -43,7 +43,8 @@ def main(argv=None):
     ap.add_argument("--n", type=int, default=2048, help="zones drawn (seed 99)")
     ap.add_argument("--first", type=int, default=None, help="burn only the first N of them")
     ap.add_argument("--zones", default="", help="also burn these zone indices (comma-separated; "
-                    "the known worst of the 2048: 1174 (97,912 steps), 822 (failed))")
+                    "the known worst of the 2048 on main 2e77927: 1097 (7757 steps), 521 (6782), "
+                    "1334 (failed; burns in 2086 steps with the bdf change in docs/domain.md))")
     ap.add_argument("--dt", type=float, default=100.0)
     ap.add_argument("--out", type=Path, default=Path("out/tail_latency.jsonl"))
     args = ap.parse_args(argv)
