@@ -163,3 +163,23 @@ def test_nse_rejects_ye_out_of_range(saha):
 def test_unknown_nucleus_is_named(saha):
     with pytest.raises(ValueError, match="'xx99'"):
         saha.index("xx99")
+
+
+def test_cluster_moment_fit_recovers_a_saha_cluster(saha):
+    """A cluster that is exactly Saha-shaped with its own potentials (QSE with shifted n, p)
+    is returned exactly from its mass, mean Z and mean N; a non-Saha one keeps its mass,
+    mean Z and mean N."""
+    T, rho = np.array([3.5e9, 5e9]), np.array([1e8, 1e9])
+    L = saha.log_x_base(T, rho)
+    A = saha.A
+    si = (A >= 24) & (A < 46)
+    _, eta_p, eta_n = qse.nse(saha, T, rho, [0.49, 0.47])
+    want = qse.qse_rebuild(saha, L, eta_p + 0.7, eta_n - 0.4, [(si, "mass", np.array([0.3, 0.6]))])
+    got = qse.cluster_moment_fit(saha, L, want, si)
+    assert _rel(got[0], want[0]) < 1e-8 and _rel(got[1], want[1]) < 1e-8
+    rng = np.random.default_rng(1)
+    odd = np.where(si, rng.random((2, len(saha))), 0.0)
+    got = qse.cluster_moment_fit(saha, L, odd, si)
+    assert got.sum(axis=1) == pytest.approx(odd.sum(axis=1), rel=1e-12)
+    for v in (saha.Z, saha.N):
+        assert got @ v == pytest.approx(odd @ v, rel=1e-9)

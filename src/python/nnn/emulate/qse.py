@@ -34,11 +34,11 @@ import numpy as np
 #: Abundances at or below this are treated as this in logarithms (a free-neutron mass
 #: fraction of exactly 0 would make eta_n = -inf).
 X_LOG_FLOOR = 1e-300
-#: Convergence of the NSE and mass-constrained solvers: |residual| in ln(sum X) and ln(Ye).
-SOLVER_TOL = 1e-13
+#: The equilibrium solvers: Newton iterations (inner solve), bisections on
+#: c = eta_p - eta_n over [-C_BRACKET, C_BRACKET] (outer solve).
 SOLVER_MAX_ITER = 200
-#: Largest Newton step in eta (keeps the log-sum-exp solve in its quadratic region).
-MAX_ETA_STEP = 5.0
+BISECTIONS = 80
+C_BRACKET = 300.0
 
 
 def _constants():
@@ -161,9 +161,9 @@ def _logsumexp(a, w=None, axis=-1):
     return np.log(np.sum(e, axis=axis)) + np.squeeze(m, axis=axis)
 
 
-def nse(nuc: SahaNuclei, T, rho, Ye, coulomb=False, eta0=None):
-    """NSE mass fractions at (T, rho, Ye) per case, by Newton's method on
-    (ln sum X, ln sum X Z/A) = (0, ln Ye) in (eta_p, eta_n).
+def nse(nuc: SahaNuclei, T, rho, Ye, coulomb=False):
+    """NSE mass fractions at (T, rho, Ye) per case: sum X = 1 and sum X Z/A = Ye solved for
+    (eta_p, eta_n) (see :func:`_solve`).
 
     Returns ``(X (n, n_nuc), eta_p (n,), eta_n (n,))``.  Raises ValueError naming the case
     when Ye is outside the network's Z/A range or the solve does not converge."""
@@ -179,7 +179,7 @@ def nse(nuc: SahaNuclei, T, rho, Ye, coulomb=False, eta0=None):
                          f"range ({float(lo)!r}, {float(hi)!r}): no NSE composition")
     L = nuc.log_x_base(T, rho)
     muc = nuc.coulomb_potentials(T, rho, Ye) if coulomb else None
-    X, eta_p, eta_n, conv = _solve(nuc, L, muc, np.log(Ye), np.zeros(len(T)), None, eta0)
+    X, eta_p, eta_n, conv = _solve(nuc, L, muc, np.log(Ye), np.zeros(len(T)), None)
     bad = np.flatnonzero(~conv)
     if bad.size:
         k = int(bad[0])
@@ -188,102 +188,107 @@ def nse(nuc: SahaNuclei, T, rho, Ye, coulomb=False, eta0=None):
     return X, eta_p, eta_n
 
 
-def _solve(nuc, L, muc, log_ye, log_m_free, clusters, eta0):
-    """Newton on (eta_p, eta_n) for: mass of the free group = exp(log_m_free) (NSE: 1),
-    total Ye = exp(log_ye), with clusters (list of (mask, mass (n,))) at fixed mass.
-    Returns (X, eta_p, eta_n, converged (n,) bool)."""
+def _solve(nuc, L, muc, log_ye, log_m_free, clusters, c0=None):
+    """Free-nucleon potentials for: mass of the free group (the nuclei in no cluster) =
+    exp(log_m_free) (NSE: 1, no clusters), total Ye = exp(log_ye), with clusters (list of
+    (mask, mass (n,))) at fixed mass.  Returns (X, eta_p, eta_n, converged (n,) bool).
+
+    With c = eta_p - eta_n, Z eta_p + N eta_n = A eta_n + Z c.  For fixed c the free
+    group's mass grows strictly with eta_n (ln of it is convex in eta_n), so the inner solve
+    is Newton from the right, which converges monotonically; Ye then rises with c (more
+    protons), and the outer solve is bisection on c, which needs no starting guess and
+    cannot be led astray where one nucleus dominates and the 2-d Jacobian is singular.
+
+    Without clusters (NSE) Ye runs from 0 (all neutrons) to 1 (all protons) as c goes from
+    -C_BRACKET to C_BRACKET.  With clusters of fixed mass it does not: at extreme c each
+    cluster's mass sits on its lowest- or highest-Z member, whose Z/A need not be the
+    cluster's extreme, so the root is bracketed by stepping out from ``c0`` (the NSE
+    solution's c at the same Ye), the root nearest to it."""
     n = L.shape[0]
     zeta = nuc.Z / nuc.A
     free = np.ones(len(nuc), bool)
-    m_cl = np.zeros(n)
-    if clusters:
-        for mask, m in clusters:
-            free &= ~mask
-            m_cl = m_cl + m
-    eta = np.zeros((n, 2)) if eta0 is None else np.array(eta0, float).reshape(n, 2)
-    if eta0 is None:
-        # start where the most bound nucleus near Ye holds all the mass: eta_p = eta_n = e
-        # with e solving L_max + A e = 0 (a rough but finite guess)
-        eta[:] = (-(L + (0 if muc is None else -muc)).max(axis=1) / 56.0)[:, None]
+    for mask, _m in clusters or ():
+        free &= ~mask
+    base = L if muc is None else L - muc
+    base_free = np.where(free, base, -np.inf)
 
-    def resid(e):
-        # trial steps may overflow (inf residual): backtracking rejects them
-        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            return _resid(e)
-
-    def _resid(e):
-        lx = nuc.log_x_nse(L, e[:, 0], e[:, 1], muc)
-        lf = np.where(free, lx, -np.inf)
-        f1 = _logsumexp(lf) - log_m_free
-        ye_free = np.exp(_logsumexp(lf, np.where(free, zeta, 0.0)))
-        ye = ye_free
-        if clusters:
-            for mask, m in clusters:
-                lc = np.where(mask, lx, -np.inf)
-                ye = ye + m * np.exp(_logsumexp(lc, np.where(mask, zeta, 0.0))
-                                     - _logsumexp(lc))
-        f2 = np.log(ye) - log_ye
-        return np.stack([f1, f2], axis=1)
-
-    active = np.ones(n, bool)
-    r = resid(eta)
-    for _ in range(SOLVER_MAX_ITER):
-        active = np.abs(r).max(axis=1) > SOLVER_TOL
-        if not active.any():
-            break
-        idx = np.flatnonzero(active)
-        e = eta[idx]
-        # Jacobian by central differences (the residuals are smooth log-sum-exps)
-        h = 1e-6
-        J = np.empty((idx.size, 2, 2))
-        sub = _Sub(resid, idx, n)
-        for j in range(2):
-            d = np.zeros(2)
-            d[j] = h
-            J[:, :, j] = (sub(e + d) - sub(e - d)) / (2 * h)
-        det = J[:, 0, 0] * J[:, 1, 1] - J[:, 0, 1] * J[:, 1, 0]
-        rr = r[idx]
-        step = -np.stack([J[:, 1, 1] * rr[:, 0] - J[:, 0, 1] * rr[:, 1],
-                          -J[:, 1, 0] * rr[:, 0] + J[:, 0, 0] * rr[:, 1]], axis=1) \
-            / det[:, None]
-        step = np.where(np.isfinite(step), step, 0.0)
-        big = np.abs(step).max(axis=1, keepdims=True)
-        step = step * np.minimum(1.0, MAX_ETA_STEP / np.maximum(big, 1e-300))
-        # backtracking: accept the first halving that lowers the residual
-        lam = np.ones(idx.size)
-        base = (rr ** 2).sum(axis=1)
-        new = e + step
-        rn = sub(new)
-        for _k in range(40):
-            worse = ~((rn ** 2).sum(axis=1) < base)
-            if not worse.any():
+    def inner(c):
+        """eta_n (n,) solving ln sum_free exp(base + A eta_n + Z c) = log_m_free."""
+        t = base_free + nuc.Z * c[:, None]
+        # start right of the root: one nucleus alone already holds the free mass there
+        en = np.max(np.where(free & np.isfinite(t), (log_m_free[:, None] - t) / nuc.A,
+                             -np.inf), axis=1)
+        for _ in range(SOLVER_MAX_ITER):
+            lx = t + nuc.A * en[:, None]
+            ls = _logsumexp(lx)
+            slope = np.exp(_logsumexp(lx, nuc.A) - ls)       # mass-weighted mean A
+            step = (ls - log_m_free) / slope
+            en = en - step
+            if not np.any(np.abs(step) > 1e-15 * np.maximum(1.0, np.abs(en))):
                 break
-            lam[worse] *= 0.5
-            new[worse] = e[worse] + lam[worse, None] * step[worse]
-            rn[worse] = sub(new[worse], np.flatnonzero(worse))
-        eta[idx] = new
-        r[idx] = rn
-    conv = np.abs(r).max(axis=1) <= 1e2 * SOLVER_TOL
-    lx = nuc.log_x_nse(L, eta[:, 0], eta[:, 1], muc)
-    X = np.where(free, np.exp(np.minimum(lx, 0.0)), 0.0)
-    if clusters:
-        for mask, m in clusters:
+        return en
+
+    def ye_resid(c):
+        en = inner(c)
+        lx = base + nuc.A * en[:, None] + nuc.Z * c[:, None]
+        ye = np.exp(_logsumexp(np.where(free, lx, -np.inf), np.where(free, zeta, 0.0)))
+        for mask, m in clusters or ():
+            lc = np.where(mask, lx, -np.inf)
+            ye = ye + m * np.exp(_logsumexp(lc, np.where(mask, zeta, 0.0)) - _logsumexp(lc))
+        return np.log(ye) - log_ye, en
+
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        if c0 is None:
+            lo = np.full(n, -C_BRACKET)
+            hi = np.full(n, C_BRACKET)
+            g_lo, _ = ye_resid(lo)
+            g_hi, _ = ye_resid(hi)
+            conv = (g_lo < 0) & (g_hi > 0)
+        else:
+            lo, hi, conv = _bracket(ye_resid, np.asarray(c0, float))
+        for _ in range(BISECTIONS):
+            mid = 0.5 * (lo + hi)
+            g, _ = ye_resid(mid)
+            up = g < 0
+            lo = np.where(up, mid, lo)
+            hi = np.where(up, hi, mid)
+            if not np.any(hi - lo > 4e-16 * np.maximum(1.0, np.abs(lo))):
+                break
+        c = 0.5 * (lo + hi)
+        g, en = ye_resid(c)
+        conv &= np.isfinite(en) & (np.abs(g) < 1e-9)
+        lx = base + nuc.A * en[:, None] + nuc.Z * c[:, None]
+        X = np.where(free, np.exp(np.minimum(lx, 0.0)), 0.0)
+        for mask, m in clusters or ():
             lc = np.where(mask, lx, -np.inf)
             X = X + np.where(mask, m[:, None] * np.exp(lc - _logsumexp(lc)[:, None]), 0.0)
-    return X, eta[:, 0], eta[:, 1], conv
+    X = np.where(conv[:, None], X, np.nan)
+    return X, en + c, en, conv
 
 
-class _Sub:
-    """The residual on a subset ``idx`` of the cases (of ``sub`` of that subset)."""
-
-    def __init__(self, resid, idx, n):
-        self.resid, self.idx, self.n = resid, idx, n
-
-    def __call__(self, e, sub=None):
-        rows = self.idx if sub is None else self.idx[sub]
-        full = np.zeros((self.n, 2))
-        full[rows] = e
-        return self.resid(full)[rows]
+def _bracket(resid, c0, first_step=0.25, n_steps=12):
+    """(lo, hi, found): per case the nearest lo <= c0 with resid < 0 and hi >= c0 with
+    resid > 0, stepping out by first_step * 2^k."""
+    g0, _ = resid(c0)
+    lo, hi = c0.copy(), c0.copy()
+    lo_ok, hi_ok = g0 < 0, g0 > 0
+    d = first_step
+    for _ in range(n_steps):
+        if lo_ok.all() and hi_ok.all():
+            break
+        for side in (-1, 1):
+            ok = lo_ok if side < 0 else hi_ok
+            c = c0 + side * d
+            g, _ = resid(c)
+            hit = ~ok & ((g < 0) if side < 0 else (g > 0))
+            if side < 0:
+                lo = np.where(hit, c, lo)
+                lo_ok = lo_ok | hit
+            else:
+                hi = np.where(hit, c, hi)
+                hi_ok = hi_ok | hit
+        d *= 2.0
+    return lo, hi, lo_ok & hi_ok
 
 
 def free_nucleon_potentials(nuc: SahaNuclei, L, X_n, X_p, muc=None):
@@ -328,7 +333,7 @@ def qse_rebuild(nuc: SahaNuclei, L, eta_p, eta_n, clusters, muc=None):
 
 
 def qse_from_masses(nuc: SahaNuclei, L, Ye, free_mask, cluster_masks, cluster_masses,
-                    fixed_X=None, muc=None):
+                    fixed_X=None, muc=None, free_mass=None):
     """QSE composition from the slow variables Ye and the mass of each cluster: solves for
     the free-nucleon potentials (eta_p, eta_n) such that the ``free_mask`` group (n, p and
     what is in NSE with them: d, he3, he4) holds 1 - sum(cluster masses) - sum(fixed_X) and
@@ -336,7 +341,9 @@ def qse_from_masses(nuc: SahaNuclei, L, Ye, free_mask, cluster_masks, cluster_ma
 
     ``cluster_masks``: list of (n_nuc,) bool; ``cluster_masses``: list of (n,);
     ``fixed_X`` (n, n_nuc): mass fractions of the nuclei in no group (ignored inside
-    groups), kept as given.  Returns ``(X, eta_p, eta_n, ok)``: ``ok`` False where the slow
+    groups), kept as given.  ``free_mass`` (n,): the free group's mass, if known directly
+    (1 - the rest loses it to round-off once it is below ~1e-13; the sum of all groups is
+    then 1 only to that round-off).  Returns ``(X, eta_p, eta_n, ok)``: ``ok`` False where the slow
     variables admit no solution (free mass <= 0, Ye out of reach) or the solve did not
     converge; those rows are NaN."""
     n = L.shape[0]
@@ -352,7 +359,8 @@ def qse_from_masses(nuc: SahaNuclei, L, Ye, free_mask, cluster_masks, cluster_ma
         np.where(grouped, 0.0, np.asarray(fixed_X, float))
     zeta = nuc.Z / nuc.A
     M = [np.asarray(m, float) for m in cluster_masses]
-    m_free = 1.0 - sum(M) - fixed.sum(axis=1)
+    m_free = 1.0 - sum(M) - fixed.sum(axis=1) if free_mass is None else \
+        np.asarray(free_mass, float) * np.ones(n)
     ye_rest = Ye - fixed @ zeta
     ok = (m_free > 0) & (ye_rest > 0) & np.all([m > 0 for m in M], axis=0)
     out_X = np.full(L.shape, np.nan)
@@ -363,18 +371,15 @@ def qse_from_masses(nuc: SahaNuclei, L, Ye, free_mask, cluster_masks, cluster_ma
         return out_X, out_p, out_n, ok
     Ls = L[idx]
     mucs = None if muc is None else np.asarray(muc, float)[idx]
-    # start from NSE at the same (T, rho, Ye): QSE is NSE with the clusters' shifts, so its
-    # free-nucleon potentials are near NSE's (a crude start can stall in the clusters' Ye
-    # term)
-    _, ep0, en0, conv0 = _solve(nuc, Ls, mucs, np.log(Ye[idx]), np.zeros(idx.size), None,
-                                None)
-    eta0 = np.stack([np.where(conv0, ep0, 0.0), np.where(conv0, en0, 0.0)], axis=1)
     # the solver's free group is everything outside the clusters: the fixed nuclei are
     # fenced off with an infinite Coulomb term (no mass)
     fence = np.where(grouped, 0.0, np.inf)[None, :] + (0.0 if mucs is None else mucs)
     fence = np.broadcast_to(fence, Ls.shape)
+    # NSE of the same Ye gives the starting c = eta_p - eta_n for the root bracket
+    _, ep0, en0, _ = _solve(nuc, Ls, mucs, np.log(Ye[idx]), np.zeros(idx.size), None)
+    c0 = np.where(np.isfinite(ep0 - en0), ep0 - en0, 0.0)
     X, ep, en, conv = _solve(nuc, Ls, fence, np.log(ye_rest[idx]), np.log(m_free[idx]),
-                             [(m, Mk[idx]) for m, Mk in zip(masks, M)], eta0)
+                             [(m, Mk[idx]) for m, Mk in zip(masks, M)], c0=c0)
     X = X + fixed[idx]
     ok[idx] = conv
     good = idx[conv]
@@ -382,5 +387,54 @@ def qse_from_masses(nuc: SahaNuclei, L, Ye, free_mask, cluster_masks, cluster_ma
     return out_X, out_p, out_n, ok
 
 
+def cluster_moment_fit(nuc: SahaNuclei, L, X, mask, muc=None, max_iter=300):
+    """The Saha-shaped distribution closest to ``X`` inside one cluster: per case, the
+    cluster's own potentials (a, b) in p_i ~ exp(L_i + Z_i a + N_i b - muc_i) (i in ``mask``)
+    whose mass-weighted mean Z and mean N equal those of ``X`` in the cluster (the maximum
+    likelihood, i.e. least Kullback-Leibler, member of that family; a convex problem,
+    solved by Levenberg-Marquardt).  Slow variables: the cluster's mass, mean Z and mean N.
+    Returns the rebuilt cluster (n, n_nuc) (zeros outside ``mask``) with the cluster's
+    mass of ``X``."""
+    mask = np.asarray(mask, bool)
+    X = np.asarray(X, float)
+    m = X[:, mask].sum(axis=1)
+    w = np.where(mask, X, 0.0) / np.maximum(m, X_LOG_FLOOR)[:, None]
+    zbar, nbar = w @ nuc.Z, w @ nuc.N
+    base = np.where(mask, L if muc is None else L - muc, -np.inf)
+    ab = np.zeros((len(X), 2))
+
+    def objective(ab):
+        lx = base + nuc.Z * ab[:, :1] + nuc.N * ab[:, 1:]
+        return _logsumexp(lx) - ab[:, 0] * zbar - ab[:, 1] * nbar, lx
+
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        f, lx = objective(ab)
+        # Levenberg-Marquardt: Newton where the covariance (the Hessian) is well
+        # conditioned, a short gradient step where the fit sits on one nucleus (Hessian ~0)
+        mu = np.ones(len(X))
+        for _ in range(max_iter):
+            p = np.exp(lx - _logsumexp(lx)[:, None])
+            ez, en = p @ nuc.Z, p @ nuc.N
+            g0, g1 = ez - zbar, en - nbar
+            if not np.any(np.maximum(np.abs(g0), np.abs(g1)) > 1e-11):
+                break
+            czz = p @ nuc.Z ** 2 - ez ** 2 + mu
+            cnn = p @ nuc.N ** 2 - en ** 2 + mu
+            czn = p @ (nuc.Z * nuc.N) - ez * en
+            det = czz * cnn - czn ** 2
+            step = -np.stack([cnn * g0 - czn * g1, -czn * g0 + czz * g1], axis=1) \
+                / det[:, None]
+            new = ab + np.where(np.isfinite(step), step, 0.0)
+            fn, lxn = objective(new)
+            good = fn <= f
+            ab = np.where(good[:, None], new, ab)
+            f = np.where(good, fn, f)
+            lx = np.where(good[:, None], lxn, lx)
+            mu = np.where(good, mu * 0.2, mu * 10.0)
+        p = np.exp(lx - _logsumexp(lx)[:, None])
+    return np.where(mask, m[:, None] * np.nan_to_num(p), 0.0)
+
+
 __all__ = ["SahaNuclei", "nse", "free_nucleon_potentials", "qse_rebuild", "qse_from_masses",
+           "cluster_moment_fit",
            "X_LOG_FLOOR"]
