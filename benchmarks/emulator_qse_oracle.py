@@ -76,7 +76,7 @@ HOT_LOGT = (9.6, 9.7)
 WHERE = ("nse", "nse_coulomb", "qse2_mass", "qse3_mass", "qse3_ye", "qse1_moments",
          "qse2_moments", "qse3_moments",
          "qse2_mass_lighttrue", "nnn")
-PLOT = ("persistence", "nnn", "nse", "qse1_ref", "qse2_ref", "qse2_mass", "qse3_mass",
+PLOT = ("persistence", "nnn", "nse", "nse_coulomb", "qse1_ref", "qse2_ref", "qse2_mass", "qse3_mass",
         "qse3_ye", "qse1_moments", "qse2_moments", "qse3_moments", "qse2_mass_lighttrue", "pred:qse3_mass", "pred:qse3_ye",
         "pred:qse3_moments")
 
@@ -303,10 +303,13 @@ def figure(doc, path):
     import matplotlib.pyplot as plt
 
     subs = list(doc["subsets"])
-    fig, axes = plt.subplots(1, len(subs), figsize=(5.5 * len(subs), 5.5), sharey=True)
+    ncol = 2
+    nrow = -(-len(subs) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(12, 4.2 * nrow + 1.6), sharey=True,
+                             squeeze=False)
     dts = np.array(doc["dts"])
     colours = plt.get_cmap("tab20")(np.linspace(0, 1, 20))
-    for ax, s in zip(np.atleast_1d(axes), subs):
+    for ax, s in zip(axes.flat, subs):
         for c, v in enumerate(PLOT):
             if v not in doc["results"][s]:
                 continue
@@ -315,15 +318,22 @@ def figure(doc, path):
             style = "--" if v.startswith("pred:") else ("-" if v.startswith(("qse", "nse"))
                                                           else ":")
             ax.loglog(dts, y, style, marker="o", ms=3, color=colours[c % 20],
-                      label=f"{v} ({'80' if n is None else n} var)")
+                      label=f"{v} ({'80 X' if n is None else n} var)")
         ax.axhline(doc["goal"], color="k", lw=0.8)
-        ax.text(dts[0], doc["goal"] * 1.1, "paper / goal 0.75 %", fontsize=8)
-        ax.set_xlabel("dt [s]")
+        ax.text(dts[0], doc["goal"] * 1.15, "paper / goal 0.75 %", fontsize=8)
         ax.set_title(f"{doc['network']} paper set: {s} ({doc['subsets'][s]} cases)",
                      fontsize=10)
-    np.atleast_1d(axes)[0].set_ylabel("eq 6 / mean Ye (paper)")
-    np.atleast_1d(axes)[-1].legend(fontsize=7, loc="lower left")
-    fig.tight_layout()
+    for ax in axes[-1]:
+        ax.set_xlabel("dt [s]")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("eq 6 / mean Ye (paper)")
+    for ax in axes.flat[len(subs):]:
+        ax.axis("off")
+    h, lab = axes.flat[0].get_legend_handles_labels()
+    fig.legend(h, lab, loc="lower center", ncol=4, fontsize=8,
+               title="dotted: baselines; solid: rebuilt from the TRUE slow variables "
+                     "(oracle); dashed: from the shipped NNN's prediction", title_fontsize=8)
+    fig.tight_layout(rect=(0, 1.5 / (4.2 * nrow + 1.6), 1, 1))
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
@@ -345,11 +355,14 @@ def main(argv=None):
                         "need them: without, eq 6 at log T >= 9.7, dt = 100 s is 0.017 "
                         "instead of 0.0017 for NSE)")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--plot-only", action="store_true",
+                   help="redraw the figure and tables from OUT/qse_oracle.json")
     a = p.parse_args(argv)
     if not 5 < a.si_min_a < a.fe_min_a <= 60:
         p.error(f"need 5 < --si-min-a < --fe-min-a <= 60, got {a.si_min_a!r}, {a.fe_min_a!r}")
     try:
-        doc = run(a)
+        doc = json.loads((Path(a.out) / "qse_oracle.json").read_text()) if a.plot_only \
+            else run(a)
     except (ValueError, FileNotFoundError) as e:
         print(f"emulator_qse_oracle: error: {e}", file=sys.stderr)
         return 2

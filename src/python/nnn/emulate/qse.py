@@ -19,7 +19,12 @@ NSE.  A QSE *cluster* k is a set of nuclei that are in equilibrium with each oth
 the free nucleons, but whose total abundance is not the NSE one: one shift delta_k per
 cluster (Hix & Thielemann 1996, ApJ 460, 869: silicon burning as one Si-group and one
 Fe-group cluster on top of free n, p and alpha).  Fixing delta_k by the abundance of one
-reference nucleus or by the cluster's total mass rebuilds the whole cluster.
+reference nucleus or by the cluster's total mass rebuilds the whole cluster
+(:func:`qse_rebuild`); fixing Ye and every cluster's mass instead determines the free
+nucleons too (:func:`qse_from_masses`).  :func:`cluster_moment_fit` relaxes the shared
+potentials: each cluster Saha-shaped with its own (eta_p, eta_n), fixed by its mass, mean Z
+and mean N.  How far these rebuilds get on the engine's burns:
+``benchmarks/emulator_qse_oracle.py``.
 
 Units: T in K, rho in g/cm^3, X mass fractions, eta dimensionless.  Arrays are per case
 (shape (n,)) or per case and nucleus ((n, n_nuc)), in the network's nucleus order.
