@@ -154,7 +154,7 @@ def test_failure_at_the_networks_ye_floor_names_it():
     network's A >= 40 nuclei (fe56, 26/56, in mesa_80) says so, with both
     numbers: mesa_80 at 1e10 K, 1e10 g/cm3, dt 1e6 s. Electron captures
     take Ye below the floor within 0.1 s and to ~0.2 by 1e4 s (free
-    neutrons): with or without the proposed bdf change this burn does not
+    neutrons): with or without the bdf restart change this burn does not
     finish in 20000 steps. (The floor is not what stops the integrator: see
     test_bdf_burns_the_sweeps_failures.)"""
     import re
@@ -169,12 +169,10 @@ def test_failure_at_the_networks_ye_floor_names_it():
     assert float(m.group(1)) < 26 / 56 + 1e-3
 
 
-@pytest.mark.xfail(strict=True, reason="needs the proposed bdf change (issue 14 helper report); "
-                   "today: step size underflow at t = 62.6 s")
 def test_tail_latency_zone_1334_burns():
     """The one failure of 2048 mesa_80 training-domain zones (tail-latency
     set, seed 99, zone 1334: logT 9.797, logrho 8.692, dt 100 s). With the
-    proposed change bdf takes 2086 steps and agrees with itself at rtol
+    bdf restart change bdf takes 2086 steps and agrees with itself at rtol
     1e-10 (91,344 steps) to 1.4e-4 in X > 1e-6 and 1.2e-5 in eps_nuc
     (rodas4 cannot finish it in 200,000 steps)."""
     from nnn.emulate.sampling import random_compositions, sobol_thermo
@@ -219,9 +217,6 @@ def test_accepted_state_at_1e10K_is_off_the_slow_manifold_by_the_tolerance():
     assert lam < -1e16
 
 
-@pytest.mark.xfail(strict=True, reason="needs the proposed bdf change (issue 14 helper report): an "
-                   "order-1 restart keeps the history's own first difference instead of h f(y), and "
-                   "the error test's round-off floor is held from the last accepted step")
 @pytest.mark.parametrize("name,logT,logrho,comp,dt,today", [
     ("mesa_80", 10, 10, "Si", 1.0, "step size underflow at t = 0.0846 s"),
     (APPROX21, 10, 10, "C/O", 1.0, "step size underflow at t = 0.039 s"),
@@ -229,7 +224,7 @@ def test_accepted_state_at_1e10K_is_off_the_slow_manifold_by_the_tolerance():
     (APPROX21, 8, 8, "H/He", 1e6, "X[fe56] = -1.2e-9 at t = 1e6 s"),
 ])
 def test_bdf_burns_the_sweeps_failures(name, logT, logrho, comp, dt, today):
-    """Quick-sweep failures that bdf finishes with the proposed change
+    """Quick-sweep failures that bdf finishes with the bdf restart change
     (measured in a private build: 8164, 5298, 7261 and 426 steps). At 1e10
     K the burn runs past the network's Ye floor (fe56, 26/56, in mesa_80):
     the floor was not why bdf stopped. Mass is conserved to the tolerance;
