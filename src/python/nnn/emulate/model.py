@@ -174,15 +174,13 @@ class BurnStepNet(nn.Module):
         # shrinks every iteration, bisection where Newton would leave it.  (Unguarded Newton
         # overshot where q sits on a few nuclei, and 1 in ~100 zones came out as neutrons.)
         # The search runs without gradients, in float64 (at dt = 1e-6 s |dYe| ~ 1e-9 is
-        # below float32's resolution of Ye); one Newton step from its root, with the slope
-        # v held fixed, then carries the exact implicit-function gradients
-        # d lam / d logp = -(d m / d logp) / v and d lam / d ye_t = 1 / v. Backpropagating
-        # through the search itself (bisection steps, a float32 variance floor) gave
-        # gradients that were not the model's: the model stayed at persistence. Measured,
+        # below float32's resolution of Ye), and the training gradient treats the tilt lam
+        # as a constant shift of the logits (the dYe head has its own loss on r). Measured,
         # `--arch tiny --max-minutes 3` on 16,384 mesa_80 samples (seed 1), best validation
-        # sum |dX| / L1 log10 X / dYe: through the search 1.04 / 3.08 / 1.31 (a 256x3 model:
-        # 1.0 after 11 epochs, eq 6 0.79-0.98); implicit gradient 0.655 / 1.98 / 1.02 (slope
-        # floor 1e-8; 1e-30: 0.679 / 2.14 / 1.12). The dYe head has its own loss on r.
+        # sum |dX| / L1 log10 X / dYe: backpropagating through the bracketed search (33cdb60)
+        # 1.04 / 3.08 / 1.31 (persistence level); the exact implicit-function gradient (one
+        # Newton step from the root, slope held fixed) 0.655 / 1.98 / 1.02; lam constant
+        # 0.416 / 1.48 / 0.66.
         with torch.no_grad():
             lp = logp.detach().to(torch.float64)
             yt = ye_t.detach().to(torch.float64)
@@ -204,11 +202,6 @@ class BurnStepNet(nn.Module):
                 step = lam - f / torch.clamp(v, min=1e-30)
                 lam = torch.where((step > lo) & (step < hi), step, 0.5 * (lo + hi))
             lam = lam.to(x.dtype)
-        if torch.is_grad_enabled():
-            q = torch.softmax(logp + lam[:, None] * zeta, dim=1)
-            m = q @ zeta
-            v = torch.clamp(q @ (zeta * zeta) - m * m, min=1e-8).detach()
-            lam = lam - (m - ye_t) / v
         return torch.log_softmax(logp + lam[:, None] * zeta, dim=1), r
 
     def energies(self, h: torch.Tensor, th: torch.Tensor) -> torch.Tensor:
@@ -223,7 +216,7 @@ class BurnStepNet(nn.Module):
     def forward_train(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(ln X, normalised dYe rate, normalised energies) for the losses."""
         h, th = self.hidden(x)
-        logx, r = self.composition(x, h, self.n_tilt)
+        logx, r = self.composition(x, h)
         return logx, r, self.energies(h, th)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
