@@ -272,6 +272,16 @@ def eval_set_rng(name: str, stream: int = 0) -> np.random.Generator:
     return np.random.default_rng([TEST_SEED, TEST_SETS.index(name), int(stream)])
 
 
+def _test_set_inputs(ye_range, rng, isotopes, A, Z):
+    """The test-set samplers' common arguments, checked and as arrays: (rng, isotope names,
+    A, Z, Z/A); a new generator when ``rng`` is None."""
+    _check_range("ye_range", ye_range)
+    rng = rng if rng is not None else np.random.default_rng()
+    A = np.asarray(A, float)
+    Z = np.asarray(Z, float)
+    return rng, list(isotopes), A, Z, Z / A
+
+
 def _two_group_mixture(rng, n_iso, main, max_main, f_main, rest, max_rest):
     """A base mixture of the test-set samplers: 1..max_main nuclei of ``main`` carry a
     fraction U(f_main) of the mass (Dirichlet(1) weights), 1..max_rest of ``rest`` the
@@ -300,12 +310,7 @@ def paper_test_compositions(n: int, isotopes, A, Z, ye_range=YE_RANGE, rng=None)
     up to X_n = 0.1 (from a Ye = 0.5 base).  The paper does not say how it reached
     Ye < 0.464 with approx21 isotopes; that is why 0.45 <= Ye < 0.464 is also reported on
     its own."""
-    _check_range("ye_range", ye_range)
-    rng = rng if rng is not None else np.random.default_rng()
-    isotopes = list(isotopes)
-    A = np.asarray(A, float)
-    Z = np.asarray(Z, float)
-    zeta = Z / A
+    rng, isotopes, A, Z, zeta = _test_set_inputs(ye_range, rng, isotopes, A, Z)
     major = np.array([i for i, s in enumerate(isotopes) if s in SI_TEST_MAJOR])
     minor = np.array([i for i, s in enumerate(isotopes) if s in SI_TEST_MINOR])
     if major.size == 0:
@@ -335,12 +340,7 @@ def ood_seed_compositions(n: int, isotopes, A, Z, ye_range=(0.46, 0.5), rng=None
     never produces it: its broad family weights random subsets of isotopes independently
     over six decades and its Si family carries a few nuclei plus random traces, so neither
     has the equilibrium ratios between neighbouring nuclei and the light particles."""
-    _check_range("ye_range", ye_range)
-    rng = rng if rng is not None else np.random.default_rng()
-    isotopes = list(isotopes)
-    A = np.asarray(A, float)
-    Z = np.asarray(Z, float)
-    zeta = Z / A
+    rng, isotopes, A, Z, zeta = _test_set_inputs(ye_range, rng, isotopes, A, Z)
     fe = np.array([i for i, s in enumerate(isotopes) if s in FE_GROUP])
     si = np.array([i for i, s in enumerate(isotopes) if s in SI_TEST_MAJOR])
     if fe.size == 0:
