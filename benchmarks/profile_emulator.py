@@ -121,7 +121,7 @@ def tilt_iterations(module, x):
     (the loop stops once every zone has converged)."""
     with torch.inference_mode():
         h, _ = module.hidden(x.float())
-        full, _ = module.composition(x, h, int(module.n_tilt))
+        full, _, _ = module.composition(x, h, int(module.n_tilt))
         for k in range(int(module.n_tilt) + 1):
             if torch.equal(module.composition(x, h, k)[0], full):
                 return k

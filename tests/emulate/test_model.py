@@ -152,7 +152,7 @@ def test_ye_tilt_converges_for_peaked_compositions():
     h[:, 0] = torch.from_numpy(np.arcsinh((target - ye0) / SCALES[0]))  # dt = 1 s
     with torch.no_grad():
         m.comp_out.weight[len(A), 0] = 1.0
-        logx, _ = m.composition(torch.from_numpy(x), h, m.n_tilt)
+        logx, _, _ = m.composition(torch.from_numpy(x), h, m.n_tilt)
     ye = torch.exp(logx).numpy() @ ZETA
     # the target as the model sees it: the dYe rate passes through float32 (round-off 1e-7)
     seen = ye0 + np.sinh(h[:, 0].double().numpy()) * float(m.scales[0])

@@ -153,8 +153,9 @@ class BurnStepNet(nn.Module):
         return self.trunk(torch.cat([th, x0, lxs], dim=1)), th
 
     def composition(self, x: torch.Tensor, h: torch.Tensor,
-                    n_newton: int = 8) -> Tuple[torch.Tensor, torch.Tensor]:
-        """(ln X (N, n), normalised dYe rate (N,)) from the hidden layer, in the dtype of
+                    n_newton: int = 8) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(ln X (N, n), normalised dYe rate (N,), Ye of the untilted prediction minus the
+        target Ye (N,): the gap the tilt closes) from the hidden layer, in the dtype of
         ``x`` (float32 in training; float64 at inference, so that X0, Ye0 and the tilt keep
         double precision: at dt = 1e-6 s the true |dYe| is ~1e-9, below float32's
         resolution of Ye)."""
@@ -202,7 +203,8 @@ class BurnStepNet(nn.Module):
                 step = lam - f / torch.clamp(v, min=1e-30)
                 lam = torch.where((step > lo) & (step < hi), step, 0.5 * (lo + hi))
             lam = lam.to(x.dtype)
-        return torch.log_softmax(logp + lam[:, None] * zeta, dim=1), r
+        gap = torch.exp(logp) @ zeta - ye_t
+        return torch.log_softmax(logp + lam[:, None] * zeta, dim=1), r, gap
 
     def energies(self, h: torch.Tensor, th: torch.Tensor) -> torch.Tensor:
         """Normalised (asinh) eps_nuc/dt and eps_nu (N, 2)."""
@@ -213,18 +215,19 @@ class BurnStepNet(nn.Module):
         return self.err_head(torch.cat([h, th], dim=1))[:, 0] + self.err_log_center
 
     @torch.jit.export
-    def forward_train(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(ln X, normalised dYe rate, normalised energies) for the losses."""
+    def forward_train(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor,
+                                                      torch.Tensor]:
+        """(ln X, normalised dYe rate, normalised energies, the tilt's Ye gap) for the losses."""
         h, th = self.hidden(x)
-        logx, r = self.composition(x, h)
-        return logx, r, self.energies(h, th)
+        logx, r, gap = self.composition(x, h)
+        return logx, r, self.energies(h, th), gap
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Raw inputs (N, 3 + n) -> [X, eps_nuc, eps_nu, err] (N, n + 3), float64: the trunk
         runs in float32, the composition is assembled in float64 from the float64 X0."""
         x64 = x.double()
         h, th = self.hidden(x64.float())
-        logx, r = self.composition(x64, h, self.n_tilt)
+        logx, r, _ = self.composition(x64, h, self.n_tilt)
         X = torch.exp(logx)
         e = torch.sinh(self.energies(h, th).double()) * self.scales[1:].double()
         dt = torch.pow(10.0, x64[:, 2:3])
