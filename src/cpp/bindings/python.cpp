@@ -28,6 +28,17 @@ void check_len(const Array& a, py::ssize_t n, const char* field) {
                                                 ", expected (" + nnn::repr(n) + ",)");
 }
 
+// Zones of a constant (T, rho) batch: T and rho of shape (n,), X of shape (n, n_species).
+py::ssize_t zone_count(const nnn::Network& net, const Array& T, const Array& rho, const Array& X0) {
+  const py::ssize_t nz = T.ndim() == 1 ? T.shape(0) : -1;
+  if (nz < 0) throw nnn::Error(nnn::Status::BadInput, "T must be a 1-d array");
+  check_len(rho, nz, "rho");
+  const int n = net.n_species();
+  if (X0.ndim() != 2 || X0.shape(0) != nz || X0.shape(1) != n)
+    throw nnn::Error(nnn::Status::BadInput, "X must have shape (" + nnn::repr(nz) + ", " + nnn::repr(n) + ")");
+  return nz;
+}
+
 // rhs and jacobian take molar abundances Y but check them like burn checks
 // X = A Y (T, rho finite, > 0 and in range; X finite, >= 0, sum 1): the
 // same input never gives NaN here and an error there. `row` >= 0 names the
@@ -260,13 +271,8 @@ PYBIND11_MODULE(_core, m) {
       .def("burn_batch", [](const NetPtr& net, Array T, Array rho, Array X0, std::vector<double> times,
                             double rtol, double atol, long max_steps, const std::string& integrator,
                             int n_threads) {
-             const py::ssize_t nz = T.ndim() == 1 ? T.shape(0) : -1;
-             if (nz < 0) throw nnn::Error(nnn::Status::BadInput, "T must be a 1-d array");
-             check_len(rho, nz, "rho");
+             const py::ssize_t nz = zone_count(*net, T, rho, X0);
              const int n = net->n_species();
-             if (X0.ndim() != 2 || X0.shape(0) != nz || X0.shape(1) != n)
-               throw nnn::Error(nnn::Status::BadInput, "X must have shape (" + nnn::repr(nz) + ", " +
-                                                           nnn::repr(n) + ")");
              std::vector<nnn::BurnResult> rs;
              {
                py::gil_scoped_release release;
@@ -355,13 +361,8 @@ PYBIND11_MODULE(_core, m) {
                                          std::vector<double> times, double rtol, double atol,
                                          long max_steps, const std::string& integrator,
                                          bool thermal_neutrinos, int n_threads) {
-             const py::ssize_t nz = T.ndim() == 1 ? T.shape(0) : -1;
-             if (nz < 0) throw nnn::Error(nnn::Status::BadInput, "T must be a 1-d array");
-             check_len(rho, nz, "rho");
+             const py::ssize_t nz = zone_count(*net, T, rho, X0);
              const int n = net->n_species();
-             if (X0.ndim() != 2 || X0.shape(0) != nz || X0.shape(1) != n)
-               throw nnn::Error(nnn::Status::BadInput, "X must have shape (" + std::to_string(nz) + ", " +
-                                                           std::to_string(n) + ")");
              nnn::BurnOptions o = nnn::bindings::burn_options(rtol, atol, max_steps, integrator);
              o.thermal_neutrinos = thermal_neutrinos;
              std::vector<nnn::BurnResult> rs;
