@@ -85,7 +85,7 @@ class Bdf : public Integrator {
         // repeated error-test failures. Measured on 256 training samples
         // (rtol 1e-6): without it one mesa_151 burn stalled and the hardest
         // burns of both mesa nets took ~2x the steps.
-        if (n_fail > 0 && n_fail % 3 == 0) restart(s, h);
+        if (n_fail > 0 && n_fail % 3 == 0) restart(s);
         const double min_step = 10 * (std::nextafter(s.t, 2 * t_end + 1) - s.t);
         if (h < min_step)
           throw Error(Status::IntegratorFailed, "bdf: step size underflow (h = " + repr(h) +
@@ -376,7 +376,7 @@ class Bdf : public Integrator {
   // |dYe/dt| ~ 0.07 /s, eigenvalues to -1.3e17 /s), so y + h f(y) was off by
   // O(1) in Y at h = 1e-5 s, Newton diverged at every h and the error test
   // then asked for h < 1e-17 s: step size underflow (tests/engine/test_domain.py).
-  void restart(BurnState& s, double /*h*/) {
+  void restart(BurnState& s) {
     std::vector<double> y(nv_);
     sys_->pack(s, y.data());
     std::fill(D_.begin() + 2 * static_cast<size_t>(nv_), D_.end(), 0.0);
