@@ -162,6 +162,27 @@ def test_ye_tilt_converges_for_peaked_compositions():
     np.testing.assert_allclose(ye[reachable], seen[reachable], rtol=0, atol=1e-12)
 
 
+def test_ye_tilt_reaches_targets_far_outside_the_untilted_support():
+    """A prediction that leaves ~e^-300 on every nucleus but one (as a briefly trained model
+    did on 1 of 700 train-like zones) still gets the requested Ye: the tilt's multiplier
+    then needs |lam| ~ 700 (a bracket of 200 left such a zone 2e-2 off here)."""
+    n = 3
+    m = _model()
+    X0 = np.zeros((n, len(A)))
+    X0[:, 7] = 1.0                                     # Z/A = 0.5
+    target = np.array([0.48, 0.49, 0.499])
+    x = np.concatenate([np.full((n, 1), 9.5), np.full((n, 1), 8.0), np.zeros((n, 1)), X0], 1)
+    h = torch.zeros(n, 16)
+    h[:, 0] = torch.from_numpy(np.arcsinh((target - 0.5) / SCALES[0]))  # dt = 1 s
+    with torch.no_grad():
+        m.comp_out.weight[len(A), 0] = 1.0
+        m.comp_out.bias[:7] = -270.0                   # + ln(1e-14) = -302 below nucleus 7
+        logx, _, _ = m.composition(torch.from_numpy(x), h, m.n_tilt)
+    ye = torch.exp(logx).numpy() @ ZETA
+    seen = 0.5 + np.sinh(h[:, 0].double().numpy()) * float(m.scales[0])
+    np.testing.assert_allclose(ye, seen, rtol=0, atol=1e-12)
+
+
 def test_eps_nuc_from_composition_conserves_energy():
     """With q (erg/g per unit X) the model's eps_nuc is the engine's definition,
     sum_i q_i (X0_i - X_i) - eps_nu dt, for its own composition, at every dt."""

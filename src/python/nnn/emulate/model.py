@@ -136,11 +136,14 @@ class BurnStepNet(nn.Module):
         self.register_buffer("err_log_center", torch.tensor(-3.0).float())
         self.zlo = float(min(zeta)) + 1e-4
         self.zhi = float(max(zeta)) - 1e-4
-        # bracket of the Ye tilt's multiplier: exp(lam * 0.5) spans ~1e43 across Z/A 0..1;
-        # iterations at inference (float64): 60 reach round-off on peaked compositions
-        # (tests/emulate/test_model.py), where bisection does most of the work
-        self.lam_max = 200.0
-        self.n_tilt = 60
+        # bracket of the Ye tilt's multiplier.  Where the untilted prediction leaves only
+        # ~e^-300 on the nuclei of the Z/A the target Ye needs, with Z/A ~0.04 apart, the tilt
+        # needs lam ~1e4: a bracket of 200 left 1 of 700 train-like zones 1.7e-3 off in Ye
+        # (3-min tiny model).  Iterations at inference (float64): 80 bisections shrink the
+        # bracket to ~1e-20, so Newton or bisection always reaches round-off
+        # (tests/emulate/test_model.py)
+        self.lam_max = 1.0e4
+        self.n_tilt = 80
         self.tilt_tol = 1e-14  # |Ye - target| at which the tilt stops (float64 round-off ~1e-15)
 
     # -------------------------------------------------------------- the pieces

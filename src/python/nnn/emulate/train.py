@@ -56,7 +56,7 @@ ARCHS = {
 #: Shared defaults of the command line and :func:`train`.
 DEFAULTS = {"arch": "small", "epochs": 60, "patience": 8, "lr": 1e-3, "batch_size": 1024,
             "val_frac": 0.1, "w_xlin": 10.0, "w_ye": 1.0, "w_eps": 0.3, "x_floor": mdl.X_FLOOR,
-            "energy_epochs": 40, "err_epochs": 60, "seed": 0}
+            "energy_epochs": 40, "err_epochs": 60, "seed": 0, "ye_scale_quantile": 0.5}
 
 
 def q_values(meta) -> np.ndarray:
@@ -133,7 +133,8 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
           batch_size=DEFAULTS["batch_size"], val_frac=DEFAULTS["val_frac"],
           w_xlin=DEFAULTS["w_xlin"], w_ye=DEFAULTS["w_ye"], w_eps=DEFAULTS["w_eps"],
           x_floor=DEFAULTS["x_floor"], energy_epochs=DEFAULTS["energy_epochs"],
-          err_epochs=DEFAULTS["err_epochs"], seed=DEFAULTS["seed"], max_samples=None,
+          err_epochs=DEFAULTS["err_epochs"], seed=DEFAULTS["seed"],
+          ye_scale_quantile=DEFAULTS["ye_scale_quantile"], max_samples=None,
           max_minutes=None, n_threads=None, resume=False, progress=True, device="cpu"):
     """Train (or resume) the emulator of dataset ``data``; export ``OUT/<network>.pt``.
     Returns the training summary (also written to ``OUT/<network>.json``)."""
@@ -149,6 +150,8 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
             raise ValueError(f"{name} must be >= 1, got {v!r}")
     if not lr > 0:
         raise ValueError(f"lr must be > 0, got {lr!r}")
+    if not 0.0 < ye_scale_quantile < 1.0:
+        raise ValueError(f"ye_scale_quantile must be in (0, 1), got {ye_scale_quantile!r}")
     a = dict(ARCHS[arch], name=arch)
     for k, v in (("first", first), ("width", width), ("depth", depth)):
         if v is not None:
@@ -172,7 +175,11 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
     is_val = np.isin(sample, samples[:n_val])
     is_tr = np.isin(sample, samples[n_val:])
     tr, va = np.flatnonzero(is_tr), np.flatnonzero(is_val)
+    # asinh scales: relative accuracy above the scale, absolute below.  The dYe rate's
+    # quantile sets how much the loss weighs the few fast-capturing zones that dominate the
+    # mean |dYe| error against the many slow ones
     scales = np.median(np.abs(rates[tr]), axis=0)
+    scales[0] = np.quantile(np.abs(rates[tr, 0]), ye_scale_quantile)
     scales = np.where(scales > 0, scales, 1.0)
     r_all = np.arcsinh(rates / scales).astype(np.float32)
     logdt = np.log10(d["dt"][ok])
@@ -193,6 +200,7 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
     config = {"data": str(Path(data).resolve()), "arch": a, "lr": lr, "batch_size": batch_size,
               "val_frac": val_frac, "w_xlin": w_xlin, "w_ye": w_ye, "w_eps": w_eps,
               "x_floor": x_floor, "seed": seed, "max_samples": max_samples, "epochs": epochs,
+              "ye_scale_quantile": ye_scale_quantile,
               "network_hash": meta["network_hash"]}
     config = json.loads(json.dumps(config))
     T = {k: torch.from_numpy(v) for k, v in (("x", x_all), ("lx", lx_all), ("X", X_all),
@@ -383,7 +391,7 @@ def build_parser():
     p.add_argument("--depth", type=int, default=None, help="number of hidden layers")
     for k in ("epochs", "patience", "batch_size", "energy_epochs", "err_epochs", "seed"):
         p.add_argument("--" + k.replace("_", "-"), type=int, default=DEFAULTS[k])
-    for k in ("lr", "val_frac", "w_xlin", "w_ye", "w_eps", "x_floor"):
+    for k in ("lr", "val_frac", "w_xlin", "w_ye", "w_eps", "x_floor", "ye_scale_quantile"):
         p.add_argument("--" + k.replace("_", "-"), type=float, default=DEFAULTS[k])
     p.add_argument("--max-samples", type=int, default=None, help="use only this many samples")
     p.add_argument("--max-minutes", type=float, default=None,
@@ -401,6 +409,7 @@ def main(argv=None):
     kw = {k: getattr(a, k) for k in ("arch", "first", "width", "depth", "epochs", "patience",
                                      "batch_size", "energy_epochs", "err_epochs", "seed", "lr",
                                      "val_frac", "w_xlin", "w_ye", "w_eps", "x_floor",
+                                     "ye_scale_quantile",
                                      "max_samples", "max_minutes", "resume", "device")}
     try:
         s = train(a.data, a.out, n_threads=a.threads, progress=not a.no_progress, **kw)
