@@ -152,7 +152,7 @@ def test_ye_tilt_converges_for_peaked_compositions():
     h[:, 0] = torch.from_numpy(np.arcsinh((target - ye0) / SCALES[0]))  # dt = 1 s
     with torch.no_grad():
         m.comp_out.weight[len(A), 0] = 1.0
-        logx, _, _ = m.composition(torch.from_numpy(x), h, m.n_tilt)
+        logx, _ = m.composition(torch.from_numpy(x), h, m.n_tilt)
     ye = torch.exp(logx).numpy() @ ZETA
     # the target as the model sees it: the dYe rate passes through float32 (round-off 1e-7)
     seen = ye0 + np.sinh(h[:, 0].double().numpy()) * float(m.scales[0])
@@ -177,7 +177,7 @@ def test_ye_tilt_reaches_targets_far_outside_the_untilted_support():
     with torch.no_grad():
         m.comp_out.weight[len(A), 0] = 1.0
         m.comp_out.bias[:7] = -270.0                   # + ln(1e-14) = -302 below nucleus 7
-        logx, _, _ = m.composition(torch.from_numpy(x), h, m.n_tilt)
+        logx, _ = m.composition(torch.from_numpy(x), h, m.n_tilt)
     ye = torch.exp(logx).numpy() @ ZETA
     seen = 0.5 + np.sinh(h[:, 0].double().numpy()) * float(m.scales[0])
     np.testing.assert_allclose(ye, seen, rtol=0, atol=1e-12)

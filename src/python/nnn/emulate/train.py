@@ -109,21 +109,13 @@ def _batches(n, batch_size, gen):
         yield order[s:s + batch_size]
 
 
-#: Ye gap of the untilted prediction (model.composition) that costs as much as a normalised
-#: dYe-rate error of 1 in the loss
-TILT_GAP_SCALE = 1e-3
-
-
 def composition_losses(model, xb, lxb, Xb, rb, log_floor10):
     """(L1 log10 X, sum_i |dX_i|, L1 dYe rate, L1 energies), each a mean over the batch."""
-    logx, r, e, gap = model.forward_train(xb)
+    logx, r, e = model.forward_train(xb)
     l10 = torch.clamp(logx / math.log(10.0), min=log_floor10)
     l_log = (l10 - lxb).abs().mean()
     l_lin = (torch.exp(logx) - Xb).abs().sum(dim=1).mean()
-    # the tilt is outside the gradient (model.py), so nothing else keeps the untilted
-    # prediction's Ye near the target: without this term a few zones needed a tilt beyond
-    # its bracket and kept a Ye error of up to 2.4e-4 at dt = 1e-6 s
-    l_ye = (r - rb[:, 0]).abs().mean() + gap.abs().mean() / TILT_GAP_SCALE
+    l_ye = (r - rb[:, 0]).abs().mean()
     l_e = (e - rb[:, 1:]).abs().mean()
     return l_log, l_lin, l_ye, l_e
 
@@ -310,7 +302,7 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
     with torch.no_grad():
         dist = []
         for s in range(0, len(va), 16384):
-            logx, _, _, _ = model.forward_train(xv[s:s + 16384])
+            logx, _, _ = model.forward_train(xv[s:s + 16384])
             dist.append((torch.exp(logx) - Xv[s:s + 16384]).abs() @ model.zeta.float())
         lerr = torch.log10(torch.cat(dist) + 1e-10)
     model.err_log_center.fill_(float(lerr.median()))
