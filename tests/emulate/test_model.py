@@ -152,7 +152,7 @@ def test_ye_tilt_converges_for_peaked_compositions():
     h[:, 0] = torch.from_numpy(np.arcsinh((target - ye0) / SCALES[0]))  # dt = 1 s
     with torch.no_grad():
         m.comp_out.weight[len(A), 0] = 1.0
-        logx, _ = m.composition(torch.from_numpy(x), h, m.n_tilt)
+        logx, _ = m.composition(torch.from_numpy(x), h, m.n_tilt, m.lam_max)
     ye = torch.exp(logx).numpy() @ ZETA
     # the target as the model sees it: the dYe rate passes through float32 (round-off 1e-7)
     seen = ye0 + np.sinh(h[:, 0].double().numpy()) * float(m.scales[0])
@@ -177,10 +177,24 @@ def test_ye_tilt_reaches_targets_far_outside_the_untilted_support():
     with torch.no_grad():
         m.comp_out.weight[len(A), 0] = 1.0
         m.comp_out.bias[:7] = -270.0                   # + ln(1e-14) = -302 below nucleus 7
-        logx, _ = m.composition(torch.from_numpy(x), h, m.n_tilt)
+        logx, _ = m.composition(torch.from_numpy(x), h, m.n_tilt, m.lam_max)
     ye = torch.exp(logx).numpy() @ ZETA
     seen = 0.5 + np.sinh(h[:, 0].double().numpy()) * float(m.scales[0])
     np.testing.assert_allclose(ye, seen, rtol=0, atol=1e-12)
+
+
+def test_dye_is_capped_at_the_trained_maximum():
+    """A dYe head far off its data (rate x dt of 0.4 here) moves Ye by at most ``dye_max``
+    (the trainer sets 1.5x the largest |dYe| of its pairs); inside the cap it is untouched."""
+    x, X0 = _inputs(n=4, logdt=0.0)
+    m = _model()
+    with torch.no_grad():
+        m.dye_max.fill_(0.03)
+        for rate, want in ((-0.4, -0.03), (0.4, 0.03), (-0.01, -0.01)):
+            m.comp_out.bias[len(A)] = float(np.arcsinh(rate / SCALES[0]))
+            X = m(torch.from_numpy(np.concatenate([x[:, :3].double().numpy(), X0], 1)))
+            dye = X[:, : len(A)].numpy() @ ZETA - X0 @ ZETA
+            np.testing.assert_allclose(dye, want, rtol=1e-5)
 
 
 def test_eps_nuc_from_composition_conserves_energy():

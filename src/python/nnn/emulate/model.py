@@ -42,7 +42,7 @@ import math
 import os
 import warnings
 from pathlib import Path
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -134,6 +134,10 @@ class BurnStepNet(nn.Module):
                                                dtype=torch.float64))
         # err head output: log10 of the eq-5 distance, centred here (set by the trainer)
         self.register_buffer("err_log_center", torch.tensor(-3.0).float())
+        # largest |dYe| a prediction may take (set by the trainer: 1.5x the largest of its
+        # training pairs, ~0.036 for mesa_80): a dYe head extrapolating off its data once
+        # sent a train-like zone from Ye 0.49 to 0.14 in 1 s
+        self.register_buffer("dye_max", torch.tensor(0.5, dtype=torch.float64))
         self.zlo = float(min(zeta)) + 1e-4
         self.zhi = float(max(zeta)) - 1e-4
         # bracket of the Ye tilt's multiplier.  Where the untilted prediction leaves only
@@ -144,6 +148,10 @@ class BurnStepNet(nn.Module):
         # (tests/emulate/test_model.py)
         self.lam_max = 1.0e4
         self.n_tilt = 80
+        # training keeps the bracket (and 8 iterations) of the trainer that learned: with
+        # the inference bracket, zones the 8 iterations left unconverged got tilts of ~1e3,
+        # collapsed compositions, and the small model's losses diverged within one epoch
+        self.lam_train = 200.0
         self.tilt_tol = 1e-14  # |Ye - target| at which the tilt stops (float64 round-off ~1e-15)
 
     # -------------------------------------------------------------- the pieces
@@ -155,23 +163,26 @@ class BurnStepNet(nn.Module):
         lxs = 1.0 + 2.0 * lx / (-self.log_floor)  # [log_floor, 0] -> [-1, 1]
         return self.trunk(torch.cat([th, x0, lxs], dim=1)), th
 
-    def composition(self, x: torch.Tensor, h: torch.Tensor,
-                    n_newton: int = 8) -> Tuple[torch.Tensor, torch.Tensor]:
+    def composition(self, x: torch.Tensor, h: torch.Tensor, n_newton: int, lam_max: float,
+                    r_tilt: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, torch.Tensor]:
         """(ln X (N, n), normalised dYe rate (N,)) from the hidden layer, in the dtype of
         ``x`` (float32 in training; float64 at inference, so that X0, Ye0 and the tilt keep
         double precision: at dt = 1e-6 s the true |dYe| is ~1e-9, below float32's
-        resolution of Ye)."""
+        resolution of Ye).  The composition is tilted to the Ye of the predicted dYe rate,
+        or of ``r_tilt`` (normalised) when given: training passes the true rate."""
         out = self.comp_out(h).to(x.dtype)
         n = self.n_iso
         x0 = x[:, 3:]
         lx0 = torch.clamp(torch.log(torch.clamp(x0, min=1e-300)), min=self.log_floor.to(x.dtype))
         logp = torch.log_softmax(out[:, :n] + self.skip.to(x.dtype) * lx0, dim=1)
         r = out[:, n]
+        r_ye = r if r_tilt is None else r_tilt.to(x.dtype)
         dt = torch.pow(10.0, x[:, 2])
         zeta = self.zeta.to(x.dtype)
         ye0 = x0 @ zeta / torch.clamp(x0.sum(dim=1), min=1e-30)
-        ye_t = torch.clamp(ye0 + torch.sinh(r) * self.scales[0].to(x.dtype) * dt,
-                           min=self.zlo, max=self.zhi)
+        dye = torch.clamp(torch.sinh(r_ye) * self.scales[0].to(x.dtype) * dt,
+                          min=-float(self.dye_max), max=float(self.dye_max))
+        ye_t = torch.clamp(ye0 + dye, min=self.zlo, max=self.zhi)
         # Ye(lam) = sum q_i zeta_i, q ~ p exp(lam zeta), rises monotonically with lam (its
         # slope is the variance of zeta under q): Newton steps kept inside a bracket that
         # shrinks every iteration, bisection where Newton would leave it.  (Unguarded Newton
@@ -195,8 +206,8 @@ class BurnStepNet(nn.Module):
             lp = logp.detach().to(torch.float64)
             yt = ye_t.detach().to(torch.float64)
             lam = torch.zeros_like(yt)
-            lo = torch.full_like(yt, -self.lam_max)
-            hi = torch.full_like(yt, self.lam_max)
+            lo = torch.full_like(yt, -lam_max)
+            hi = torch.full_like(yt, lam_max)
             for _ in range(n_newton):
                 q = torch.softmax(lp + lam[:, None] * z64, dim=1)
                 m = q @ z64
@@ -228,10 +239,14 @@ class BurnStepNet(nn.Module):
         return self.err_head(torch.cat([h, th], dim=1))[:, 0] + self.err_log_center
 
     @torch.jit.export
-    def forward_train(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(ln X, normalised dYe rate, normalised energies) for the losses."""
+    def forward_train(self, x: torch.Tensor, r_tilt: Optional[torch.Tensor] = None
+                      ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(ln X, normalised dYe rate, normalised energies) for the losses; ``r_tilt``: the
+        true normalised dYe rate, to tilt the composition to the true Ye (teacher forcing:
+        the composition head then learns without the dYe head's errors, which early in
+        training asked for tilts far outside the data and stalled it)."""
         h, th = self.hidden(x)
-        logx, r = self.composition(x, h, 8)
+        logx, r = self.composition(x, h, 8, self.lam_train, r_tilt)
         return logx, r, self.energies(h, th)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -239,7 +254,7 @@ class BurnStepNet(nn.Module):
         runs in float32, the composition is assembled in float64 from the float64 X0."""
         x64 = x.double()
         h, th = self.hidden(x64.float())
-        logx, r = self.composition(x64, h, self.n_tilt)
+        logx, r = self.composition(x64, h, self.n_tilt, self.lam_max)
         X = torch.exp(logx)
         e = torch.sinh(self.energies(h, th).double()) * self.scales[1:].double()
         dt = torch.pow(10.0, x64[:, 2:3])
