@@ -183,6 +183,37 @@ def test_ye_tilt_reaches_targets_far_outside_the_untilted_support():
     np.testing.assert_allclose(ye, seen, rtol=0, atol=1e-12)
 
 
+def test_ye_tilt_converges_where_ye_of_lam_is_a_step():
+    """tests/emulate/data/tilt_step_case.npz: the untilted log-probabilities (mesa_80's 80
+    nuclei) and target Ye of an ood test zone of a trained model, where the protons sit
+    e^-100 below the rest so that Ye(lam) has a step near lam = 196 just past the root
+    (lam = 164.7).  Bracketed Newton bounced between the bracket's ends for all 80
+    iterations and returned Ye 0.97 for a target of 0.487."""
+    from pathlib import Path
+
+    import nnn
+
+    case = np.load(Path(__file__).parent / "data" / "tilt_step_case.npz")
+    net = nnn.Network.load("mesa_80")
+    zeta = np.asarray(net.Z, float) / np.asarray(net.A, float)
+    m = BurnStepNet(list(net.isotopes), zeta, DOMAIN, SCALES, first=16, width=16, depth=2).eval()
+    n = len(zeta)
+    X0 = np.full((1, n), 1.0 / n)
+    x = np.concatenate([[[9.5, 8.0, 0.0]], X0], 1)               # dt = 1 s
+    h = torch.zeros(1, 16)
+    h[0, 0] = float(np.arcsinh((float(case["ye_target"]) - X0[0] @ zeta) / SCALES[0]))
+    with torch.no_grad():
+        m.comp_out.weight.zero_()
+        m.comp_out.weight[n, 0] = 1.0
+        m.skip.zero_()                                            # logits = the stored ones
+        m.comp_out.bias[:n] = torch.from_numpy(case["logp"]).float()
+        m.comp_out.bias[n] = 0.0
+        logx, _ = m.composition(torch.from_numpy(x), h, m.n_tilt, m.lam_max)
+    seen = X0[0] @ zeta + np.sinh(float(h[0, 0])) * float(m.scales[0])
+    assert abs(seen - 0.4869) < 1e-3
+    np.testing.assert_allclose(torch.exp(logx).numpy() @ zeta, seen, rtol=0, atol=1e-12)
+
+
 def test_dye_is_capped_at_the_trained_maximum():
     """A dYe head far off its data (rate x dt of 0.4 here) moves Ye by at most ``dye_max``
     (the trainer sets 1.5x the largest |dYe| of its pairs); inside the cap it is untouched."""

@@ -208,6 +208,7 @@ class BurnStepNet(nn.Module):
             lam = torch.zeros_like(yt)
             lo = torch.full_like(yt, -lam_max)
             hi = torch.full_like(yt, lam_max)
+            dx_old = torch.full_like(yt, 2.0 * lam_max)
             for _ in range(n_newton):
                 q = torch.softmax(lp + lam[:, None] * z64, dim=1)
                 m = q @ z64
@@ -219,13 +220,21 @@ class BurnStepNet(nn.Module):
                     keep = ~done
                     if not bool(keep.any()):
                         break
-                    rows, lp, yt, lam, lo, hi, f, v = (rows[keep], lp[keep], yt[keep],
-                                                       lam[keep], lo[keep], hi[keep],
-                                                       f[keep], v[keep])
+                    rows, lp, yt, lam, lo, hi, f, v, dx_old = (
+                        rows[keep], lp[keep], yt[keep], lam[keep], lo[keep], hi[keep],
+                        f[keep], v[keep], dx_old[keep])
                 hi = torch.where(f > 0, lam, hi)
                 lo = torch.where(f > 0, lo, lam)
-                step = lam - f / torch.clamp(v, min=1e-30)
-                lam = torch.where((step > lo) & (step < hi), step, 0.5 * (lo + hi))
+                # Newton where it lands inside the bracket and at least halves the previous
+                # step, bisection otherwise (Numerical Recipes' rtsafe): where Ye(lam) is a
+                # step (a nucleus ~e^-100 below the rest switching on), plain bracketed Newton
+                # bounced between the bracket's ends for all 80 iterations and left a zone at
+                # Ye 0.97 instead of 0.49
+                dx = -f / torch.clamp(v, min=1e-30)
+                newton = (lam + dx > lo) & (lam + dx < hi) & (2.0 * dx.abs() <= dx_old.abs())
+                new_lam = torch.where(newton, lam + dx, 0.5 * (lo + hi))
+                dx_old = new_lam - lam
+                lam = new_lam
             lam_out[rows] = lam  # zones still unconverged after n_newton keep their last step
             lam = lam_out.to(x.dtype)
         return torch.log_softmax(logp + lam[:, None] * zeta, dim=1), r

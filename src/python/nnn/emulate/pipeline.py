@@ -36,8 +36,9 @@ PRESETS = {
               "sets": ["paper"]},
     "default": {"networks": ["mesa_80", "mesa_151"],
                 "n_samples": {"mesa_80": 16384, "mesa_151": 8192},
-                "seed": {"mesa_80": 1, "mesa_151": 2}, "arch": "small", "epochs": 24,
-                "patience": 6, "max_minutes": None, "energy_epochs": 30, "err_epochs": 40,
+                "seed": {"mesa_80": 1, "mesa_151": 2}, "arch": "small", "epochs": 60,
+                "patience": 8, "max_minutes": None, "energy_epochs": 40, "err_epochs": 60,
+                "w_ye": {"mesa_80": 3.0, "mesa_151": 1.0}, "threads": 1,
                 "n_test": 700, "sets": ["paper", "train-like", "ood"]},
 }
 
@@ -46,7 +47,7 @@ def run_network(network, cfg, out: Path, progress=True) -> dict:
     """Generate, train and evaluate the emulator of one network."""
     from nnn.emulate import dataset as ds
     from nnn.emulate.generate import generate
-    from nnn.emulate.train import train
+    from nnn.emulate.train import DEFAULTS, train
 
     data = out / f"{network}_train.h5"
     timings = {}
@@ -65,6 +66,7 @@ def run_network(network, cfg, out: Path, progress=True) -> dict:
     s = train(data, out, arch=cfg["arch"], epochs=cfg["epochs"], patience=cfg["patience"],
               max_minutes=cfg["max_minutes"], energy_epochs=cfg["energy_epochs"],
               err_epochs=cfg["err_epochs"], resume=True, n_threads=cfg.get("threads"),
+              w_ye=cfg.get("w_ye", {}).get(network, DEFAULTS["w_ye"]),
               device=cfg.get("device") or "cpu", progress=progress)
     timings["train_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
