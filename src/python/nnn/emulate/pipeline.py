@@ -35,19 +35,29 @@ PRESETS = {
               "max_minutes": 2.0, "energy_epochs": 10, "err_epochs": 10, "n_test": 100,
               "sets": ["paper"]},
     "default": {"networks": ["mesa_80", "mesa_151"],
-                "n_samples": {"mesa_80": 16384, "mesa_151": 8192},
-                "seed": {"mesa_80": 1, "mesa_151": 2}, "arch": "small", "epochs": 60,
+                "n_samples": {"mesa_80": 65536, "mesa_151": 8192},
+                "seed": {"mesa_80": 1, "mesa_151": 2}, "arch": "small",
+                "epochs": {"mesa_80": 30, "mesa_151": 60},
                 "patience": 8, "max_minutes": None, "energy_epochs": 40, "err_epochs": 60,
                 "w_ye": {"mesa_80": 3.0, "mesa_151": 1.0}, "threads": 1,
                 "n_test": 700, "sets": ["paper", "train-like", "ood"]},
 }
 
 
+def _per_network(cfg, key, network):
+    """A preset setting that is either one value or {network: value} (the trainer's default
+    for a network the dict lacks)."""
+    from nnn.emulate.train import DEFAULTS
+
+    v = cfg.get(key, DEFAULTS[key])
+    return v.get(network, DEFAULTS[key]) if isinstance(v, dict) else v
+
+
 def run_network(network, cfg, out: Path, progress=True) -> dict:
     """Generate, train and evaluate the emulator of one network."""
     from nnn.emulate import dataset as ds
     from nnn.emulate.generate import generate
-    from nnn.emulate.train import DEFAULTS, train
+    from nnn.emulate.train import train
 
     data = out / f"{network}_train.h5"
     timings = {}
@@ -63,10 +73,10 @@ def run_network(network, cfg, out: Path, progress=True) -> dict:
         generate(data, network=network, n_samples=n, seed=seed, progress=progress)
     timings["generate_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    s = train(data, out, arch=cfg["arch"], epochs=cfg["epochs"], patience=cfg["patience"],
-              max_minutes=cfg["max_minutes"], energy_epochs=cfg["energy_epochs"],
-              err_epochs=cfg["err_epochs"], resume=True, n_threads=cfg.get("threads"),
-              w_ye=cfg.get("w_ye", {}).get(network, DEFAULTS["w_ye"]),
+    s = train(data, out, arch=cfg["arch"], epochs=_per_network(cfg, "epochs", network),
+              patience=cfg["patience"], max_minutes=cfg["max_minutes"],
+              energy_epochs=cfg["energy_epochs"], err_epochs=cfg["err_epochs"], resume=True,
+              n_threads=cfg.get("threads"), w_ye=_per_network(cfg, "w_ye", network),
               device=cfg.get("device") or "cpu", progress=progress)
     timings["train_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
