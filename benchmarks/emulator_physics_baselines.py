@@ -27,20 +27,17 @@ import numpy as np
 import nnn
 from nnn.emulate import evaluate as ev
 from nnn.emulate import metrics as mt
-
-N_A = 6.02214076e23        # 1/mol
-MEV_ERG = 1.602176634e-6   # erg/MeV
+from nnn.emulate.train import MEV_ERG, N_A
 
 
 def instantaneous(net, ts):
     """(dYe/dt [1/s], eps_nuc rate [erg/g/s], eps_nu [erg/g/s]) at X0 for every case."""
-    A = np.asarray(net.A, float)
     Z = np.asarray(net.Z, float)
     dm = np.asarray(net.mass_excess_MeV, float)
     out = np.zeros((ts.n, 3))
     for k in range(ts.n):
-        X0 = ts.X0[k] / ts.X0[k].sum()
-        dY, enu = net._core.rhs(10.0 ** ts.logT[k], 10.0 ** ts.logrho[k], X0 / A)
+        T, rho, X0 = 10.0 ** ts.logT[k], 10.0 ** ts.logrho[k], ts.X0[k] / ts.X0[k].sum()
+        dY, enu = net.rhs(T, rho, X0), net.eps_nu_rate(T, rho, X0)
         out[k] = dY @ Z, -N_A * MEV_ERG * (dY @ dm) - enu, enu
     return out
 

@@ -12,8 +12,8 @@ physics of a burn step:
   stays positive and sum X = 1 holds by construction.
 * **Ye by its own head.**  Ye changes only through weak rates and is small; the head predicts
   the mean rate dYe/dt (asinh-scaled) and the composition is tilted, X_i ~ p_i exp(lam Z_i/A_i)
-  with lam from 4 Newton steps, so that its Ye is exactly Ye0 + dYe: charge consistency by
-  construction.
+  with lam from a safeguarded Newton search (:meth:`BurnStepNet.composition`), so that its Ye
+  is exactly Ye0 + dYe: charge consistency by construction.
 * **eps_nuc from the composition** (energy conservation, the engine's own definition):
   eps_nuc = sum_i q_i (X0_i - X_i) - eps_nu dt, q_i = mass excess_i / A_i N_A MeV.  Measured
   on the 700-case test sets it beats a learned eps_nuc head at every dt (paper set: 0.22-0.43
@@ -135,7 +135,7 @@ class BurnStepNet(nn.Module):
         # err head output: log10 of the eq-5 distance, centred here (set by the trainer)
         self.register_buffer("err_log_center", torch.tensor(-3.0).float())
         # largest |dYe| a prediction may take (set by the trainer: 1.5x the largest of its
-        # training pairs, ~0.036 for mesa_80): a dYe head extrapolating off its data once
+        # training pairs, 0.053 for mesa_80): a dYe head extrapolating off its data once
         # sent a train-like zone from Ye 0.49 to 0.14 in 1 s
         self.register_buffer("dye_max", torch.tensor(0.5, dtype=torch.float64))
         self.zlo = float(min(zeta)) + 1e-4
@@ -143,8 +143,8 @@ class BurnStepNet(nn.Module):
         # bracket of the Ye tilt's multiplier.  Where the untilted prediction leaves only
         # ~e^-300 on the nuclei of the Z/A the target Ye needs, with Z/A ~0.04 apart, the tilt
         # needs lam ~1e4: a bracket of 200 left 1 of 700 train-like zones 1.7e-3 off in Ye
-        # (3-min tiny model).  Iterations at inference (float64): 80 bisections shrink the
-        # bracket to ~1e-20, so Newton or bisection always reaches round-off
+        # (3-min tiny model).  Iterations at inference (float64): real zones converge in a
+        # median 6-10; 80 leave room for the bisections of the safeguard below
         # (tests/emulate/test_model.py)
         self.lam_max = 1.0e4
         self.n_tilt = 80
