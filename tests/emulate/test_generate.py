@@ -182,3 +182,65 @@ def test_finish_prefix_equals_smaller_run(small_net, tmp_path):
     a, b = _read(part), _read(ref)
     for k in a:
         assert np.array_equal(a[k], b[k]), k
+
+
+def test_burned_start_pairs_are_burns_of_the_burned_composition(dataset, small_net):
+    """Every pair (X(t_i) -> X(t_j)) cut from one integration equals the engine's burn of
+    X(t_i) over t_j - t_i at tight tolerance; its energies (differences of the stored
+    integrals) agree, or are NaN where the integrals cannot resolve them -- never wrong."""
+    d = ds.load_pairs(dataset, burned_starts=3, seed=5)
+    b = np.flatnonzero(d["burned"])
+    n_fresh = int((~d["burned"]).sum())
+    assert 0.9 * 3 * 256 < len(b) <= 3 * 256
+    assert n_fresh == 256 * (len(TIMES) + 8)
+    assert (d["dt"][b] >= TIMES[0]).all()
+    np.testing.assert_allclose(d["X0"][b].sum(1), 1.0, rtol=1e-12)
+    # same draw for the same seed, another for another seed
+    again = ds.load_pairs(dataset, burned_starts=3, seed=5)
+    other = ds.load_pairs(dataset, burned_starts=3, seed=6)
+    np.testing.assert_array_equal(again["dt"][b], d["dt"][b])
+    assert not np.array_equal(other["dt"][other["burned"]], d["dt"][b])
+    ref = {"X": [], "eps_nuc": [], "eps_nu": []}
+    for k in b:
+        r = small_net.burn_batch([10.0 ** d["logT"][k]], [10.0 ** d["logrho"][k]],
+                                 d["X0"][k][None, :], times=[float(d["dt"][k])], rtol=1e-10,
+                                 atol=1e-14)
+        assert int(np.asarray(r.status).ravel()[0]) == 0
+        for key in ref:
+            ref[key].append(np.asarray(getattr(r, key), float).reshape(-1))
+    ref = {key: np.array(v).squeeze() for key, v in ref.items()}
+    assert np.abs(d["X"][b] - ref["X"]).max() < 2e-5
+    # the generation's atol (1e-10 in X) times ~8 MeV/nucleon is ~1e9 erg/g of energy noise:
+    # relative agreement is asked above that
+    for key, floor in (("eps_nuc", 1e9), ("eps_nu", 1e9 / d["dt"][b])):
+        known = np.isfinite(d[key][b])
+        assert known.mean() > 0.5, key
+        err = np.abs(d[key][b] - ref[key])[known]
+        assert (err <= 1e-3 * np.abs(ref[key][known]) + np.broadcast_to(floor, known.shape)[
+            known]).all(), key
+
+
+def test_burned_starts_bad_input(dataset):
+    with pytest.raises(ValueError, match="burned_starts must be >= 0, got -1"):
+        ds.load_pairs(dataset, burned_starts=-1)
+    with pytest.raises(ValueError, match="needs all output times"):
+        ds.load_pairs(dataset, dt=1e-4, burned_starts=2)
+
+
+def test_burned_start_energy_not_resolved_is_nan():
+    """Energy released in the first microseconds and none after: the later steps' energy,
+    a difference of two nearly equal integrals, would be the generation's noise; it must be
+    unknown (NaN), while a resolved one is the exact difference."""
+    t = np.array([[1e-6, 1e-3, 1.0, 100.0]])
+    X = np.tile(np.array([0.5, 0.5]), (1, 4, 1))
+    eps_nuc = np.array([[1e17, 1e17 + 1e9, 1e17 + 2e9, 3e17]])     # erg/g released by t
+    eps_nu = np.array([[1e20, 1e17, 1e14 + 3.0, 1e12 + 5.0]])      # mean erg/g/s over [0, t]
+    row, i, j, dt, X0, Xj, e_nuc, e_nu = ds.burned_start_pairs(t, X, eps_nuc, eps_nu, 6, 0,
+                                                               1e-6)
+    assert len(row) == 6
+    for a, b, en, nu in zip(i, j, e_nuc, e_nu):
+        if b == 3:   # 2e17 erg/g released in the last interval: resolved
+            assert en == pytest.approx(eps_nuc[0, 3] - eps_nuc[0, a], rel=1e-12)
+        else:
+            assert np.isnan(en)
+        assert np.isnan(nu)  # the loss integral stays 1e14 erg/g after the first microsecond

@@ -87,3 +87,29 @@ def test_cli_errors(dataset, tmp_path):
                         "--out", str(tmp_path / "o")], env=env, capture_output=True, text=True,
                        timeout=60)
     assert p.returncode == 2 and "nope.h5" in p.stderr and "does not exist" in p.stderr
+
+
+def test_masked_l1_leaves_unknown_targets_out():
+    from nnn.emulate.train import masked_l1
+
+    pred = torch.tensor([[1.0, 2.0], [3.0, 5.0]])
+    y = torch.tensor([[2.0, float("nan")], [3.0, 1.0]])
+    assert float(masked_l1(pred, y)) == pytest.approx((1.0 + 0.0 + 4.0) / 3)
+    pred.requires_grad_(True)
+    masked_l1(pred, y).backward()
+    assert torch.isfinite(pred.grad).all() and float(pred.grad[0, 1]) == 0.0
+
+
+def test_burned_start_pairs_train(dataset, tmp_path):
+    """Training with burned-start pairs: they join the training set (counted in the
+    metadata), NaN energies of unresolved ones do not reach the losses."""
+    s = train(dataset, tmp_path, arch="tiny", epochs=1, patience=5, batch_size=64,
+              energy_epochs=1, err_epochs=1, seed=2, burned_starts=2, progress=False,
+              n_threads=1)
+    n = s["dataset"]["n_burned_start_pairs"]
+    d = ds.load_pairs(dataset, burned_starts=2, seed=2)
+    assert n == int(d["burned"].sum()) > 0
+    assert s["dataset"]["n_pairs_train"] + s["dataset"]["n_pairs_val"] == len(d["dt"])
+    assert s["config"]["burned_starts"] == 2
+    assert all(np.isfinite(v) for v in s["history"][0]["train"] + s["history"][0]["val"])
+    assert np.isfinite(s["energy_head_val_l1"])

@@ -56,7 +56,8 @@ ARCHS = {
 #: Shared defaults of the command line and :func:`train`.
 DEFAULTS = {"arch": "small", "epochs": 60, "patience": 8, "lr": 1e-3, "batch_size": 1024,
             "val_frac": 0.1, "w_xlin": 10.0, "w_ye": 1.0, "w_eps": 0.3, "x_floor": mdl.X_FLOOR,
-            "energy_epochs": 40, "err_epochs": 60, "seed": 0, "ye_scale_quantile": 0.5}
+            "energy_epochs": 40, "err_epochs": 60, "seed": 0, "ye_scale_quantile": 0.5,
+            "burned_starts": 0}
 
 
 def q_values(meta) -> np.ndarray:
@@ -91,14 +92,16 @@ def _atomic_save(obj, path: Path):
 def targets(d: dict, zeta: np.ndarray, x_floor: float):
     """Model inputs (p, 3 + n) and targets of the pairs in ``d`` (from
     :func:`nnn.emulate.dataset.load_pairs`): log10 X clipped at the floor, X, and the raw
-    rates (dYe/dt [1/s], eps_nuc/dt [erg/g/s], eps_nu [erg/g/s])."""
+    rates (dYe/dt [1/s], eps_nuc/dt [erg/g/s], eps_nu [erg/g/s]).  A pair whose inputs,
+    composition or dYe is not finite is dropped (``ok``); an energy the data do not resolve
+    (NaN, burned-start pairs) stays NaN and is left out of the energy losses."""
     x = np.concatenate([d["logT"][:, None], d["logrho"][:, None], np.log10(d["dt"])[:, None],
                         d["X0"]], axis=1)
     X = np.clip(d["X"], 0.0, None)
     X = X / X.sum(axis=1, keepdims=True)
     rates = np.stack([(X @ zeta - d["X0"] @ zeta) / d["dt"], d["eps_nuc"] / d["dt"],
                       d["eps_nu"]], axis=1)
-    ok = np.isfinite(x).all(1) & np.isfinite(X).all(1) & np.isfinite(rates).all(1)
+    ok = np.isfinite(x).all(1) & np.isfinite(X).all(1) & np.isfinite(rates[:, 0])
     return (x[ok].astype(np.float32), np.log10(np.clip(X[ok], x_floor, None)).astype(np.float32),
             X[ok].astype(np.float32), rates[ok], ok)
 
@@ -113,6 +116,12 @@ def _batches(n, batch_size, gen):
         yield order[s:s + batch_size]
 
 
+def masked_l1(pred, target):
+    """Mean |pred - target| over the finite targets (NaN: unknown, see :func:`targets`)."""
+    known = torch.isfinite(target)
+    return (pred - torch.where(known, target, pred)).abs().sum() / known.sum().clamp(min=1)
+
+
 def composition_losses(model, xb, lxb, Xb, rb, log_floor10):
     """(L1 log10 X, sum_i |dX_i|, L1 dYe rate, L1 energies), each a mean over the batch."""
     # the composition is tilted to the TRUE Ye (teacher forcing): measured on the small model,
@@ -123,7 +132,7 @@ def composition_losses(model, xb, lxb, Xb, rb, log_floor10):
     l_log = (l10 - lxb).abs().mean()
     l_lin = (torch.exp(logx) - Xb).abs().sum(dim=1).mean()
     l_ye = (r - rb[:, 0]).abs().mean()
-    l_e = (e - rb[:, 1:]).abs().mean()
+    l_e = masked_l1(e, rb[:, 1:])
     return l_log, l_lin, l_ye, l_e
 
 
@@ -133,7 +142,8 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
           w_xlin=DEFAULTS["w_xlin"], w_ye=DEFAULTS["w_ye"], w_eps=DEFAULTS["w_eps"],
           x_floor=DEFAULTS["x_floor"], energy_epochs=DEFAULTS["energy_epochs"],
           err_epochs=DEFAULTS["err_epochs"], seed=DEFAULTS["seed"],
-          ye_scale_quantile=DEFAULTS["ye_scale_quantile"], max_samples=None,
+          ye_scale_quantile=DEFAULTS["ye_scale_quantile"],
+          burned_starts=DEFAULTS["burned_starts"], max_samples=None,
           max_minutes=None, n_threads=None, resume=False, progress=True, device="cpu"):
     """Train (or resume) the emulator of dataset ``data``; export ``OUT/<network>.pt``.
     Returns the training summary (also written to ``OUT/<network>.json``)."""
@@ -158,7 +168,7 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
                 raise ValueError(f"{k} must be >= 1, got {v!r}")
             a[k] = int(v)
     dev = torch.device(device)
-    d = ds.load_pairs(data)
+    d = ds.load_pairs(data, burned_starts=burned_starts, seed=seed)
     meta = d["meta"]
     zeta = np.asarray(meta["Z"], float) / np.asarray(meta["A"], float)
     x_all, lx_all, X_all, rates, ok = targets(d, zeta, x_floor)
@@ -177,7 +187,7 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
     # asinh scales: relative accuracy above the scale, absolute below.  The dYe rate's
     # quantile sets how much the loss weighs the few fast-capturing zones that dominate the
     # mean |dYe| error against the many slow ones
-    scales = np.median(np.abs(rates[tr]), axis=0)
+    scales = np.nanmedian(np.abs(rates[tr]), axis=0)
     scales[0] = np.quantile(np.abs(rates[tr, 0]), ye_scale_quantile)
     scales = np.where(scales > 0, scales, 1.0)
     r_all = np.arcsinh(rates / scales).astype(np.float32)
@@ -202,7 +212,7 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
     config = {"data": str(Path(data).resolve()), "arch": a, "lr": lr, "batch_size": batch_size,
               "val_frac": val_frac, "w_xlin": w_xlin, "w_ye": w_ye, "w_eps": w_eps,
               "x_floor": x_floor, "seed": seed, "max_samples": max_samples, "epochs": epochs,
-              "ye_scale_quantile": ye_scale_quantile,
+              "ye_scale_quantile": ye_scale_quantile, "burned_starts": int(burned_starts),
               "network_hash": meta["network_hash"]}
     config = json.loads(json.dumps(config))
     T = {k: torch.from_numpy(v) for k, v in (("x", x_all), ("lx", lx_all), ("X", X_all),
@@ -333,7 +343,8 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
         "dataset": {"path": str(Path(data).resolve()), "seed": int(meta["seed"]),
                     "n_samples": int(meta["n_samples"]), "n_failed": int(meta["n_failed"]),
                     "rtol": float(meta["rtol"]), "atol": float(meta["atol"]),
-                    "n_pairs_train": int(len(tr)), "n_pairs_val": int(len(va))},
+                    "n_pairs_train": int(len(tr)), "n_pairs_val": int(len(va)),
+                    "n_burned_start_pairs": int(d["burned"][ok].sum())},
         "nnn_commit": _git_commit(), "epochs": epoch, "best_epoch": best_epoch,
         "stop_reason": stop, "train_time_s": t_train, "device": str(dev),
         "cpu_threads": n_threads, "config": config, "n_parameters": mdl.n_parameters(model),
@@ -367,13 +378,13 @@ def _fit_head(fn, head, h_tr, th_tr, y_tr, h_va, th_va, y_va, epochs, lr, batch_
     for _ in tqdm(range(int(epochs)), desc=what, unit="epoch", disable=not progress):
         head.train()
         for i in _batches(h_tr.shape[0], int(batch_size), gen):
-            loss = (fn(h_tr[i], th_tr[i]) - y_tr[i]).abs().mean()
+            loss = masked_l1(fn(h_tr[i], th_tr[i]), y_tr[i])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
         head.eval()
         with torch.no_grad():
-            v = float((fn(h_va, th_va) - y_va).abs().mean())
+            v = float(masked_l1(fn(h_va, th_va), y_va))
         hist.append(v)
         if v < best:
             best = v
@@ -391,7 +402,8 @@ def build_parser():
     p.add_argument("--first", type=int, default=None, help="width of the first hidden layer")
     p.add_argument("--width", type=int, default=None, help="width of further hidden layers")
     p.add_argument("--depth", type=int, default=None, help="number of hidden layers")
-    for k in ("epochs", "patience", "batch_size", "energy_epochs", "err_epochs", "seed"):
+    for k in ("epochs", "patience", "batch_size", "energy_epochs", "err_epochs", "seed",
+              "burned_starts"):
         p.add_argument("--" + k.replace("_", "-"), type=int, default=DEFAULTS[k])
     for k in ("lr", "val_frac", "w_xlin", "w_ye", "w_eps", "x_floor", "ye_scale_quantile"):
         p.add_argument("--" + k.replace("_", "-"), type=float, default=DEFAULTS[k])
@@ -411,7 +423,7 @@ def main(argv=None):
     kw = {k: getattr(a, k) for k in ("arch", "first", "width", "depth", "epochs", "patience",
                                      "batch_size", "energy_epochs", "err_epochs", "seed", "lr",
                                      "val_frac", "w_xlin", "w_ye", "w_eps", "x_floor",
-                                     "ye_scale_quantile",
+                                     "ye_scale_quantile", "burned_starts",
                                      "max_samples", "max_minutes", "resume", "device")}
     try:
         s = train(a.data, a.out, n_threads=a.threads, progress=not a.no_progress, **kw)
