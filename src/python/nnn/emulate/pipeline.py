@@ -35,10 +35,11 @@ PRESETS = {
               "max_minutes": 2.0, "energy_epochs": 10, "err_epochs": 10, "n_test": 100,
               "sets": ["paper"]},
     "default": {"networks": ["mesa_80", "mesa_151"],
-                "n_samples": {"mesa_80": 16384, "mesa_151": 8192},
-                "seed": {"mesa_80": 1, "mesa_151": 2}, "arch": "small", "epochs": 60,
+                "n_samples": {"mesa_80": 65536, "mesa_151": 8192},
+                "seed": {"mesa_80": 1, "mesa_151": 2}, "arch": "small",
+                "epochs": {"mesa_80": 30, "mesa_151": 60},
                 "patience": 8, "max_minutes": None, "energy_epochs": 40, "err_epochs": 60,
-                "w_ye": {"mesa_80": 3.0, "mesa_151": 1.0}, "threads": 1,
+                "w_ye": {"mesa_80": 3.0, "mesa_151": 1.0}, "burned_starts": 8, "threads": 1,
                 "n_test": 700, "sets": ["paper", "train-like", "ood"]},
 }
 
@@ -76,6 +77,7 @@ def run_network(network, cfg, out: Path, progress=True) -> dict:
               patience=cfg["patience"], max_minutes=cfg["max_minutes"],
               energy_epochs=cfg["energy_epochs"], err_epochs=cfg["err_epochs"], resume=True,
               n_threads=cfg.get("threads"), w_ye=_per_network(cfg, "w_ye", network),
+              burned_starts=_per_network(cfg, "burned_starts", network),
               device=cfg.get("device") or "cpu", progress=progress)
     timings["train_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
