@@ -3,6 +3,10 @@
 One model per network takes log10 dt as an input (:mod:`nnn.emulate.model`); every output time
 of every training sample is a pair (X0, T, rho, dt) -> (X, eps_nuc, eps_nu).  Train and
 validation are split by *sample*, never by pair (pairs of one integration share X0).
+``--burned-starts K`` adds up to K pairs per sample that start from the sample's own burned
+composition (X(t_i) -> X(t_j), :func:`nnn.emulate.dataset.burned_start_pairs`): the inputs a
+stellar code's chained steps give; their unresolved energies are NaN and left out of the
+energy losses (:func:`masked_l1`).
 
 Three phases, each resumable from ``OUT/checkpoints/``:
 
@@ -402,9 +406,11 @@ def build_parser():
     p.add_argument("--first", type=int, default=None, help="width of the first hidden layer")
     p.add_argument("--width", type=int, default=None, help="width of further hidden layers")
     p.add_argument("--depth", type=int, default=None, help="number of hidden layers")
-    for k in ("epochs", "patience", "batch_size", "energy_epochs", "err_epochs", "seed",
-              "burned_starts"):
+    for k in ("epochs", "patience", "batch_size", "energy_epochs", "err_epochs", "seed"):
         p.add_argument("--" + k.replace("_", "-"), type=int, default=DEFAULTS[k])
+    p.add_argument("--burned-starts", type=int, default=DEFAULTS["burned_starts"],
+                   help="extra pairs per sample that start from its own burned composition "
+                        "(shipped models: 8)")
     for k in ("lr", "val_frac", "w_xlin", "w_ye", "w_eps", "x_floor", "ye_scale_quantile"):
         p.add_argument("--" + k.replace("_", "-"), type=float, default=DEFAULTS[k])
     p.add_argument("--max-samples", type=int, default=None, help="use only this many samples")
