@@ -396,11 +396,11 @@ def load_pairs(path, dt=None, keep_failed=False, burned_starts=0, seed=0):
     ``keep_failed`` (``n_failed`` says how many).  ``burned_starts``: add up to that many
     pairs per sample that start from the sample's own burned composition
     (:func:`burned_start_pairs`, drawn with ``seed``)."""
+    if int(burned_starts) < 0:
+        raise ValueError(f"burned_starts must be >= 0, got {burned_starts!r}")
     if burned_starts and dt is not None:
         raise ValueError("burned_starts needs all output times (dt=None), got "
                          f"dt={dt!r}")
-    if int(burned_starts) < 0:
-        raise ValueError(f"burned_starts must be >= 0, got {burned_starts!r}")
     meta = read_meta(path)
     j = None if dt is None else dt_index(meta, dt)
     with h5py.File(path, "r") as f:
@@ -416,39 +416,30 @@ def load_pairs(path, dt=None, keep_failed=False, burned_starts=0, seed=0):
             cols = np.argmax(sel, axis=1)
         else:
             cols = None
-        n_good, nt = t.shape
-        X0 = f["inputs/X0"][...][good]
+        # each array is read once: the burned-start pairs below use the same ones
+        inp = {k: f[f"inputs/{k}"][...][good] for k in ("logT", "logrho", "X0")}
+        out = {k: f[f"outputs/{k}"][...][good] for k in ("X", "eps_nuc", "eps_nu", "Ye")}
+    n_good, nt = t.shape
 
-        def per_time(name):
-            v = f[f"outputs/{name}"][...][good]
-            return v[np.arange(n_good), cols] if cols is not None else \
-                v.reshape((n_good * nt,) + v.shape[2:])
+    def per_time(v):  # (n_good, n_times, ...) -> one row per pair (a view when all times)
+        return v[np.arange(n_good), cols] if cols is not None else \
+            v.reshape((n_good * nt,) + v.shape[2:])
 
-        rep = (lambda v: v) if cols is not None else (lambda v: np.repeat(v, nt, axis=0))
-        d = {
-            "logT": rep(f["inputs/logT"][...][good]),
-            "logrho": rep(f["inputs/logrho"][...][good]),
-            "X0": rep(X0),
-            "sample": rep(np.flatnonzero(good)),
-            "dt": t[np.arange(n_good), cols] if cols is not None else t.reshape(-1),
-            "X": per_time("X"),
-            "eps_nuc": per_time("eps_nuc"),
-            "eps_nu": per_time("eps_nu"),
-            "Ye": per_time("Ye"),
-        }
-        d["burned"] = np.zeros(len(d["dt"]), bool)
-        if burned_starts:
-            X = f["outputs/X"][...][good]
-            e_nuc, e_nu, Ye = (f[f"outputs/{k}"][...][good] for k in ("eps_nuc", "eps_nu",
-                                                                        "Ye"))
-            row, _, j, bdt, bX0, bX, b_nuc, b_nu = burned_start_pairs(
-                t, X, e_nuc, e_nu, burned_starts, seed, float(meta["dt_range"][0]))
-            extra = {"logT": f["inputs/logT"][...][good][row],
-                     "logrho": f["inputs/logrho"][...][good][row],
-                     "X0": bX0, "sample": np.flatnonzero(good)[row], "dt": bdt, "X": bX,
-                     "eps_nuc": b_nuc, "eps_nu": b_nu, "Ye": Ye[row, j],
-                     "burned": np.ones(len(row), bool)}
-            d = {k: np.concatenate([d[k], extra[k]]) for k in d}
+    rep = (lambda v: v) if cols is not None else (lambda v: np.repeat(v, nt, axis=0))
+    sample = np.flatnonzero(good)
+    d = {k: rep(v) for k, v in inp.items()}
+    d.update({k: per_time(v) for k, v in out.items()})
+    d["sample"] = rep(sample)
+    d["dt"] = per_time(t)
+    d["burned"] = np.zeros(len(d["dt"]), bool)
+    if burned_starts:
+        row, _, jb, bdt, bX0, bX, b_nuc, b_nu = burned_start_pairs(
+            t, out["X"], out["eps_nuc"], out["eps_nu"], burned_starts, seed,
+            float(meta["dt_range"][0]))
+        extra = {"logT": inp["logT"][row], "logrho": inp["logrho"][row], "X0": bX0,
+                 "sample": sample[row], "dt": bdt, "X": bX, "eps_nuc": b_nuc,
+                 "eps_nu": b_nu, "Ye": out["Ye"][row, jb], "burned": np.ones(len(row), bool)}
+        d = {k: np.concatenate([d[k], extra[k]]) for k in d}
     d["n_failed"] = int(np.count_nonzero(status != 0))
     d["meta"] = meta
     return d
