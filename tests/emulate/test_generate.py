@@ -221,8 +221,12 @@ def test_burned_start_pairs_are_burns_of_the_burned_composition(dataset, small_n
 
 
 def test_burned_starts_bad_input(dataset):
-    with pytest.raises(ValueError, match="burned_starts must be >= 0, got -1"):
+    with pytest.raises(ValueError, match="burned_starts must be an integer >= 0, got -1"):
         ds.load_pairs(dataset, burned_starts=-1)
+    for bad in (1.5, float("nan"), True):
+        with pytest.raises(ValueError, match="burned_starts must be an integer >= 0, got "
+                                             + repr(bad)):
+            ds.load_pairs(dataset, burned_starts=bad)
     with pytest.raises(ValueError, match="needs all output times"):
         ds.load_pairs(dataset, dt=1e-4, burned_starts=2)
 

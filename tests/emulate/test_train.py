@@ -79,7 +79,7 @@ def test_bad_settings(dataset, tmp_path):
         train(dataset, tmp_path, val_frac=0.7, progress=False)
     with pytest.raises(ValueError, match="lr must be > 0"):
         train(dataset, tmp_path, lr=0.0, progress=False)
-    with pytest.raises(ValueError, match="burned_starts must be >= 0, got -1"):
+    with pytest.raises(ValueError, match="burned_starts must be an integer >= 0, got -1"):
         train(dataset, tmp_path, burned_starts=-1, progress=False)
 
 

@@ -396,8 +396,9 @@ def load_pairs(path, dt=None, keep_failed=False, burned_starts=0, seed=0):
     ``keep_failed`` (``n_failed`` says how many).  ``burned_starts``: add up to that many
     pairs per sample that start from the sample's own burned composition
     (:func:`burned_start_pairs`, drawn with ``seed``)."""
-    if int(burned_starts) < 0:
-        raise ValueError(f"burned_starts must be >= 0, got {burned_starts!r}")
+    if not (isinstance(burned_starts, (int, np.integer)) and not isinstance(burned_starts, bool)
+            and burned_starts >= 0):
+        raise ValueError(f"burned_starts must be an integer >= 0, got {burned_starts!r}")
     if burned_starts and dt is not None:
         raise ValueError("burned_starts needs all output times (dt=None), got "
                          f"dt={dt!r}")
