@@ -121,9 +121,9 @@ def tilt_iterations(module, x):
     (the loop stops once every zone has converged)."""
     with torch.inference_mode():
         h, _ = module.hidden(x.float())
-        full, _, _ = module.composition(x, h, int(module.n_tilt))
+        full, _ = module.composition(x, h, int(module.n_tilt), float(module.lam_max))
         for k in range(int(module.n_tilt) + 1):
-            if torch.equal(module.composition(x, h, k)[0], full):
+            if torch.equal(module.composition(x, h, k, float(module.lam_max))[0], full):
                 return k
     return int(module.n_tilt)
 

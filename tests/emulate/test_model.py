@@ -241,3 +241,31 @@ def test_eps_nuc_from_composition_conserves_energy():
         X, eps_nuc, eps_nu = y[:, : len(A)], y[:, len(A)], y[:, len(A) + 1]
         np.testing.assert_allclose(eps_nuc, (X0 - X) @ q - eps_nu * 10 ** logdt, rtol=1e-12,
                                    atol=1e-12 * np.abs(q).max())
+
+
+def test_ye_tilt_converges_in_the_trainers_eight_iterations():
+    """The trainer runs the tilt for 8 iterations.  Where the untilted mass sits on Z/A = 0.5
+    with a trace just below it and the protons e^-60 down (a Si-burning zone asked for a Ye a
+    little below 0.5), Ye(lam) approaches the target like e^(-lam dz): Newton on Ye(lam)
+    advanced lam by ~1/dz per step: after 8 iterations these four zones were 9e-11, 0.5,
+    2.5e-11 and 0.48 off (the step case, tests/emulate/data/tilt_step_case.npz, needed
+    ~20).  Newton on phi = ln S+ - ln S- (BurnStepNet.tilt) lands within round-off."""
+    from pathlib import Path
+
+    import nnn
+
+    net = nnn.Network.load("mesa_80")
+    iso = list(net.isotopes)
+    zeta = np.asarray(net.Z, float) / np.asarray(net.A, float)
+    m = BurnStepNet(iso, zeta, DOMAIN, SCALES, first=16, width=16, depth=2).eval()
+    X = np.full(len(iso), 1e-30)
+    X[iso.index("si28")], X[iso.index("s32")], X[iso.index("fe54")] = 0.9, 0.0999, 1e-4
+    X[iso.index("p")] = np.exp(-60.0)
+    logp = np.log(X / X.sum())
+    case = np.load(Path(__file__).parent / "data" / "tilt_step_case.npz")
+    lp = torch.from_numpy(np.stack([logp, logp, logp, case["logp"] - np.log(np.exp(case["logp"]).sum())]))
+    target = torch.tensor([0.49999, 0.499999, 0.4999999, float(case["ye_target"])], dtype=torch.float64)
+    with torch.no_grad():
+        lam = m.tilt(lp, target, 8, m.lam_max)
+    ye = torch.softmax(lp + lam[:, None] * torch.from_numpy(zeta), dim=1).numpy() @ zeta
+    np.testing.assert_allclose(ye, target.numpy(), rtol=0, atol=1e-14)

@@ -144,7 +144,7 @@ class BurnStepNet(nn.Module):
         # ~e^-300 on the nuclei of the Z/A the target Ye needs, with Z/A ~0.04 apart, the tilt
         # needs lam ~1e4: a bracket of 200 left 1 of 700 train-like zones 1.7e-3 off in Ye
         # (3-min tiny model).  Iterations at inference (float64): real zones converge in a
-        # median 6-10; 80 leave room for the bisections of the safeguard below
+        # median 4-6 (see tilt()); 80 leave room for the bisections of the safeguard below
         # (tests/emulate/test_model.py)
         self.lam_max = 1.0e4
         self.n_tilt = 80
@@ -152,7 +152,6 @@ class BurnStepNet(nn.Module):
         # the inference bracket, zones the 8 iterations left unconverged got tilts of ~1e3,
         # collapsed compositions, and the small model's losses diverged within one epoch
         self.lam_train = 200.0
-        self.tilt_tol = 1e-14  # |Ye - target| at which the tilt stops (float64 round-off ~1e-15)
 
     # -------------------------------------------------------------- the pieces
     def hidden(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -164,8 +163,10 @@ class BurnStepNet(nn.Module):
         return self.trunk(torch.cat([th, x0, lxs], dim=1)), th
 
     def composition(self, x: torch.Tensor, h: torch.Tensor, n_newton: int, lam_max: float,
-                    r_tilt: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, torch.Tensor]:
-        """(ln X (N, n), normalised dYe rate (N,)) from the hidden layer, in the dtype of
+                    r_tilt: Optional[torch.Tensor] = None, log: bool = True
+                    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """(ln X (N, n), or X with ``log=False``, normalised dYe rate (N,)) from the hidden
+        layer, in the dtype of
         ``x`` (float32 in training; float64 at inference, so that X0, Ye0 and the tilt keep
         double precision: at dt = 1e-6 s the true |dYe| is ~1e-9, below float32's
         resolution of Ye).  The composition is tilted to the Ye of the predicted dYe rate,
@@ -183,10 +184,6 @@ class BurnStepNet(nn.Module):
         dye = torch.clamp(torch.sinh(r_ye) * self.scales[0].to(x.dtype) * dt,
                           min=-float(self.dye_max), max=float(self.dye_max))
         ye_t = torch.clamp(ye0 + dye, min=self.zlo, max=self.zhi)
-        # Ye(lam) = sum q_i zeta_i, q ~ p exp(lam zeta), rises monotonically with lam (its
-        # slope is the variance of zeta under q): Newton steps kept inside a bracket that
-        # shrinks every iteration, bisection where Newton would leave it.  (Unguarded Newton
-        # overshot where q sits on a few nuclei, and 1 in ~100 zones came out as neutrons.)
         # The search runs without gradients, in float64 (at dt = 1e-6 s |dYe| ~ 1e-9 is
         # below float32's resolution of Ye), and the training gradient treats the tilt lam
         # as a constant shift of the logits (the dYe head has its own loss on r). Measured,
@@ -196,55 +193,77 @@ class BurnStepNet(nn.Module):
         # Newton step from the root, slope held fixed) 0.655 / 1.98 / 1.02; lam constant
         # 0.416 / 1.48 / 0.66.
         with torch.no_grad():
-            z64 = zeta.to(torch.float64)
-            lam_out = torch.zeros_like(ye_t, dtype=torch.float64)
-            # each zone leaves the search once it has converged (Newton takes ~5 steps on
-            # real compositions): iterating the whole batch until its slowest zone met the
-            # tolerance took 28-57 iterations where each zone needed at most ~19, and the
-            # converged ones only wobbled at round-off
-            rows = torch.arange(ye_t.shape[0], device=ye_t.device)
-            lp = logp.detach().to(torch.float64)
-            yt = ye_t.detach().to(torch.float64)
-            lam = torch.zeros_like(yt)
-            lo = torch.full_like(yt, -lam_max)
-            hi = torch.full_like(yt, lam_max)
-            dx_old = torch.full_like(yt, 2.0 * lam_max)
-            for it in range(n_newton):
-                q = torch.softmax(lp + lam[:, None] * z64, dim=1)
-                m = q @ z64
-                v = q @ (z64 * z64) - m * m
-                f = m - yt
-                done = f.abs() <= self.tilt_tol * (1.0 + yt)
-                if bool(done.any()):
-                    lam_out[rows[done]] = lam[done]
-                    keep = ~done
-                    if not bool(keep.any()):
-                        break
-                    rows, lp, yt, lam, lo, hi, f, v, dx_old = (
-                        rows[keep], lp[keep], yt[keep], lam[keep], lo[keep], hi[keep],
-                        f[keep], v[keep], dx_old[keep])
-                hi = torch.where(f > 0, lam, hi)
-                lo = torch.where(f > 0, lo, lam)
-                # Newton where it lands inside the bracket, bisection where it would leave
-                # it.  From the 12th iteration on (real zones: median 6-10, 90 % within 15),
-                # Numerical Recipes' rtsafe test as well: once the root is bracketed from both
-                # sides, a Newton step must at least halve the previous step or bisection
-                # takes over.  Where Ye(lam) is a step (a nucleus ~e^-100 below the rest
-                # switching on), plain Newton bounced between the bracket's ends for all
-                # iterations and left a zone at Ye 0.97 instead of 0.49; the test from the
-                # first iteration cost single-zone calls 1.5x (its per-element operations
-                # outweigh the arithmetic at batch 1)
-                dx = -f / torch.clamp(v, min=1e-30)
-                ok = (lam + dx > lo) & (lam + dx < hi)
-                if it >= 12:
-                    two_sided = (lo > -lam_max) & (hi < lam_max)
-                    ok = ok & ((2.0 * dx.abs() <= dx_old.abs()) | ~two_sided)
-                new_lam = torch.where(ok, lam + dx, 0.5 * (lo + hi))
-                dx_old = new_lam - lam
-                lam = new_lam
-            lam_out[rows] = lam  # zones still unconverged after n_newton keep their last step
-            lam = lam_out.to(x.dtype)
-        return torch.log_softmax(logp + lam[:, None] * zeta, dim=1), r
+            lam = self.tilt(logp.detach().to(torch.float64), ye_t.detach().to(torch.float64),
+                            n_newton, lam_max).to(x.dtype)
+        tilted = logp + lam[:, None] * zeta
+        if log:
+            return torch.log_softmax(tilted, dim=1), r
+        return torch.softmax(tilted, dim=1), r  # X itself: one exp pass, not log then exp
+
+    def tilt(self, logp: torch.Tensor, ye_t: torch.Tensor, n_newton: int, lam_max: float
+             ) -> torch.Tensor:
+        """The multiplier lam (N,) with sum_i q_i Z_i/A_i = ``ye_t``, q ~ exp(logp + lam Z/A)
+        (float64 in and out), by safeguarded Newton on
+
+            phi(lam) = ln S+ - ln S-,  S+- = sum over Z_i/A_i >< Ye_t of p_i |Z_i/A_i - Ye_t| e^(lam Z_i/A_i),
+
+        which is zero exactly where Ye(lam) = Ye_t and increasing (phi' = mu+ - mu-, the
+        weighted mean Z/A of each side).  Where one nucleus on each side dominates, phi is
+        linear in lam and Newton needs one step.  Newton on Ye(lam) itself (before) crawled:
+        where the untilted mass sits on Z/A = 0.5 with a trace just below, Ye(lam) approaches
+        the target like e^(-lam dz), each step advanced lam by 1/dz ~ 28, and the 1000
+        Si-burning zones of benchmarks/bench_emulator.py took a median 10-14 iterations
+        (up to 23) against 4-6 here.  Each zone leaves the search once |phi| <= 1e-9 and takes
+        one more Newton step (quadratic convergence: |Ye - Ye_t| at round-off, ~3e-16).
+        Newton steps stay inside a bracket that shrinks every iteration, bisection where
+        they would leave it; from the 12th iteration on, Numerical Recipes' rtsafe test as
+        well: once the root is bracketed from both sides, a Newton step must at least halve
+        the previous one or bisection takes over (a step in Ye(lam), where a nucleus ~e^-100
+        below the rest switches on, made plain Newton bounce between the bracket's ends).
+        Zones still unconverged after ``n_newton`` iterations keep their last lam."""
+        z = self.zeta.to(torch.float64)
+        d = z[None, :] - ye_t[:, None]
+        # ln(p_i |d_i|) once (a nucleus with d_i = 0 exactly is on neither side: -inf)
+        b = logp + torch.log(d.abs())
+        plus = (d > 0).to(torch.float64)
+        minus = (d < 0).to(torch.float64)
+        ones_z = torch.stack([torch.ones_like(z), z], dim=1)  # (n, 2): sums of w and w Z/A
+        lam_out = torch.zeros_like(ye_t)
+        rows = torch.arange(ye_t.shape[0], device=ye_t.device)
+        lam = torch.zeros_like(ye_t)
+        lo = torch.full_like(ye_t, -lam_max)
+        hi = torch.full_like(ye_t, lam_max)
+        dx_old = torch.full_like(ye_t, 2.0 * lam_max)
+        for it in range(n_newton):
+            u = torch.addcmul(b, lam[:, None], z[None, :])
+            w = torch.exp(u - u.amax(dim=1, keepdim=True))
+            sp = (w * plus) @ ones_z
+            sm = (w * minus) @ ones_z
+            # one shift for both sides: a side below e^-745 of the other gives phi = +-inf
+            # (or nan), and the step below is then a bisection
+            phi = torch.log(sp[:, 0]) - torch.log(sm[:, 0])
+            dx = -phi / (sp[:, 1] / sp[:, 0] - sm[:, 1] / sm[:, 0])
+            hi = torch.where(phi > 0, lam, hi)
+            lo = torch.where(phi > 0, lo, lam)
+            ok = (lam + dx > lo) & (lam + dx < hi)
+            done = phi.abs() <= 1e-9
+            if bool(done.any()):
+                last = torch.where(ok, lam + dx, lam)
+                lam_out[rows[done]] = last[done]
+                keep = ~done
+                if not bool(keep.any()):
+                    return lam_out
+                rows, b, plus, minus, lam, lo, hi, dx, ok, dx_old = (
+                    rows[keep], b[keep], plus[keep], minus[keep], lam[keep], lo[keep],
+                    hi[keep], dx[keep], ok[keep], dx_old[keep])
+            if it >= 12:
+                two_sided = (lo > -lam_max) & (hi < lam_max)
+                ok = ok & ((2.0 * dx.abs() <= dx_old.abs()) | ~two_sided)
+            new_lam = torch.where(ok, lam + dx, 0.5 * (lo + hi))
+            dx_old = new_lam - lam
+            lam = new_lam
+        lam_out[rows] = lam
+        return lam_out
 
     def energies(self, h: torch.Tensor, th: torch.Tensor) -> torch.Tensor:
         """Normalised (asinh) eps_nuc/dt and eps_nu (N, 2)."""
@@ -270,8 +289,7 @@ class BurnStepNet(nn.Module):
         runs in float32, the composition is assembled in float64 from the float64 X0."""
         x64 = x.double()
         h, th = self.hidden(x64.float())
-        logx, r = self.composition(x64, h, self.n_tilt, self.lam_max)
-        X = torch.exp(logx)
+        X, r = self.composition(x64, h, self.n_tilt, self.lam_max, log=False)
         e = torch.sinh(self.energies(h, th).double()) * self.scales[1:].double()
         dt = torch.pow(10.0, x64[:, 2:3])
         eps_nu = e[:, 1:2]
@@ -309,6 +327,28 @@ def export(model: BurnStepNet, path, meta: dict):
         torch.jit.save(scripted, str(tmp), _extra_files={META_NAME: json.dumps(meta)})
     tmp.replace(path)
     return path
+
+
+def rescript(src, dst, note: str = "") -> Path:
+    """Script a trained model again with this nnn's ``BurnStepNet`` code: the same weights,
+    buffers and metadata, with the inference code (e.g. the Ye tilt's search) of today.  A
+    TorchScript file carries the code it was scripted with, so a change to ``forward``
+    reaches a shipped model only through this.  ``note`` is recorded in the metadata
+    (``rescripted``).  Returns ``dst``."""
+    module, meta = read_meta(src)
+    a = meta["architecture"]
+    sd = module.state_dict()
+    zeta = sd["zeta"].double().numpy()
+    q = sd["q"].double().numpy() if bool(module.eps_from_composition) else None
+    x_floor = float(meta["training"]["config"]["x_floor"])
+    model = BurnStepNet(list(meta["isotopes"]), zeta, meta["domain"],
+                        sd["scales"].double().numpy(), first=a["first"], width=a["width"],
+                        depth=a["depth"], network=meta["network"],
+                        network_hash=meta["network_hash"], x_floor=x_floor, q=q)
+    model.load_state_dict(sd)
+    meta = dict(meta)
+    meta["rescripted"] = note
+    return export(model, dst, meta)
 
 
 def update_metadata(path, **fields):
