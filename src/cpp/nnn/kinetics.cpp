@@ -472,23 +472,35 @@ void Kinetics::ydot(const double* Y, double* dYdt, double* eps_nu, double* gross
   const int* tb = term_begin_.data();
   const int* tr = term_rate_.data();
   const double* tc = term_coef_.data();
-  for (int i = 0; i < n; ++i) {
-    double s[4] = {0, 0, 0, 0};
-    int q = tb[i];
-    for (; q + 3 < tb[i + 1]; q += 4)
-      for (int u = 0; u < 4; ++u) s[u] += tc[q + u] * flux[tr[q + u]];
-    for (; q < tb[i + 1]; ++q) s[0] += tc[q] * flux[tr[q]];
-    dYdt[i] = (s[0] + s[1]) + (s[2] + s[3]);
-  }
-  if (gross)
+  if (!gross) {
     for (int i = 0; i < n; ++i) {
       double s[4] = {0, 0, 0, 0};
       int q = tb[i];
       for (; q + 3 < tb[i + 1]; q += 4)
-        for (int u = 0; u < 4; ++u) s[u] += std::abs(tc[q + u] * flux[tr[q + u]]);
-      for (; q < tb[i + 1]; ++q) s[0] += std::abs(tc[q] * flux[tr[q]]);
-      gross[i] = (s[0] + s[1]) + (s[2] + s[3]);
+        for (int u = 0; u < 4; ++u) s[u] += tc[q + u] * flux[tr[q + u]];
+      for (; q < tb[i + 1]; ++q) s[0] += tc[q] * flux[tr[q]];
+      dYdt[i] = (s[0] + s[1]) + (s[2] + s[3]);
     }
+  } else {
+    // the same sums and the gross one in one pass over the terms (gathered once)
+    for (int i = 0; i < n; ++i) {
+      double s[4] = {0, 0, 0, 0}, g[4] = {0, 0, 0, 0};
+      int q = tb[i];
+      for (; q + 3 < tb[i + 1]; q += 4)
+        for (int u = 0; u < 4; ++u) {
+          const double term = tc[q + u] * flux[tr[q + u]];
+          s[u] += term;
+          g[u] += std::abs(term);
+        }
+      for (; q < tb[i + 1]; ++q) {
+        const double term = tc[q] * flux[tr[q]];
+        s[0] += term;
+        g[0] += std::abs(term);
+      }
+      dYdt[i] = (s[0] + s[1]) + (s[2] + s[3]);
+      gross[i] = (g[0] + g[1]) + (g[2] + g[3]);
+    }
+  }
   if (eps_nu) {
     double e = 0;
     for (int i = 0; i < n; ++i) e += nu_coef_[i] * Y[i];
