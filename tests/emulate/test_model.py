@@ -269,3 +269,30 @@ def test_ye_tilt_converges_in_the_trainers_eight_iterations():
         lam = m.tilt(lp, target, 8, m.lam_max)
     ye = torch.softmax(lp + lam[:, None] * torch.from_numpy(zeta), dim=1).numpy() @ zeta
     np.testing.assert_allclose(ye, target.numpy(), rtol=0, atol=1e-14)
+
+
+def test_rescript_keeps_weights_metadata_and_outputs(tmp_path):
+    """model.rescript scripts a trained file again with today's code: the same outputs (the
+    toy model's tilt is exact either way), the same metadata plus the note, and the weights
+    and buffers (dye_max, q) carried over rather than reinitialised."""
+    from nnn.emulate.model import rescript
+
+    x, _ = _inputs(n=6, logdt=-1.0)
+    m = _model()
+    with torch.no_grad():
+        m.dye_max.fill_(0.02)
+        m.comp_out.bias[len(A)] = 0.3          # a non-zero dYe rate, so the tilt works
+    meta = {"network": "toy", "network_hash": "a" * 64, "isotopes": ISO, "domain": DOMAIN,
+            "architecture": {"first": 16, "width": 16, "depth": 2},
+            "training": {"config": {"x_floor": 1e-14}}, "metrics": {"k": 1}}
+    src = export(m, tmp_path / "src.pt", meta)
+    dst = rescript(src, tmp_path / "dst.pt", note="test")
+    a, meta_a = read_meta(src)
+    b, meta_b = read_meta(dst)
+    with torch.inference_mode():
+        np.testing.assert_allclose(b(x).numpy(), a(x).numpy(), rtol=1e-12, atol=1e-15)
+    assert meta_b["rescripted"] == "test"
+    assert {k: v for k, v in meta_b.items() if k != "rescripted"} == meta_a
+    assert float(b.dye_max) == 0.02
+    for k, v in a.state_dict().items():
+        assert torch.equal(b.state_dict()[k], v), k
