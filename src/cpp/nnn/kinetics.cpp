@@ -45,6 +45,32 @@ void fluxes(size_t nm, int stride, const double* k, const int* fs, const double*
   }
 }
 
+// dY_i/dt = sum of the terms coef * flux of species i (terms tb[i] .. tb[i+1]) in four
+// partial sums: n, p and he4 have hundreds of terms, and one sum would wait on the latency
+// of each addition.  kGross: also gross_i = sum |term| in the same pass (the terms are
+// gathered once); a template, so that the plain sum carries no branch.
+template <bool kGross>
+void sum_terms(int n, const int* tb, const int* tr, const double* tc, const double* flux,
+               double* dYdt, double* gross) {
+  for (int i = 0; i < n; ++i) {
+    double s[4] = {0, 0, 0, 0}, g[4] = {0, 0, 0, 0};
+    int q = tb[i];
+    for (; q + 3 < tb[i + 1]; q += 4)
+      for (int u = 0; u < 4; ++u) {
+        const double term = tc[q + u] * flux[tr[q + u]];
+        s[u] += term;
+        if constexpr (kGross) g[u] += std::abs(term);
+      }
+    for (; q < tb[i + 1]; ++q) {
+      const double term = tc[q] * flux[tr[q]];
+      s[0] += term;
+      if constexpr (kGross) g[0] += std::abs(term);
+    }
+    dYdt[i] = (s[0] + s[1]) + (s[2] + s[3]);
+    if constexpr (kGross) gross[i] = (g[0] + g[1]) + (g[2] + g[3]);
+  }
+}
+
 }  // namespace
 
 double PartitionFunction::log_pf(double T9) const {
@@ -467,40 +493,13 @@ void Kinetics::ydot(const double* Y, double* dYdt, double* eps_nu, double* gross
     case 3: fluxes<3>(nm, 3, k_.data(), fac_sp_.data(), yb, nb, flux); break;
     default: fluxes<0>(nm, n_fac_, k_.data(), fac_sp_.data(), yb, nb, flux);
   }
-  // four partial sums: n, p and he4 have hundreds of terms, and one sum
-  // would wait on the latency of each addition
   const int* tb = term_begin_.data();
   const int* tr = term_rate_.data();
   const double* tc = term_coef_.data();
-  if (!gross) {
-    for (int i = 0; i < n; ++i) {
-      double s[4] = {0, 0, 0, 0};
-      int q = tb[i];
-      for (; q + 3 < tb[i + 1]; q += 4)
-        for (int u = 0; u < 4; ++u) s[u] += tc[q + u] * flux[tr[q + u]];
-      for (; q < tb[i + 1]; ++q) s[0] += tc[q] * flux[tr[q]];
-      dYdt[i] = (s[0] + s[1]) + (s[2] + s[3]);
-    }
-  } else {
-    // the same sums and the gross one in one pass over the terms (gathered once)
-    for (int i = 0; i < n; ++i) {
-      double s[4] = {0, 0, 0, 0}, g[4] = {0, 0, 0, 0};
-      int q = tb[i];
-      for (; q + 3 < tb[i + 1]; q += 4)
-        for (int u = 0; u < 4; ++u) {
-          const double term = tc[q + u] * flux[tr[q + u]];
-          s[u] += term;
-          g[u] += std::abs(term);
-        }
-      for (; q < tb[i + 1]; ++q) {
-        const double term = tc[q] * flux[tr[q]];
-        s[0] += term;
-        g[0] += std::abs(term);
-      }
-      dYdt[i] = (s[0] + s[1]) + (s[2] + s[3]);
-      gross[i] = (g[0] + g[1]) + (g[2] + g[3]);
-    }
-  }
+  if (gross)
+    sum_terms<true>(n, tb, tr, tc, flux, dYdt, gross);
+  else
+    sum_terms<false>(n, tb, tr, tc, flux, dYdt, nullptr);
   if (eps_nu) {
     double e = 0;
     for (int i = 0; i < n; ++i) e += nu_coef_[i] * Y[i];
