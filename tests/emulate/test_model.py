@@ -24,6 +24,13 @@ def _model():
     return m.eval()
 
 
+def _toy_meta():
+    """Metadata of a _model()-sized toy file, complete enough for model.rescript."""
+    return {"network": "toy", "network_hash": "a" * 64, "isotopes": ISO, "domain": DOMAIN,
+            "architecture": {"first": 16, "width": 16, "depth": 2},
+            "training": {"config": {"x_floor": 1e-14}}}
+
+
 def _inputs(n=5, seed=0, logdt=0.0):
     rng = np.random.default_rng(seed)
     X0 = rng.dirichlet(np.ones(len(A)), size=n)
@@ -80,9 +87,7 @@ def test_energies_are_rates_times_dt():
 def test_export_roundtrip_attributes_and_bad_files(tmp_path):
     x, _ = _inputs()
     m = _model()
-    meta = {"network": "toy", "network_hash": "a" * 64, "isotopes": ISO, "domain": DOMAIN,
-            "architecture": {}, "training": {}}
-    p = export(m, tmp_path / "toy.pt", meta)
+    p = export(m, tmp_path / "toy.pt", _toy_meta())
     lm = load_model(p, network={"name": "toy", "file_hash": "a" * 64, "isotopes": ISO})
     with torch.inference_mode():
         assert torch.equal(lm.module(x), m(x))
@@ -282,10 +287,7 @@ def test_rescript_keeps_weights_metadata_and_outputs(tmp_path):
     with torch.no_grad():
         m.dye_max.fill_(0.02)
         m.comp_out.bias[len(A)] = 0.3          # a non-zero dYe rate, so the tilt works
-    meta = {"network": "toy", "network_hash": "a" * 64, "isotopes": ISO, "domain": DOMAIN,
-            "architecture": {"first": 16, "width": 16, "depth": 2},
-            "training": {"config": {"x_floor": 1e-14}}, "metrics": {"k": 1}}
-    src = export(m, tmp_path / "src.pt", meta)
+    src = export(m, tmp_path / "src.pt", dict(_toy_meta(), metrics={"k": 1}))
     dst = rescript(src, tmp_path / "dst.pt", note="test")
     a, meta_a = read_meta(src)
     b, meta_b = read_meta(dst)
@@ -309,10 +311,7 @@ def test_rescript_bf16_trunk_runs_the_trunk_in_bfloat16(tmp_path):
     torch.manual_seed(1)
     m = BurnStepNet(ISO, ZETA, DOMAIN, SCALES, first=16, width=16, depth=2, network="toy",
                     network_hash="a" * 64).eval()
-    meta = {"network": "toy", "network_hash": "a" * 64, "isotopes": ISO, "domain": DOMAIN,
-            "architecture": {"first": 16, "width": 16, "depth": 2},
-            "training": {"config": {"x_floor": 1e-14}}}
-    src = export(m, tmp_path / "src.pt", meta)
+    src = export(m, tmp_path / "src.pt", _toy_meta())
     dst = rescript(src, tmp_path / "bf16.pt", bf16_trunk=True)
     a, _ = read_meta(src)
     b, meta_b = read_meta(dst)
