@@ -174,8 +174,9 @@ class BurnStepNet(nn.Module):
         """(ln X (N, n), or X with ``log=False``, normalised dYe rate (N,)) from the hidden
         layer, in the dtype of ``x`` (float32 in training; float64 at inference, so that X0,
         Ye0 and the tilt keep double precision: at dt = 1e-6 s the true |dYe| is ~1e-9,
-        below float32's resolution of Ye).  The composition is tilted to the Ye of the predicted dYe rate,
-        or of ``r_tilt`` (normalised) when given: training passes the true rate."""
+        below float32's resolution of Ye).  The composition is tilted to the Ye of the
+        predicted dYe rate, or of ``r_tilt`` (normalised) when given: training passes the true
+        rate."""
         out = self.comp_out(h).to(x.dtype)
         n = self.n_iso
         x0 = x[:, 3:]
