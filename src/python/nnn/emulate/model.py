@@ -211,7 +211,8 @@ class BurnStepNet(nn.Module):
         """The multiplier lam (N,) with sum_i q_i Z_i/A_i = ``ye_t``, q ~ exp(logp + lam Z/A)
         (float64 in and out), by safeguarded Newton on
 
-            phi(lam) = ln S+ - ln S-,  S+- = sum over Z_i/A_i >< Ye_t of p_i |Z_i/A_i - Ye_t| e^(lam Z_i/A_i),
+            phi(lam) = ln S+ - ln S-,
+            S+- = sum over Z_i/A_i >< Ye_t of p_i |Z_i/A_i - Ye_t| e^(lam Z_i/A_i),
 
         which is zero exactly where Ye(lam) = Ye_t and increasing (phi' = mu+ - mu-, the
         weighted mean Z/A of each side).  Where one nucleus on each side dominates, phi is
