@@ -28,20 +28,45 @@ double ipow(double x, int p) {
   return r;
 }
 
-// flux_m = sgn k_m prod |Y| over the `stride` factors of rate m (N = stride
-// when known at compile time, 0 otherwise); sgn = -1 if any factor is < 0.
-template <int N>
-void fluxes(size_t nm, int stride, const double* k, const int* fs, const double* yabs,
-            const char* neg, double* flux) {
-  const int nf = N > 0 ? N : stride;
-  for (size_t m = 0; m < nm; ++m, fs += nf) {
-    double f = k[m];
+// flux_m = sgn k_m prod |Y| over the N factors of each rate m of one group
+// (rates with the same number of factors, so the trip count is a compile-time
+// constant; N = 0: `nf` at run time, for nets with rates of > 4 factors);
+// sgn = -1 if any factor is < 0, looked up only when kSigned (some Y < 0).
+struct FluxArgs {
+  const double* val;        // evaluator values (update())
+  const double* ye_factor;  // {1, Ye}
+  const double* yabs;       // |Y|
+  const char* neg;          // Y < 0
+  double* flux;             // out, per network rate
+};
+
+template <int N, bool kSigned>
+void fluxes(const Kinetics::FluxGroup& g, int nf, const FluxArgs& a) {
+  if constexpr (N > 0) nf = N;
+  const int* fs = g.sp.data();
+  const double* yabs = a.yabs;
+  const char* neg = a.neg;
+  for (size_t q = 0; q < g.rate.size(); ++q, fs += nf) {
+    // k = prefactor rho^dens_exp rate (Ye), in the order rate_k() multiplies
+    double f = g.k_const[q] * a.val[g.evaluator[q]] * a.ye_factor[g.ye_weight[q]];
     char ng = 0;
-    for (int q = 0; q < nf; ++q) {
-      f *= yabs[fs[q]];
-      ng |= neg[fs[q]];
+    for (int j = 0; j < nf; ++j) {
+      f *= yabs[fs[j]];
+      if constexpr (kSigned) ng |= neg[fs[j]];
     }
-    flux[m] = ng ? -f : f;
+    a.flux[g.rate[q]] = ng ? -f : f;
+  }
+}
+
+template <bool kSigned>
+void group_fluxes(const Kinetics::FluxGroup& g, const FluxArgs& a) {
+  switch (g.n_fac) {  // a compile-time trip count lets the compiler unroll
+    case 0: fluxes<0, kSigned>(g, 0, a); break;
+    case 1: fluxes<1, kSigned>(g, 1, a); break;
+    case 2: fluxes<2, kSigned>(g, 2, a); break;
+    case 3: fluxes<3, kSigned>(g, 3, a); break;
+    case 4: fluxes<4, kSigned>(g, 4, a); break;
+    default: fluxes<0, kSigned>(g, g.n_fac, a);
   }
 }
 
@@ -138,7 +163,6 @@ Kinetics::Kinetics(const Network& net, double T, double rho)
   const size_t nr = net.rates.size();
   t_part_.assign(nr, 0.0);
   value_.assign(nr, 0.0);
-  k_.assign(net.network_rates.size(), 0.0);
   dlnk_dYn_.assign(net.network_rates.size(), 0.0);
   scor_.assign(net.screen_pairs.size(), 1.0);
   nu_coef_.assign(net.isotopes.size(), 0.0);
@@ -198,13 +222,20 @@ Kinetics::Kinetics(const Network& net, double T, double rho)
     // For Y >= 0 this is pynucastro's flux.
     for (size_t q = 0; q < t.y_species.size(); ++q)
       for (int p = 0; p < t.y_power[q]; ++p) factors[m].push_back(t.y_species[q]);
-    n_fac_ = std::max(n_fac_, static_cast<int>(factors[m].size()));
   }
-  // n_fac_ factors per rate, padded with the slot n of ybuf_ that holds 1:
-  // a fixed trip count keeps the flux loop free of mispredicted branches
-  for (auto& f : factors) {
-    f.resize(n_fac_, n);
-    fac_sp_.insert(fac_sp_.end(), f.begin(), f.end());
+  // rates grouped by their number of factors (mesa_80: 193 with one, 406 with
+  // two, 8 with three, 3 with four): padding every rate to the longest (as
+  // before) spent a third of dY/dt multiplying by 1
+  for (size_t m = 0; m < nm; ++m) {
+    const int nf = static_cast<int>(factors[m].size());
+    auto g = std::find_if(flux_groups_.begin(), flux_groups_.end(),
+                          [nf](const FluxGroup& x) { return x.n_fac == nf; });
+    if (g == flux_groups_.end()) g = flux_groups_.insert(flux_groups_.end(), FluxGroup{nf});
+    g->rate.push_back(static_cast<int>(m));
+    g->k_const.push_back(k_const_[m]);
+    g->evaluator.push_back(rate_index_[m]);
+    g->ye_weight.push_back(ye_weight_[m]);
+    g->sp.insert(g->sp.end(), factors[m].begin(), factors[m].end());
   }
   // dY_i/dt = sum coef * flux over the terms of species i, gathered per
   // species (independent sums: faster than scattering each flux, where
@@ -264,6 +295,8 @@ void Kinetics::set_conditions(double T, double rho) {
       for (int d = 0; d < dens_exp_[m]; ++d) kc *= rho;
       k_const_[m] = kc;
     }
+    for (FluxGroup& g : flux_groups_)  // the flux loop's copy
+      for (size_t q = 0; q < g.rate.size(); ++q) g.k_const[q] = k_const_[g.rate[q]];
   }
   // screening depends on T and n_e (through rho): recompute on the next update
   conditions_vary_ = true;
@@ -456,11 +489,10 @@ void Kinetics::update(const double* Y) {
     }
   }
 
-  // the Ye weight by lookup, not a branch (irregular over the rates: it was
-  // a third of update()'s samples)
-  const double ye_factor[2] = {1.0, ye};
-  for (size_t m = 0; m < k_.size(); ++m)
-    k_[m] = k_const_[m] * val[rate_index_[m]] * ye_factor[ye_weight_[m]];
+  // k of each rate (rate_k) is formed where it is used: in the flux loop of
+  // ydot and in add_jacobian (a separate pass over the rates storing k was
+  // 5 % of a burn)
+  ye_ = ye;
   for (int m : nng_m_) {
     // both directions carry 1 / (rho Y_n X(n,g)B + X(g,n)A)
     const Rate& r = net_.rates[rate_index_[m]];
@@ -474,24 +506,25 @@ void Kinetics::update(const double* Y) {
 
 void Kinetics::ydot(const double* Y, double* dYdt, double* eps_nu, double* gross) const {
   const int n = net_.n_species();
-  const size_t nm = k_.size();
-  // ybuf_ = [|Y|, 1], negbuf_ = [Y < 0, 0] (the padding slot n is neutral)
-  ybuf_.resize(static_cast<size_t>(n) + 1);
-  negbuf_.resize(static_cast<size_t>(n) + 1);
+  ybuf_.resize(static_cast<size_t>(n));
+  negbuf_.resize(static_cast<size_t>(n));
+  bool any_negative = false;
   for (int i = 0; i < n; ++i) {
     ybuf_[i] = std::abs(Y[i]);
     negbuf_[i] = Y[i] < 0;
+    any_negative |= Y[i] < 0;
   }
-  ybuf_[n] = 1.0;
-  negbuf_[n] = 0;
   const double* yb = ybuf_.data();
   const char* nb = negbuf_.data();
   double* flux = flux_.data();
-  switch (n_fac_) {  // a compile-time trip count lets the compiler unroll
-    case 1: fluxes<1>(nm, 1, k_.data(), fac_sp_.data(), yb, nb, flux); break;
-    case 2: fluxes<2>(nm, 2, k_.data(), fac_sp_.data(), yb, nb, flux); break;
-    case 3: fluxes<3>(nm, 3, k_.data(), fac_sp_.data(), yb, nb, flux); break;
-    default: fluxes<0>(nm, n_fac_, k_.data(), fac_sp_.data(), yb, nb, flux);
+  // the Ye weight by lookup, not a branch (irregular over the rates)
+  const double ye_factor[2] = {1.0, ye_};
+  const FluxArgs args{value_.data(), ye_factor, yb, nb, flux};
+  for (const FluxGroup& g : flux_groups_) {
+    if (any_negative)
+      group_fluxes<true>(g, args);
+    else
+      group_fluxes<false>(g, args);
   }
   const int* tb = term_begin_.data();
   const int* tr = term_rate_.data();
@@ -517,13 +550,13 @@ void Kinetics::add_jacobian(const double* Y, double* J, double scale, bool exact
     for (int sp : t.y_species)
       if (Y[sp] < 0) sgn = -1;
     if (exact && dlnk_dYn_[m] != 0.0) {
-      double flux = sgn * scale * k_[m] * dlnk_dYn_[m];
+      double flux = sgn * scale * rate_k(m) * dlnk_dYn_[m];
       for (size_t q = 0; q < t.y_species.size(); ++q) flux *= ipow(std::abs(Y[t.y_species[q]]), t.y_power[q]);
       for (size_t q = 0; q < t.species.size(); ++q) J[t.species[q] * n + net_.neutron] += t.coef[q] * flux;
     }
     for (size_t dq = 0; dq < t.y_species.size(); ++dq) {
       // d flux / d Y_j with j = y_species[dq]
-      double d = sgn * scale * k_[m];
+      double d = sgn * scale * rate_k(m);
       for (size_t q = 0; q < t.y_species.size(); ++q) {
         const double y = Y[t.y_species[q]];
         const int p = t.y_power[q];

@@ -63,7 +63,24 @@ class Kinetics {
   // value of evaluator i (bare N_A<sigma v>, with screening), after update()
   double rate_value(int i) const { return value_[i]; }
 
+ // Network rates with the same number of Y factors, for ydot's flux loop
+  // (a compile-time trip count per group); per rate q of the group: its
+  // index m, prefactor rho^dens_exp, evaluator, Ye weight, and n_fac factors.
+  struct FluxGroup {
+    int n_fac;
+    std::vector<int> rate;
+    std::vector<double> k_const;
+    std::vector<int> evaluator;
+    std::vector<char> ye_weight;
+    std::vector<int> sp;
+  };
+
  private:
+  // flux / prod Y^p of network rate m after update(): prefactor rho^dens_exp
+  // x rate (x Ye for the weak rates whose flux carries it)
+  double rate_k(size_t m) const {
+    return k_const_[m] * value_[rate_index_[m]] * (ye_weight_[m] ? ye_ : 1.0);
+  }
   // `regime` (optional) receives which branch of each clip/max was taken:
   // within one regime h is analytic in n_e.
   double screening_log(int pair, double sqrt_ne, double cbrt_ne, int* regime = nullptr) const;
@@ -82,7 +99,6 @@ class Kinetics {
   std::vector<int> dens_exp_;    // per network rate: power of rho
   std::vector<double> t_part_;   // per evaluator: T-dependent factor
   std::vector<double> value_;    // per evaluator: current value
-  std::vector<double> k_;        // per network rate: flux / prod Y^p
   std::vector<double> dlnk_dYn_; // per network rate: d ln k / d Y_n (nn_g rates)
   std::vector<double> scor_;     // per screening pair: screening factor exp(h)
   std::vector<double> nu_coef_;  // per species
@@ -102,18 +118,20 @@ class Kinetics {
   std::vector<double> scor0_, scr_coef_;
   std::vector<int> scr_exact_;   // pairs evaluated exactly on every call
   // dY/dt terms flattened for the hot loops (built in the constructor):
-  // network rate m has flux = k_[m] * prod Y[fac_sp_[n_fac_ m ..]]
-  // (a species repeated p times for Y^p), and species i has
+  // network rate m has flux = rate_k(m) * prod Y over its factors (a species
+  // repeated p times for Y^p; rates grouped by their number of factors,
+  // flux_groups_), and species i has
   // dY_i/dt = sum term_coef_[q] * flux[term_rate_[q]], q in term_begin_[i] ..
   std::vector<double> k_const_;  // per network rate: prefactor * rho^dens_exp
   std::vector<int> rate_index_;  // per network rate: evaluator index
   std::vector<char> ye_weight_;
-  int n_fac_ = 1;
-  std::vector<int> fac_sp_, term_begin_, term_rate_;
+  std::vector<FluxGroup> flux_groups_;
+  double ye_ = 0;                // Ye of the last update()
+  std::vector<int> term_begin_, term_rate_;
   std::vector<double> term_coef_;
   mutable std::vector<double> flux_;  // per network rate, for ydot
-  mutable std::vector<double> ybuf_;  // [|Y|, 1] for ydot
-  mutable std::vector<char> negbuf_;  // [Y < 0, 0] for ydot
+  mutable std::vector<double> ybuf_;  // |Y| for ydot
+  mutable std::vector<char> negbuf_;  // Y < 0 for ydot
   // Evaluators in the order update() needs them, flattened so that the
   // per-call loops touch only small contiguous arrays (the Rate structs are
   // large and were the cache misses of the RHS):
