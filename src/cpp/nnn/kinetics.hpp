@@ -88,6 +88,10 @@ class Kinetics {
   // interpolant of them in ln(n_e / this n_e) for the following calls.
   void screening_recentre(double n_e);
 
+  // value_ of tabulated rate w and its neutrino loss into nu_coef_ at
+  // log10(rho Ye); *clamped set when outside the table's grid
+  struct WeakColumn;
+  void weak_rate(WeakColumn& w, double log_rhoy, bool* clamped);
   // T-dependent factors of set_conditions (also called by the constructor)
   void set_temperature(double T);
 
@@ -149,7 +153,11 @@ class Kinetics {
   struct WeakColumn {
     int evaluator, table, nu_species;  // nu_species -1 when not in the network
     std::vector<double> log_rate, log_nu;
-    mutable int hint = 0;              // last interval of log rho*Ye
+    int hint = 0;                      // last interval of log rho*Ye
+    // Taylor centre (weak_rate): interval i0 (-1: none), log rho*Ye x0, the
+    // rate and nu loss there, d ln(rate, nu) / d log rho*Ye in the interval
+    int i0 = -1;
+    double x0 = 0, rate0 = 0, nu0 = 0, dln_rate = 0, dln_nu = 0;
   };
   std::vector<WeakColumn> weak_;
   bool T_clamped_ = false;       // T outside some table's grid (fixed per burn)
