@@ -279,7 +279,7 @@ void Kinetics::set_temperature(double T) {
   const double lT = std::log10(T);
   for (WeakColumn& w : weak_) {
     net_.tables[w.table].column(lT, w.log_rate, w.log_nu, &T_clamped_);
-    w.i0 = -1;  // new columns: no Taylor centre yet
+    w.x_lo = 1, w.x_hi = 0;  // new columns: no Taylor centre yet
   }
   // Chugunov 2007: zeta = cbrt(4/(3 pi^2 T_norm^2)) with T_norm = T / (Tp_coef sqrt(n_e))
   for (size_t p = 0; p < pair_Tp_coef_.size(); ++p) {
@@ -393,30 +393,13 @@ void Kinetics::screening_recentre(double n_e) {
   scr_ln_ne0_ = std::log(n_e);
 }
 
-void Kinetics::weak_rate(WeakColumn& w, double log_rhoy, bool* clamped) {
-  // Within one interval of the table's log rho*Ye grid the rate is
-  // 10^(a + s x): around the point x0 of the last exact evaluation it is
-  // rate(x0) exp(u), u = ln 10 s (x - x0), summed to u^5 (truncation
-  // u^6/720 < 1e-19 for |u| <= kWeakTaylorMax). A burn moves x only with Ye
-  // (|u| <~ 1e-3 over a whole burn at s ~ 1), so the two exp per rate and
-  // RHS (9 % of a mesa_80 burn) become polynomials.
-  constexpr double kWeakTaylorMax = 2e-3;
+void Kinetics::weak_recentre(WeakColumn& w, double log_rhoy, bool* clamped) {
+  // exact at log_rhoy, and the new centre of the Taylor series (see update;
+  // none outside the grid: clamped values are evaluated, and flagged, on
+  // every call)
   constexpr double ln10 = 2.302585092994045684;
   const WeakTable& table = net_.tables[w.table];
   const std::vector<double>& g = table.log_rhoy;
-  const double dx = log_rhoy - w.x0;
-  const bool same_interval = w.i0 >= 0 && log_rhoy > g[w.i0] && log_rhoy <= g[w.i0 + 1];
-  const double u_rate = w.dln_rate * dx, u_nu = w.dln_nu * dx;
-  if (same_interval && std::abs(u_rate) <= kWeakTaylorMax && std::abs(u_nu) <= kWeakTaylorMax) {
-    auto expu = [](double u) {
-      return 1 + u * (1 + u / 2 * (1 + u / 3 * (1 + u / 4 * (1 + u / 5))));
-    };
-    value_[w.evaluator] = w.rate0 * expu(u_rate);
-    if (w.nu_species >= 0) nu_coef_[w.nu_species] += net_.constants.N_A * (w.nu0 * expu(u_nu));
-    return;
-  }
-  // exact at log_rhoy, and the new centre (none outside the grid: clamped
-  // values are evaluated, and flagged, on every call)
   bool outside = false;
   w.rate0 = std::exp(ln10 * table.column_value(w.log_rate, log_rhoy, w.hint, &outside));
   w.nu0 = std::exp(ln10 * table.column_value(w.log_nu, log_rhoy, w.hint, nullptr));
@@ -424,15 +407,19 @@ void Kinetics::weak_rate(WeakColumn& w, double log_rhoy, bool* clamped) {
   if (w.nu_species >= 0) nu_coef_[w.nu_species] += net_.constants.N_A * w.nu0;
   if (outside) {
     *clamped = true;
-    w.i0 = -1;
+    w.x_lo = 1, w.x_hi = 0;  // empty window
     return;
   }
   const int i = w.hint;
-  w.i0 = i;
   w.x0 = log_rhoy;
   const double gap = g[i + 1] - g[i];
   w.dln_rate = ln10 * (w.log_rate[i + 1] - w.log_rate[i]) / gap;
   w.dln_nu = ln10 * (w.log_nu[i + 1] - w.log_nu[i]) / gap;
+  // the window: inside the interval (g_i, g_i+1], and |u| <= kWeakTaylorMax
+  const double slope = std::max(std::abs(w.dln_rate), std::abs(w.dln_nu));
+  const double reach = slope > 0 ? kWeakTaylorMax / slope : gap;
+  w.x_lo = std::max(g[i], log_rhoy - reach);
+  w.x_hi = std::min(g[i + 1], log_rhoy + reach);
 }
 
 void Kinetics::update(const double* Y) {
@@ -490,7 +477,23 @@ void Kinetics::update(const double* Y) {
       val[g.ev[q]] = v;
     }
   }
-  for (WeakColumn& w : weak_) weak_rate(w, log_rhoy, &clamped);
+  // Tabulated weak rates. Within one interval of a table's log rho*Ye grid a
+  // rate is 10^(a + s x): around the point x0 of its last exact evaluation
+  // it is rate(x0) exp(u), u = ln 10 s (x - x0), summed here to u^5
+  // (truncation u^6/720 < 1e-19 for |u| <= kWeakTaylorMax). A burn moves x
+  // only with Ye (|u| <~ 1e-3 over a whole burn at s ~ 1), so the two exp per
+  // rate and RHS (9 % of a mesa_80 burn) become polynomials.
+  auto expu = [](double u) { return 1 + u * (1 + u / 2 * (1 + u / 3 * (1 + u / 4 * (1 + u / 5)))); };
+  const double N_A = net_.constants.N_A;
+  for (WeakColumn& w : weak_) {
+    if (!(log_rhoy > w.x_lo && log_rhoy <= w.x_hi)) {
+      weak_recentre(w, log_rhoy, &clamped);
+      continue;
+    }
+    const double dx = log_rhoy - w.x0;
+    value_[w.evaluator] = w.rate0 * expu(w.dln_rate * dx);
+    if (w.nu_species >= 0) nu_coef_[w.nu_species] += N_A * (w.nu0 * expu(w.dln_nu * dx));
+  }
   table_clamped_ = clamped;
 
   // The nn_g approximation's 1/(rho Y_n X(n,g)B + X(g,n)A) is singular at a

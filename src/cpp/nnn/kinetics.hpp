@@ -88,10 +88,12 @@ class Kinetics {
   // interpolant of them in ln(n_e / this n_e) for the following calls.
   void screening_recentre(double n_e);
 
-  // value_ of tabulated rate w and its neutrino loss into nu_coef_ at
-  // log10(rho Ye); *clamped set when outside the table's grid
+  // value_ of tabulated rate w and its neutrino loss (into nu_coef_) at
+  // log10(rho Ye), exactly, and the Taylor centre there (update());
+  // *clamped set when outside the table's grid
   struct WeakColumn;
-  void weak_rate(WeakColumn& w, double log_rhoy, bool* clamped);
+  void weak_recentre(WeakColumn& w, double log_rhoy, bool* clamped);
+  static constexpr double kWeakTaylorMax = 2e-3;
   // T-dependent factors of set_conditions (also called by the constructor)
   void set_temperature(double T);
 
@@ -154,10 +156,10 @@ class Kinetics {
     int evaluator, table, nu_species;  // nu_species -1 when not in the network
     std::vector<double> log_rate, log_nu;
     int hint = 0;                      // last interval of log rho*Ye
-    // Taylor centre (weak_rate): interval i0 (-1: none), log rho*Ye x0, the
-    // rate and nu loss there, d ln(rate, nu) / d log rho*Ye in the interval
-    int i0 = -1;
-    double x0 = 0, rate0 = 0, nu0 = 0, dln_rate = 0, dln_nu = 0;
+    // Taylor centre (update): log rho*Ye x0, the rate and nu loss there,
+    // d ln(rate, nu) / d log rho*Ye in its interval, and the window
+    // (x_lo, x_hi] where the series holds (empty: none yet)
+    double x0 = 0, rate0 = 0, nu0 = 0, dln_rate = 0, dln_nu = 0, x_lo = 1, x_hi = 0;
   };
   std::vector<WeakColumn> weak_;
   bool T_clamped_ = false;       // T outside some table's grid (fixed per burn)
