@@ -32,6 +32,19 @@ double ipow(double x, int p) {
 // (rates with the same number of factors, so the trip count is a compile-time
 // constant; N = 0: `nf` at run time, for nets with rates of > 4 factors);
 // sgn = -1 if any factor is < 0, looked up only when kSigned (some Y < 0).
+// value of each rate of a group with N screening pairs (N = 0: `np` at run
+// time): its T part times the screening factors of its pairs
+template <int N, class Group>
+void screened_values(const Group& g, const double* tp, const double* sc, double* val, int np = N) {
+  if constexpr (N > 0) np = N;
+  const int* pp = g.pairs.data();
+  for (size_t q = 0; q < g.ev.size(); ++q, pp += np) {
+    double v = tp[g.ev[q]];
+    for (int k = 0; k < np; ++k) v *= sc[pp[k]];
+    val[g.ev[q]] = v;
+  }
+}
+
 struct FluxArgs {
   const double* val;        // evaluator values (update())
   const double* ye_factor;  // {1, Ye}
@@ -273,6 +286,9 @@ void Kinetics::set_temperature(double T) {
       sum += std::exp(a[0] + a[1] * T9i + a[2] / T913 + a[3] * T913 + a[4] * T9 +
                       a[5] * T953 + a[6] * lnT9 + pf);
     t_part_[ev] = sum;
+    // unscreened rates (mesa_80: 274 of 572) keep this value through the
+    // burn: update() does not visit them
+    value_[ev] = sum;
   }
   // weak rates: columns in log rho*Ye at this T
   T_clamped_ = false;
@@ -466,16 +482,17 @@ void Kinetics::update(const double* Y) {
   const double* tp = t_part_.data();
   const double* sc = scor_.data();
   double* val = value_.data();
-  // one loop per number of screening pairs: a fixed inner trip count (the
+  // one loop per number of screening pairs, from 1 (group 0, the unscreened
+  // rates, is t_part itself, set with it): a fixed inner trip count (the
   // per-rate count 0, 1 or 2 was a mispredicted branch on every rate)
-  for (size_t np = 0; np < scr_groups_.size(); ++np) {
+  for (size_t np = 1; np < scr_groups_.size(); ++np) {
     const ScreenGroup& g = scr_groups_[np];
-    const int* pp = g.pairs.data();
-    for (size_t q = 0; q < g.ev.size(); ++q, pp += np) {
-      double v = tp[g.ev[q]];
-      for (size_t k = 0; k < np; ++k) v *= sc[pp[k]];
-      val[g.ev[q]] = v;
-    }
+    if (np == 1)
+      screened_values<1>(g, tp, sc, val);
+    else if (np == 2)
+      screened_values<2>(g, tp, sc, val);
+    else
+      screened_values<0>(g, tp, sc, val, static_cast<int>(np));
   }
   // Tabulated weak rates. Within one interval of a table's log rho*Ye grid a
   // rate is 10^(a + s x): around the point x0 of its last exact evaluation
