@@ -243,7 +243,11 @@ Kinetics::Kinetics(const Network& net, double T, double rho)
     const int nf = static_cast<int>(factors[m].size());
     auto g = std::find_if(flux_groups_.begin(), flux_groups_.end(),
                           [nf](const FluxGroup& x) { return x.n_fac == nf; });
-    if (g == flux_groups_.end()) g = flux_groups_.insert(flux_groups_.end(), FluxGroup{nf});
+    if (g == flux_groups_.end()) {
+      flux_groups_.emplace_back();
+      flux_groups_.back().n_fac = nf;
+      g = flux_groups_.end() - 1;
+    }
     g->rate.push_back(static_cast<int>(m));
     g->k_const.push_back(k_const_[m]);
     g->evaluator.push_back(rate_index_[m]);

@@ -71,7 +71,7 @@ class Kinetics {
     std::vector<int> rate;
     std::vector<double> k_const;
     std::vector<int> evaluator;
-    std::vector<char> ye_weight;
+    std::vector<unsigned char> ye_weight;  // 0 or 1: an index of {1, Ye}
     std::vector<int> sp;
   };
 
