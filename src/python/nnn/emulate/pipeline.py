@@ -35,11 +35,11 @@ PRESETS = {
               "max_minutes": 2.0, "energy_epochs": 10, "err_epochs": 10, "n_test": 100,
               "sets": ["paper"]},
     "default": {"networks": ["mesa_80", "mesa_151"],
-                "n_samples": {"mesa_80": 65536, "mesa_151": 32768},
+                "n_samples": {"mesa_80": 65536, "mesa_151": 65536},
                 "seed": {"mesa_80": 1, "mesa_151": 2}, "arch": "small",
-                "epochs": {"mesa_80": 30, "mesa_151": 40},
+                "epochs": 30,
                 "patience": 8, "max_minutes": None, "energy_epochs": 40, "err_epochs": 60,
-                "w_ye": {"mesa_80": 3.0, "mesa_151": 1.0}, "burned_starts": 8, "threads": 1,
+                "w_ye": 3.0, "burned_starts": 8, "threads": 1,
                 "n_test": 700, "sets": ["paper", "train-like", "ood"]},
 }
 
