@@ -28,10 +28,6 @@ double ipow(double x, int p) {
   return r;
 }
 
-// flux_m = sgn k_m prod |Y| over the N factors of each rate m of one group
-// (rates with the same number of factors, so the trip count is a compile-time
-// constant; N = 0: `nf` at run time, for nets with rates of > 4 factors);
-// sgn = -1 if any factor is < 0, looked up only when kSigned (some Y < 0).
 // value of each rate of a group with N screening pairs (N = 0: `np` at run
 // time): its T part times the screening factors of its pairs
 template <int N, class Group>
@@ -53,6 +49,10 @@ struct FluxArgs {
   double* flux;             // out, per network rate
 };
 
+// flux_m = sgn k_m prod |Y| over the N factors of each rate m of one group
+// (rates with the same number of factors, so the trip count is a compile-time
+// constant; N = 0: `nf` at run time, for nets with rates of > 4 factors);
+// sgn = -1 if any factor is < 0, looked up only when kSigned (some Y < 0).
 template <int N, bool kSigned>
 void fluxes(const Kinetics::FluxGroup& g, int nf, const FluxArgs& a) {
   if constexpr (N > 0) nf = N;
@@ -237,8 +237,9 @@ Kinetics::Kinetics(const Network& net, double T, double rho)
       for (int p = 0; p < t.y_power[q]; ++p) factors[m].push_back(t.y_species[q]);
   }
   // rates grouped by their number of factors (mesa_80: 193 with one, 406 with
-  // two, 8 with three, 3 with four): padding every rate to the longest (as
-  // before) spent a third of dY/dt multiplying by 1
+  // two, 8 with three, 3 with four): padded to the longest, as before, the
+  // flux loop ran a run-time trip count and multiplied most fluxes by 1
+  // (grouped: mesa_80 burns 1.18-1.25x faster)
   for (size_t m = 0; m < nm; ++m) {
     const int nf = static_cast<int>(factors[m].size());
     auto g = std::find_if(flux_groups_.begin(), flux_groups_.end(),
