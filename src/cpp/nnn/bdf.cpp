@@ -56,6 +56,13 @@ constexpr double kNewtonTol = 1e-3;
 // nets have no nn_g rates: unchanged.
 constexpr bool kExactJacobian = true;
 constexpr double kEps = std::numeric_limits<double>::epsilon();
+// A Jacobian older than this many accepted steps is refreshed at the next
+// new iteration matrix (CVODE's MSBP is 20), not only after a Newton failure:
+// a fresher matrix converges in fewer iterations. Measured (ab_engine_builds,
+// mesa_80 Si, 3.5e9 K, 1e8): x1.09-1.13 at rtol 1e-8, x1.24 at 1e-10, 2-5 %
+// fewer steps; 48 zones to 1 s against rtol 1e-11: the worst-zone error
+// unchanged or smaller at rtol 1e-6..1e-8 (docs/performance.md, 2026-12-04).
+constexpr long kJacMaxAge = 20;
 constexpr double kMinFactor = 0.2, kMaxFactor = 10.0;
 constexpr double kKappa[kMaxOrder + 1] = {0, -0.1850, -1.0 / 9, -0.0823, -0.0415, 0};
 
@@ -117,6 +124,8 @@ class Bdf : public Integrator {
         set_scale(y_pred, scale, opt);
         const double c = h / alpha_[order_];
         bool converged = false;
+        if ((!lu_valid_ || c != lu_c_) && !jac_fresh_ && s.n_steps - jac_steps_ >= kJacMaxAge)
+          update_jacobian(s, t_new, y_pred);
         bool fresh_jac = jac_fresh_;
         while (true) {
           if (!lu_valid_ || c != lu_c_) {
@@ -222,6 +231,7 @@ class Bdf : public Integrator {
     if (net_.neutron >= 0) yjac_[net_.neutron] = y[net_.neutron];
     s.n_rhs += sys_->jacobian(t, yjac_.data(), exact, f);
     ++s.n_jac;
+    jac_steps_ = s.n_steps;
     jac_fresh_ = true;
     lu_valid_ = false;
   }
@@ -450,6 +460,7 @@ class Bdf : public Integrator {
   std::vector<double> D_, gross_, conv_scale_, noise_, noise_accepted_, yjac_;
   double h_ = 0, lu_c_ = 0, crate_ = 1.0, mass0_ = 1.0;
   int order_ = 1, n_equal_ = 0;
+  long jac_steps_ = 0;                    // s.n_steps at the last Jacobian
   long n_lu_built_ = 0, noise_lu_ = -1;  // iteration matrices built; the one of noise_
   bool noise_negligible_ = false;          // noise_ < 1e-2 of the error scale
   bool lu_valid_ = false, jac_fresh_ = false;
