@@ -236,13 +236,6 @@ Kinetics::Kinetics(const Network& net, double T, double rho)
     if (net.rates[net.network_rates[m]].kind == RateKind::ApproxNnG)
       nng_m_.push_back(static_cast<int>(m));
     ye_weight_.push_back(t.ye_weight ? 1 : 0);
-    // Negative abundances (within-tolerance excursions of an integrator):
-    // flux = -k prod |Y|^p as soon as any reactant is negative, so the rate
-    // runs backwards and pulls every negative reactant back towards 0. The
-    // naive prod Y^p is positive for two negative reactants (n + he3 at
-    // 2e9 K) or Y_n^2: it destroyed them ever faster, a runaway in 1e-15 s
-    // steps that ended ~10 % of mesa_80 training burns in step underflow.
-    // For Y >= 0 this is pynucastro's flux.
   }
   // rates grouped by their number of factors (mesa_80: 193 with one, 406 with
   // two, 8 with three, 3 with four): padded to the longest, as before, the
@@ -263,6 +256,13 @@ Kinetics::Kinetics(const Network& net, double T, double rho)
     g->k_const.push_back(k_const_[m]);
     g->evaluator.push_back(rate_index_[m]);
     g->ye_weight.push_back(ye_weight_[m]);
+    // Negative abundances (within-tolerance excursions of an integrator):
+    // flux = -k prod |Y|^p as soon as any reactant is negative, so the rate
+    // runs backwards and pulls every negative reactant back towards 0. The
+    // naive prod Y^p is positive for two negative reactants (n + he3 at
+    // 2e9 K) or Y_n^2: it destroyed them ever faster, a runaway in 1e-15 s
+    // steps that ended ~10 % of mesa_80 training burns in step underflow.
+    // For Y >= 0 this is pynucastro's flux.
     for (size_t q = 0; q < t.y_species.size(); ++q)
       for (int p = 0; p < t.y_power[q]; ++p) g->sp.push_back(t.y_species[q]);
   }
