@@ -60,8 +60,9 @@ constexpr double kEps = std::numeric_limits<double>::epsilon();
 // new iteration matrix (CVODE's MSBP is 20), not only after a Newton failure:
 // a fresher matrix converges in fewer iterations. Measured (ab_engine_builds,
 // mesa_80 Si, 3.5e9 K, 1e8): x1.09-1.13 at rtol 1e-8, x1.24 at 1e-10, 2-5 %
-// fewer steps; 48 zones to 1 s against rtol 1e-11: the worst-zone error
-// unchanged or smaller at rtol 1e-6..1e-8 (docs/performance.md, 2026-12-04).
+// fewer steps; 48 zones to 1 s against rtol 1e-11: the worst zone's error
+// within 1.5x of before at rtol 1e-6..1e-8, 3x at 1e-9 on approx21 (2.6e-8
+// -> 7.9e-8); medians 0.9-1.35x (docs/performance.md, 2026-12-04).
 constexpr long kJacMaxAge = 20;
 constexpr double kMinFactor = 0.2, kMaxFactor = 10.0;
 constexpr double kKappa[kMaxOrder + 1] = {0, -0.1850, -1.0 / 9, -0.0823, -0.0415, 0};
