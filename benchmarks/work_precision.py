@@ -1,0 +1,111 @@
+"""Accuracy and cost of engine builds at several tolerances: does a change that makes burns
+faster keep them as accurate, also in the worst zone?
+
+    # keep a build, change the code, rebuild, then (as for ab_engine_builds.py)
+    mkdir -p /tmp/ab/old && cp $(python -c "import nnn._core as c; print(c.__file__)") /tmp/ab/old/
+    python benchmarks/work_precision.py /tmp/ab/old /tmp/ab/new [--net approx21_cr60_plus_co56]
+                                        [--rtols 1e-6,1e-7,1e-8,1e-9] [--zones 48]
+
+Each argument is a folder holding one built ``_core*.so``. The zones are drawn as the
+training sets are (``nnn.emulate.sampling``: ``sobol_thermo`` and ``random_compositions``,
+seed 7), with outputs at 1e-4, 1e-2 and 1 s. The reference is the installed build at rtol
+1e-11, atol 1e-15, cached in ``--cache``. For each build and rtol (atol = rtol x 1e-4) it
+prints the total thread-CPU time (best of two burns per zone), the median, 90th percentile
+and maximum over zones of max |X - X_ref|, and the same for the relative eps_nuc error
+(floored at 1e9 erg/g). Each build runs in its own subprocess.
+
+Why the worst zone: on 2026-12-04 a looser Newton test in bdf was 1.1-1.4x faster with the
+medians unchanged, and the domain sweep and tail benchmark did not notice. The worst approx21
+zone went from 2.3e-6 to 1.2e-3 at rtol 1e-6, because a transient at 1e-4 s was stepped over
+(docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+TIMES = (1e-4, 1e-2, 1.0)
+
+CHILD = r'''
+import glob, importlib.machinery, importlib.util, sys, time
+import numpy as np
+import nnn
+from nnn.emulate.sampling import random_compositions, sobol_thermo
+
+build, net_name, rtols, n, cache = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+times = [1e-4, 1e-2, 1.0]
+ref = nnn.Network.load(net_name)
+logT, logrho = sobol_thermo(n, seed=7)
+X, _ = random_compositions(n, ref.isotopes, ref.A, ref.Z, seed=7)
+z = np.load(cache)
+RX, RE = z["X"], z["E"]
+so = glob.glob(build + "/_core*.so")[0]
+loader = importlib.machinery.ExtensionFileLoader("nnn._core", so)
+mod = importlib.util.module_from_spec(importlib.util.spec_from_loader("nnn._core", loader))
+loader.exec_module(mod)
+net = mod.Network.load(str(ref.path))
+for rtol in map(float, rtols.split(",")):
+    ex, ee, total = [], [], 0.0
+    for i in range(n):
+        best = float("inf")
+        for _ in range(2):
+            t = time.thread_time()
+            r = net.burn(10 ** logT[i], 10 ** logrho[i], X[i], times, rtol, rtol * 1e-4, 500000, "auto")
+            best = min(best, time.thread_time() - t)
+        total += best
+        Xe = np.asarray(r["X"]).reshape(len(times), -1)
+        E = np.asarray(r["eps_nuc"])
+        ex.append(np.abs(Xe - RX[i]).max())
+        ee.append((np.abs(E - RE[i]) / np.maximum(np.abs(RE[i]), 1e9)).max())
+    ex, ee = np.array(ex), np.array(ee)
+    print(f"{build:<32} rtol {rtol:7.0e} {1e3 * total:9.1f} ms   max|dX| {np.median(ex):.1e} / "
+          f"{np.quantile(ex, 0.9):.1e} / {ex.max():.1e}   eps_nuc {np.median(ee):.1e} / "
+          f"{np.quantile(ee, 0.9):.1e} / {ee.max():.1e}", flush=True)
+'''
+
+
+def reference(net_name: str, n: int, cache: Path) -> None:
+    """X and eps_nuc of the n zones at rtol 1e-11 with the installed build, into cache."""
+    import numpy as np
+
+    import nnn
+    from nnn.emulate.sampling import random_compositions, sobol_thermo
+    from tqdm import tqdm
+
+    net = nnn.Network.load(net_name)
+    logT, logrho = sobol_thermo(n, seed=7)
+    X, _ = random_compositions(n, net.isotopes, net.A, net.Z, seed=7)
+    RX = np.zeros((n, len(TIMES), net.n_species))
+    RE = np.zeros((n, len(TIMES)))
+    for i in tqdm(range(n), desc="reference (rtol 1e-11)", unit="zone"):
+        r = net.burn(10 ** logT[i], 10 ** logrho[i], X[i], times=list(TIMES), rtol=1e-11,
+                     atol=1e-15, max_steps=2_000_000)
+        RX[i], RE[i] = r.X, r.eps_nuc
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(cache, X=RX, E=RE)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("builds", nargs="+", help="folders each holding one built _core*.so")
+    ap.add_argument("--net", default="approx21_cr60_plus_co56")
+    ap.add_argument("--rtols", default="1e-6,1e-7,1e-8,1e-9")
+    ap.add_argument("--zones", type=int, default=48)
+    ap.add_argument("--cache", type=Path, default=None,
+                    help="reference file (default out/work_precision_NET_ZONES.npz; reused)")
+    args = ap.parse_args(argv)
+    cache = args.cache or Path("out") / f"work_precision_{args.net}_{args.zones}.npz"
+    if not cache.exists():
+        reference(args.net, args.zones, cache)
+    print(f"{args.net}, {args.zones} zones to {', '.join(f'{t:g}' for t in TIMES)} s against rtol "
+          "1e-11; columns: median / p90 / max over zones")
+    for build in args.builds:
+        subprocess.run([sys.executable, "-c", CHILD, build, args.net, args.rtols,
+                        str(args.zones), str(cache)], check=True)
+
+
+if __name__ == "__main__":
+    main()
