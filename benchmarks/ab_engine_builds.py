@@ -37,6 +37,8 @@ import nnn
 from nnn.emulate.sampling import si_burning_compositions
 
 build, net_name, cases, repeats = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+# before the installed nnn._core is loaded (nnn imports it lazily): the two share their C++
+# symbols and the one loaded first serves both
 so = glob.glob(build + "/_core*.so")[0]
 loader = importlib.machinery.ExtensionFileLoader("nnn._core", so)
 mod = importlib.util.module_from_spec(importlib.util.spec_from_loader("nnn._core", loader))

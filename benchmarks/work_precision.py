@@ -33,33 +33,31 @@ CHILD = r'''
 import glob, importlib.machinery, importlib.util, sys, time
 import numpy as np
 import nnn
-from nnn.emulate.sampling import random_compositions, sobol_thermo
 
-build, net_name, rtols, n, cache = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
-times = [1e-4, 1e-2, 1.0]
-ref = nnn.Network.load(net_name)
-logT, logrho = sobol_thermo(n, seed=7)
-X, _ = random_compositions(n, ref.isotopes, ref.A, ref.Z, seed=7)
-z = np.load(cache)
-RX, RE = z["X"], z["E"]
+build, net_name, rtols, cache = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+z = np.load(cache)  # the zones, their output times and the reference (reference() below)
+times = [float(t) for t in z["times"]]
+# The build is loaded before anything loads the installed nnn._core: the two share their C++
+# symbols, and the one loaded first serves both (measured: loaded second, a build ran the
+# installed engine's code).
 so = glob.glob(build + "/_core*.so")[0]
 loader = importlib.machinery.ExtensionFileLoader("nnn._core", so)
 mod = importlib.util.module_from_spec(importlib.util.spec_from_loader("nnn._core", loader))
 loader.exec_module(mod)
-net = mod.Network.load(str(ref.path))
+net = mod.Network.load(str(nnn.Network.load(net_name).path))
 for rtol in map(float, rtols.split(",")):
     ex, ee, total = [], [], 0.0
-    for i in range(n):
+    for T, rho, X, RX, RE in zip(z["T"], z["rho"], z["X0"], z["X"], z["E"]):
         best = float("inf")
         for _ in range(2):
             t = time.thread_time()
-            r = net.burn(10 ** logT[i], 10 ** logrho[i], X[i], times, rtol, rtol * 1e-4, 500000, "auto")
+            r = net.burn(T, rho, X, times, rtol, rtol * 1e-4, 500000, "auto")
             best = min(best, time.thread_time() - t)
         total += best
         Xe = np.asarray(r["X"]).reshape(len(times), -1)
         E = np.asarray(r["eps_nuc"])
-        ex.append(np.abs(Xe - RX[i]).max())
-        ee.append((np.abs(E - RE[i]) / np.maximum(np.abs(RE[i]), 1e9)).max())
+        ex.append(np.abs(Xe - RX).max())
+        ee.append((np.abs(E - RE) / np.maximum(np.abs(RE), 1e9)).max())
     ex, ee = np.array(ex), np.array(ee)
     print(f"{build:<32} rtol {rtol:7.0e} {1e3 * total:9.1f} ms   max|dX| {np.median(ex):.1e} / "
           f"{np.quantile(ex, 0.9):.1e} / {ex.max():.1e}   eps_nuc {np.median(ee):.1e} / "
@@ -68,7 +66,8 @@ for rtol in map(float, rtols.split(",")):
 
 
 def reference(net_name: str, n: int, cache: Path) -> None:
-    """X and eps_nuc of the n zones at rtol 1e-11 with the installed build, into cache."""
+    """Draw the n zones, burn them at rtol 1e-11 with the installed build and write zones,
+    output times and results to cache (read by every build's CHILD)."""
     import numpy as np
 
     import nnn
@@ -77,15 +76,16 @@ def reference(net_name: str, n: int, cache: Path) -> None:
 
     net = nnn.Network.load(net_name)
     logT, logrho = sobol_thermo(n, seed=7)
-    X, _ = random_compositions(n, net.isotopes, net.A, net.Z, seed=7)
+    X0, _ = random_compositions(n, net.isotopes, net.A, net.Z, seed=7)
+    T, rho = 10.0 ** logT, 10.0 ** logrho
     RX = np.zeros((n, len(TIMES), net.n_species))
     RE = np.zeros((n, len(TIMES)))
     for i in tqdm(range(n), desc="reference (rtol 1e-11)", unit="zone"):
-        r = net.burn(10 ** logT[i], 10 ** logrho[i], X[i], times=list(TIMES), rtol=1e-11,
-                     atol=1e-15, max_steps=2_000_000)
+        r = net.burn(T[i], rho[i], X0[i], times=list(TIMES), rtol=1e-11, atol=1e-15,
+                     max_steps=2_000_000)
         RX[i], RE[i] = r.X, r.eps_nuc
     cache.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(cache, X=RX, E=RE)
+    np.savez(cache, times=np.array(TIMES), T=T, rho=rho, X0=X0, X=RX, E=RE)
 
 
 def main(argv=None) -> None:
@@ -95,7 +95,7 @@ def main(argv=None) -> None:
     ap.add_argument("--rtols", default="1e-6,1e-7,1e-8,1e-9")
     ap.add_argument("--zones", type=int, default=48)
     ap.add_argument("--cache", type=Path, default=None,
-                    help="reference file (default out/work_precision_NET_ZONES.npz; reused)")
+                    help="zones and reference (default out/work_precision_NET_ZONES.npz; reused)")
     args = ap.parse_args(argv)
     cache = args.cache or Path("out") / f"work_precision_{args.net}_{args.zones}.npz"
     if not cache.exists():
@@ -103,8 +103,8 @@ def main(argv=None) -> None:
     print(f"{args.net}, {args.zones} zones to {', '.join(f'{t:g}' for t in TIMES)} s against rtol "
           "1e-11; columns: median / p90 / max over zones")
     for build in args.builds:
-        subprocess.run([sys.executable, "-c", CHILD, build, args.net, args.rtols,
-                        str(args.zones), str(cache)], check=True)
+        subprocess.run([sys.executable, "-c", CHILD, build, args.net, args.rtols, str(cache)],
+                       check=True)
 
 
 if __name__ == "__main__":
