@@ -307,12 +307,22 @@ def test_defaults_come_from_the_engine():
 
 def test_auto_failure_names_each_integrator_once(net):
     """integrator='auto' reports both tries; each message named its integrator
-    twice ("bdf: bdf: ...")."""
+    twice ("bdf: bdf: ..."). A burn that used up max_steps is not retried
+    (tests/engine/test_domain.py); a bdf stall is: mesa_151 at 1e10 K, 1e6
+    g/cm3, dt 1e6 s, which rodas4 does not finish in 9000 steps either."""
     with pytest.raises(nnn.BurnError) as e:
         net.burn(3e9, 1e8, {"si28": 0.6, "s32": 0.4}, dt=1.0, max_steps=3)
     msg = str(e.value)
     assert re.fullmatch(r"bdf: more than 3 steps \(reached t = \S+ s of 1 s\); "
-                        r"rodas4: more than 3 steps \(reached t = \S+ s of 1 s\)", msg), msg
+                        r"rodas4 not tried \(auto does not retry a burn that used up max_steps\)",
+                        msg), msg
+    with pytest.raises(nnn.BurnError) as e:
+        nnn.Network.load("mesa_151").burn(1e10, 1e6, {"si28": 0.6, "s32": 0.4}, dt=1e6,
+                                          max_steps=9000)
+    msg = str(e.value)
+    assert re.fullmatch(r"bdf: integration stalled \(\d+ rejected vs \d+ accepted steps\) "
+                        r"\(reached t = \S+ s of 1e\+06 s\); "
+                        r"rodas4: more than 9000 steps \(reached t = \S+ s of 1e\+06 s\)", msg), msg
 
 
 @pytest.mark.parametrize("mode", ["constant", "history", "self_heating"])
