@@ -39,9 +39,8 @@ BurnSystem::BurnSystem(const Network& net, const Thermo& thermo)
     iT_ = nv_++;
     if (th_.thermal_neutrinos) ith_ = nv_++;
   }
-  const size_t nn = static_cast<size_t>(n_) * n_;
-  J_.assign(nn, 0.0);
-  G_.assign(nn, 0.0);
+  J_.assign(net.lu.entries().size(), 0.0);  // packed: Kinetics::add_jacobian_packed
+  G_.assign(static_cast<size_t>(n_) * n_, 0.0);
   LU_.assign(net.lu.packed_size(), 0.0);
   nu_.assign(n_, 0.0);
   colT_.assign(nv_, 0.0);
@@ -151,11 +150,11 @@ void BurnSystem::rhs(double t, const double* y, double* f, double* gross) {
 }
 
 int BurnSystem::jacobian(double t, const double* y, bool exact, double* f, double* gross) {
-  for (int e : net_.lu.entries()) J_[e] = 0.0;
+  std::fill(J_.begin(), J_.end(), 0.0);
   if (th_.mode != BurnMode::SelfHeating) {
     move_to(t, y, fplus_.data());
     kin_.update(y);
-    kin_.add_jacobian(y, J_.data(), 1.0, exact);
+    kin_.add_jacobian_packed(y, J_.data(), exact);
     nu_ = kin_.nu_coef();
     if (f) kin_.ydot(y, f, &f[n_], gross);
     return 1;
@@ -167,16 +166,17 @@ int BurnSystem::jacobian(double t, const double* y, bool exact, double* f, doubl
     for (int i = 0; i < nv_; ++i) colT_[i] = kNaN;
     return 1;
   }
-  kin_.add_jacobian(y, J_.data(), 1.0, exact);
+  kin_.add_jacobian_packed(y, J_.data(), exact);
   nu_ = kin_.nu_coef();
   // T row: f_T = (sum_i c_i dY_i/dt - eps_nu - ...) / c_v with c_i held fixed
   std::fill(rowT_.begin(), rowT_.end(), 0.0);
   std::vector<double>& c = fminus_;  // scratch: energy weight of each dY_i/dt
   for (int i = 0; i < n_; ++i)
     c[i] = (w_mass_[i] - e_sumY_ - e_sumZY_ * net_.isotopes[i].Z) / cv_;
-  for (int e : net_.lu.entries()) {
-    const int i = e / n_, j = e % n_;
-    rowT_[j] += c[i] * J_[e];
+  const std::vector<int>& entries = net_.lu.entries();
+  for (size_t k = 0; k < entries.size(); ++k) {
+    const int i = entries[k] / n_, j = entries[k] % n_;
+    rowT_[j] += c[i] * J_[k];
   }
   for (int j = 0; j < n_; ++j) rowT_[j] -= nu_[j] / cv_;
   // T column: central difference of the whole right-hand side
@@ -192,7 +192,8 @@ int BurnSystem::jacobian(double t, const double* y, bool exact, double* f, doubl
 
 bool BurnSystem::factor(double d) {
   const SparseLU& lu = net_.lu;
-  for (int e : lu.entries()) G_[e] = -J_[e];
+  const std::vector<int>& entries = lu.entries();
+  for (size_t k = 0; k < entries.size(); ++k) G_[entries[k]] = -J_[k];
   for (int i = 0; i < n_; ++i) G_[i * n_ + i] += d;
   d_ = d;
   if (!lu.factor(G_.data(), LU_.data())) return false;

@@ -616,19 +616,24 @@ void Kinetics::ydot(const double* Y, double* dYdt, double* eps_nu, double* gross
   }
 }
 
-void Kinetics::add_jacobian(const double* Y, double* J, double scale, bool exact) const {
+template <class Add>
+void Kinetics::jacobian_terms(const double* Y, double scale, bool exact, Add add) const {
   // derivatives of flux = sgn k prod |Y_q|^p_q (sgn = -1 if any Y_q < 0,
   // see the constructor) with sgn held fixed
-  const int n = net_.n_species();
   for (size_t m = 0; m < net_.network_rates.size(); ++m) {
-    const Term& t = net_.rates[net_.network_rates[m]].term;
+    const Rate& rate = net_.rates[net_.network_rates[m]];
+    const Term& t = rate.term;
+    int slot = net_.jac_begin[m];
     double sgn = 1;
     for (int sp : t.y_species)
       if (Y[sp] < 0) sgn = -1;
-    if (exact && dlnk_dYn_[m] != 0.0) {
-      double flux = sgn * scale * rate_k(m) * dlnk_dYn_[m];
-      for (size_t q = 0; q < t.y_species.size(); ++q) flux *= ipow(std::abs(Y[t.y_species[q]]), t.y_power[q]);
-      for (size_t q = 0; q < t.species.size(); ++q) J[t.species[q] * n + net_.neutron] += t.coef[q] * flux;
+    if (rate.kind == RateKind::ApproxNnG) {
+      if (exact && dlnk_dYn_[m] != 0.0) {
+        double flux = sgn * scale * rate_k(m) * dlnk_dYn_[m];
+        for (size_t q = 0; q < t.y_species.size(); ++q) flux *= ipow(std::abs(Y[t.y_species[q]]), t.y_power[q]);
+        for (size_t q = 0; q < t.species.size(); ++q) add(slot + q, t.species[q], net_.neutron, t.coef[q] * flux);
+      }
+      slot += static_cast<int>(t.species.size());
     }
     for (size_t dq = 0; dq < t.y_species.size(); ++dq) {
       // d flux / d Y_j with j = y_species[dq]
@@ -639,9 +644,20 @@ void Kinetics::add_jacobian(const double* Y, double* J, double scale, bool exact
         d *= (q == dq) ? (y < 0 ? -1.0 : 1.0) * p * ipow(std::abs(y), p - 1) : ipow(std::abs(y), p);
       }
       const int j = t.y_species[dq];
-      for (size_t q = 0; q < t.species.size(); ++q) J[t.species[q] * n + j] += t.coef[q] * d;
+      for (size_t q = 0; q < t.species.size(); ++q) add(slot + q, t.species[q], j, t.coef[q] * d);
+      slot += static_cast<int>(t.species.size());
     }
   }
+}
+
+void Kinetics::add_jacobian(const double* Y, double* J, double scale, bool exact) const {
+  const size_t n = static_cast<size_t>(net_.n_species());
+  jacobian_terms(Y, scale, exact, [&](size_t, int i, int j, double v) { J[i * n + j] += v; });
+}
+
+void Kinetics::add_jacobian_packed(const double* Y, double* J, bool exact) const {
+  const int* pos = net_.jac_pos.data();
+  jacobian_terms(Y, 1.0, exact, [&](size_t slot, int, int, double v) { J[pos[slot]] += v; });
 }
 
 }  // namespace nnn

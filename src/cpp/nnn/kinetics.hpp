@@ -55,6 +55,9 @@ class Kinetics {
   // dependence of the nn_g approximate rates on Y_n, which the integrators use
   // (without it Newton stalls where (n,g)<->(g,n) equilibria dominate).
   void add_jacobian(const double* Y, double* J, double scale = 1.0, bool exact = false) const;
+  // The same into J packed like net.lu.entries() (Network::jac_pos), scale 1:
+  // what the integrators factor.
+  void add_jacobian_packed(const double* Y, double* J, bool exact) const;
 
   // N_A-weighted neutrino loss per unit Y of each species (erg/g/s), i.e.
   // d eps_nu / dY_i, valid after update().
@@ -76,6 +79,11 @@ class Kinetics {
   };
 
  private:
+  // Every Jacobian term: add(slot, row, column, value), slot counting from
+  // net_.jac_begin[m] in Network::jac_pos's order.
+  template <class Add>
+  void jacobian_terms(const double* Y, double scale, bool exact, Add add) const;
+
   // flux / prod Y^p of network rate m after update(): prefactor rho^dens_exp
   // x rate (x Ye for the weak rates whose flux carries it)
   double rate_k(size_t m) const {

@@ -101,11 +101,18 @@ class Network {
   std::vector<int> network_rates;       // evaluators that are terms of dY/dt
   int neutron = -1;                     // index of "n", -1 if absent
   SparseLU lu;                          // fill pattern of I/(h gamma) - J
+  // Where each Jacobian term lands in lu.entries() order ("packed"), per
+  // network rate m from jac_begin[m]: with an nn_g rate first d/dY_n of
+  // each product species, then for each reactant factor dq, d/dY_dq of each
+  // species of the term (Kinetics::add_jacobian_packed writes in this order).
+  std::vector<int> jac_begin, jac_pos;
 
   int n_species() const { return static_cast<int>(isotopes.size()); }
   int index_of(const std::string& isotope) const;  // -1 if unknown
   // Structural nonzeros of dYdot/dY (row i, column j), for the sparse LU.
   std::vector<std::vector<int>> jacobian_pattern() const;
+  // jac_begin and jac_pos from the rates and lu (at load)
+  void set_jacobian_positions();
 };
 
 }  // namespace nnn

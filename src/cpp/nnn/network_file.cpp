@@ -353,6 +353,7 @@ std::shared_ptr<const Network> Network::load(const std::string& path) {
   r.expect("end");
   if (!r.at_end()) r.fail("text after 'end'");
   net->lu = SparseLU(net->n_species(), net->jacobian_pattern());
+  net->set_jacobian_positions();
   return net;
 }
 
@@ -375,6 +376,34 @@ std::vector<std::vector<int>> Network::jacobian_pattern() const {
   std::vector<std::vector<int>> out(n);
   for (int i = 0; i < n; ++i) out[i].assign(rows[i].begin(), rows[i].end());
   return out;
+}
+
+void Network::set_jacobian_positions() {
+  // The integrators' Jacobian is accumulated packed (one value per LU
+  // entry) instead of in a dense n x n array: on fe_bi_2000 (1957 species,
+  // a 30 MB dense matrix) each term of the dense scatter was a cache miss.
+  const int n = n_species();
+  std::vector<std::vector<std::pair<int, int>>> row(n);  // (column, packed index)
+  const std::vector<int>& e = lu.entries();
+  for (size_t k = 0; k < e.size(); ++k) row[e[k] / n].emplace_back(e[k] % n, static_cast<int>(k));
+  for (auto& r : row) std::sort(r.begin(), r.end());
+  auto pos = [&](int i, int j) {
+    const auto& r = row[i];
+    const auto it = std::lower_bound(r.begin(), r.end(), std::make_pair(j, -1));
+    if (it == r.end() || it->first != j)  // jacobian_pattern() holds every term
+      throw Error(Status::Internal, "Jacobian term (" + repr(i) + ", " + repr(j) + ") outside the LU pattern");
+    return it->second;
+  };
+  jac_begin.assign(1, 0);
+  jac_pos.clear();
+  for (int ri : network_rates) {
+    const Term& t = rates[ri].term;
+    if (rates[ri].kind == RateKind::ApproxNnG)
+      for (int s : t.species) jac_pos.push_back(pos(s, neutron));
+    for (int j : t.y_species)
+      for (int s : t.species) jac_pos.push_back(pos(s, j));
+    jac_begin.push_back(static_cast<int>(jac_pos.size()));
+  }
 }
 
 }  // namespace nnn
