@@ -16,6 +16,8 @@ cases, at the default integrator, atol = rtol x 1e-4:
 * ``vode``: the four cases of the issue's VODE table (dt = 1 and 100 s at rtol/atol 1e-8/1e-12
   and 1e-10/1e-14, the same zone as ``single``), each also as VODE's time there (63, 94, 77
   and 123 ms, AMReX-Astro Microphysics built on this machine type) over nnn's;
+* ``ncap``: network_scaling.py's neutron-capture case (fe56 0.99 + n 0.01, 1e9 K, 1e6 g/cm^3,
+  dt = 1 s, rtol 1e-8) for the large Fe-to-Bi nets (``--net ~/.cache/nnn/scaling/fe_bi_2000.net``);
 * ``ensemble``: 12 silicon-burning zones (seeded compositions with Ye 0.48-0.5, log T
   9.4-9.7, log rho 7-9) at dt = 1 and 100 s, rtol 1e-8 and 1e-10: total ms (best of 3)
   and total steps. A change that moves results at round-off changes single burns' step
@@ -74,6 +76,15 @@ if cases in ("single", "vode"):
         if vode_ms is not None:
             note += f"  VODE/nnn {vode_ms / (1e3 * best):5.2f}x"
         out[f"dt {dt:g} s, rtol {rtol:g}, atol {atol:g}"] = [1e3 * best, steps, note]
+elif cases == "ncap":
+    X = np.zeros(len(names))
+    X[names.index("fe56")], X[names.index("n")] = 0.99, 0.01
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.thread_time()
+        steps, Xe = burn(1e9, 1e6, X, 1.0, 1e-8, 1e-12)
+        best = min(best, time.thread_time() - t)
+    out["ncap, dt 1 s, rtol 1e-8"] = [1e3 * best, steps, f"fe56 {Xe[names.index('fe56')]:.13e}"]
 else:
     rng = np.random.default_rng(5)
     Xz = si_burning_compositions(12, names, np.asarray(ref.A, float), np.asarray(ref.Z, float),
@@ -95,10 +106,10 @@ print(json.dumps(out))
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("builds", nargs="+", help="folders, each with one built _core*.so")
-    ap.add_argument("--net", default="mesa_80")
-    ap.add_argument("--cases", choices=("single", "vode", "ensemble"), default="single")
+    ap.add_argument("--net", default="mesa_80", help="a shipped network's name or a .net file")
+    ap.add_argument("--cases", choices=("single", "vode", "ncap", "ensemble"), default="single")
     ap.add_argument("--rounds", type=int, default=4)
-    ap.add_argument("--repeats", type=int, default=10, help="burns per case and round (single, vode)")
+    ap.add_argument("--repeats", type=int, default=10, help="burns per case and round (single, vode, ncap)")
     args = ap.parse_args(argv)
     best = {b: {} for b in args.builds}
     for r in range(args.rounds):
