@@ -40,7 +40,7 @@ BurnSystem::BurnSystem(const Network& net, const Thermo& thermo)
     if (th_.thermal_neutrinos) ith_ = nv_++;
   }
   J_.assign(net.lu.entries().size(), 0.0);  // packed: Kinetics::add_jacobian_packed
-  G_.assign(static_cast<size_t>(n_) * n_, 0.0);
+  work_.assign(n_, 0.0);
   LU_.assign(net.lu.packed_size(), 0.0);
   nu_.assign(n_, 0.0);
   colT_.assign(nv_, 0.0);
@@ -192,11 +192,8 @@ int BurnSystem::jacobian(double t, const double* y, bool exact, double* f, doubl
 
 bool BurnSystem::factor(double d) {
   const SparseLU& lu = net_.lu;
-  const std::vector<int>& entries = lu.entries();
-  for (size_t k = 0; k < entries.size(); ++k) G_[entries[k]] = -J_[k];
-  for (int i = 0; i < n_; ++i) G_[i * n_ + i] += d;
   d_ = d;
-  if (!lu.factor(G_.data(), LU_.data())) return false;
+  if (!lu.factor(J_.data(), d, LU_.data(), work_.data())) return false;
   if (iT_ < 0) return true;
   std::copy(colT_.begin(), colT_.begin() + n_, u_.begin());
   lu.solve(LU_.data(), u_.data());

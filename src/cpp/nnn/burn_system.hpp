@@ -126,7 +126,7 @@ class BurnSystem {
   Thermo th_;
   Kinetics kin_;
   int n_ = 0, nv_ = 0, iT_ = -1, ith_ = -1;
-  std::vector<double> J_, G_, LU_, nu_;  // J_YY (packed, lu.entries() order), d I - J (dense), factors, d e_nu/dY
+  std::vector<double> J_, work_, LU_, nu_;  // J_YY (packed, lu.entries() order), factor() scratch, factors, d e_nu/dY
   std::vector<double> colT_, rowT_, u_;  // d f / dT (all of y), d f_T / dY, A^-1 J_YT
   double schur_ = 1, d_ = 0;
   std::vector<double> w_mass_;           // per species: -N_A dm_i c^2 (erg/mol)

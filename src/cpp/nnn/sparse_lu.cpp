@@ -78,6 +78,7 @@ SparseLU::SparseLU(int n, const std::vector<std::vector<int>>& pattern) : n_(n) 
     for (int q : cols) {
       mark[q] = 0;
       entries_.push_back(order_[p] * n + order_[q]);
+      entry_col_.push_back(order_[q]);
       if (q < p) {
         l_col_.push_back(order_[q]);
         l_step_.push_back(q);
@@ -91,13 +92,17 @@ SparseLU::SparseLU(int n, const std::vector<std::vector<int>>& pattern) : n_(n) 
   }
 }
 
-bool SparseLU::factor(double* a, double* lu) const {
+bool SparseLU::factor(const double* j, double d, double* lu, double* work) const {
   // packed: L values, U values, then 1/U(p,p) in elimination order
   double* L = lu;
   double* U = L + l_col_.size();
   double* inv_diag = U + u_col_.size();
+  int k = 0;  // row p's entries are entries()[k ..): its L, diagonal and U columns
   for (int p = 0; p < n_; ++p) {
-    double* row = a + static_cast<size_t>(order_[p]) * n_;  // row p, indexed by species
+    double* row = work;  // row p, indexed by species: every entry of its pattern set here
+    const int k_end = k + (l_begin_[p + 1] - l_begin_[p]) + 1 + (u_begin_[p + 1] - u_begin_[p]);
+    for (; k < k_end; ++k) row[entry_col_[k]] = -j[k];
+    row[order_[p]] += d;
     for (int e = l_begin_[p]; e < l_begin_[p + 1]; ++e) {
       const int q = l_step_[e];
       const double l = row[l_col_[e]] * inv_diag[q];

@@ -8,7 +8,7 @@
 // Elimination order matters: n, p and he4 couple to nearly every nucleus, and
 // eliminating them first would fill the whole matrix. A greedy minimum-degree
 // ordering eliminates them last (mesa_80: 6394 -> 1456 entries of L + U).
-// The matrix is passed dense row-major in the network's own index order.
+// The matrix is passed packed, one value per entry of the fill pattern.
 // factor() eliminates row by row (row p takes the updates of the rows q < p
 // it couples to, in increasing q): each row's updates stay within that row of
 // the matrix and read U of earlier rows from the packed factors, so the
@@ -29,12 +29,13 @@ class SparseLU {
   // pattern[i] = columns j of the structural nonzeros of row i (diagonal added).
   SparseLU(int n, const std::vector<std::vector<int>>& pattern);
 
-  // Factor the dense row-major n x n matrix a (only entries() are read; a is
-  // used as scratch and left modified) and write the factors in solve order
-  // to lu[0 .. packed_size()): contiguous values make solve(), called several
-  // times per factor(), a streaming loop. False on a non-positive or
-  // non-finite pivot (lu is then unspecified).
-  bool factor(double* a, double* lu) const;
+  // Factor d I - J, J given packed (j[k] is the entry entries()[k]), and
+  // write the factors in solve order to lu[0 .. packed_size()): contiguous
+  // values make solve(), called several times per factor(), a streaming
+  // loop. work: n doubles of scratch (one row at a time, indexed by species;
+  // a dense n x n copy of the matrix was 30 MB at 1957 species). False on a
+  // non-positive or non-finite pivot (lu is then unspecified).
+  bool factor(const double* j, double d, double* lu, double* work) const;
   // Solve with the packed factors of factor(); b indexed by species.
   void solve(const double* lu, double* b) const;
   size_t packed_size() const { return l_col_.size() + u_col_.size() + n_; }
@@ -48,6 +49,7 @@ class SparseLU {
   int n_ = 0;
   std::vector<int> order_;      // elimination step -> species index
   std::vector<int> entries_;    // flat offsets, rows p then columns q in elimination order
+  std::vector<int> entry_col_;  // species column of each entry
   // rows p in elimination order, columns q increasing: L (unit lower) then U
   std::vector<int> l_begin_, l_col_, l_step_;  // row p: species and step q of L(p,q), q < p
   std::vector<int> u_begin_, u_col_;           // row p: species of U(p,q), q > p
