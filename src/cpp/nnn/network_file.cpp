@@ -382,28 +382,21 @@ void Network::set_jacobian_positions() {
   // The integrators' Jacobian is accumulated packed (one value per LU
   // entry) instead of in a dense n x n array: on fe_bi_2000 (1957 species,
   // a 30 MB dense matrix) each term of the dense scatter was a cache miss.
-  const int n = n_species();
-  std::vector<std::vector<std::pair<int, int>>> row(n);  // (column, packed index)
-  const std::vector<int>& e = lu.entries();
-  for (size_t k = 0; k < e.size(); ++k) row[e[k] / n].emplace_back(e[k] % n, static_cast<int>(k));
-  for (auto& r : row) std::sort(r.begin(), r.end());
-  auto pos = [&](int i, int j) {
-    const auto& r = row[i];
-    const auto it = std::lower_bound(r.begin(), r.end(), std::make_pair(j, -1));
-    if (it == r.end() || it->first != j)  // jacobian_pattern() holds every term
-      throw Error(Status::Internal, "Jacobian term (" + repr(i) + ", " + repr(j) + ") outside the LU pattern");
-    return it->second;
-  };
+  std::vector<std::pair<int, int>> terms;  // (row, column) in Kinetics' order
   jac_begin.assign(1, 0);
-  jac_pos.clear();
   for (int ri : network_rates) {
     const Term& t = rates[ri].term;
     if (rates[ri].kind == RateKind::ApproxNnG)
-      for (int s : t.species) jac_pos.push_back(pos(s, neutron));
+      for (int s : t.species) terms.emplace_back(s, neutron);
     for (int j : t.y_species)
-      for (int s : t.species) jac_pos.push_back(pos(s, j));
-    jac_begin.push_back(static_cast<int>(jac_pos.size()));
+      for (int s : t.species) terms.emplace_back(s, j);
+    jac_begin.push_back(static_cast<int>(terms.size()));
   }
+  jac_pos = lu.entry_indices(terms);
+  for (size_t k = 0; k < terms.size(); ++k)
+    if (jac_pos[k] < 0)  // jacobian_pattern() holds every term
+      throw Error(Status::Internal, "Jacobian term (" + repr(terms[k].first) + ", " +
+                                        repr(terms[k].second) + ") outside the LU pattern");
 }
 
 }  // namespace nnn

@@ -92,6 +92,21 @@ SparseLU::SparseLU(int n, const std::vector<std::vector<int>>& pattern) : n_(n) 
   }
 }
 
+std::vector<int> SparseLU::entry_indices(const std::vector<std::pair<int, int>>& ij) const {
+  std::vector<std::vector<std::pair<int, int>>> row(n_);  // by species: (column, k)
+  for (size_t k = 0; k < entries_.size(); ++k)
+    row[entries_[k] / n_].emplace_back(entry_col_[k], static_cast<int>(k));
+  for (auto& r : row) std::sort(r.begin(), r.end());
+  std::vector<int> out;
+  out.reserve(ij.size());
+  for (const auto& [i, j] : ij) {
+    const auto& r = row[i];
+    const auto it = std::lower_bound(r.begin(), r.end(), std::make_pair(j, -1));
+    out.push_back(it != r.end() && it->first == j ? it->second : -1);
+  }
+  return out;
+}
+
 bool SparseLU::factor(const double* j, double d, double* lu, double* work) const {
   // packed: L values, U values, then 1/U(p,p) in elimination order
   double* L = lu;

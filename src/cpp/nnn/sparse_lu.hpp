@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstddef>
+#include <utility>
 #include <vector>
 
 namespace nnn {
@@ -43,6 +44,9 @@ class SparseLU {
   long nonzeros() const { return static_cast<long>(entries_.size()); }
   // flat offsets i*n+j of every entry that factor() reads or writes
   const std::vector<int>& entries() const { return entries_; }
+  // For each (row i, column j) by species: its index k in entries(), -1 if
+  // (i, j) is not an entry (how a packed matrix for factor() is addressed).
+  std::vector<int> entry_indices(const std::vector<std::pair<int, int>>& ij) const;
   const std::vector<int>& order() const { return order_; }
 
  private:
