@@ -306,23 +306,32 @@ def test_defaults_come_from_the_engine():
 
 
 def test_auto_failure_names_each_integrator_once(net):
-    """integrator='auto' reports both tries; each message named its integrator
-    twice ("bdf: bdf: ..."). A burn that used up max_steps is not retried
-    (tests/engine/test_domain.py); a bdf stall is: mesa_151 at 1e10 K, 1e6
-    g/cm3, dt 1e6 s, which rodas4 does not finish in 9000 steps either."""
+    """integrator='auto' reports what it tried; each message named its
+    integrator twice ("bdf: bdf: ..."). A burn that used up max_steps is not
+    retried (tests/engine/test_domain.py)."""
     with pytest.raises(nnn.BurnError) as e:
         net.burn(3e9, 1e8, {"si28": 0.6, "s32": 0.4}, dt=1.0, max_steps=3)
     msg = str(e.value)
     assert re.fullmatch(r"bdf: more than 3 steps \(reached t = \S+ s of 1 s\); "
                         r"rodas4 not tried \(auto does not retry a burn that used up max_steps\)",
                         msg), msg
+
+
+@pytest.mark.slow  # ~15 s: bdf for ~65,000 attempts, then rodas4 for 80,000 steps
+def test_auto_failure_after_both_integrators_names_each_once():
+    """A bdf failure other than max_steps is retried with rodas4 and both
+    are named once. Since bdf's e_nu row has a round-off floor (bdf.cpp) no
+    quick such failure is left in the medium domain sweep; mesa_151 at
+    10^9.75 K, 1e10 g/cm3, dt 1e6 s ends in bdf's step size underflow at
+    t ~ 5.1e4 s, and rodas4 does not finish it in 80,000 steps either. (It
+    was a bdf stall at 1e10 K, 1e6 g/cm3, which bdf now burns.)"""
     with pytest.raises(nnn.BurnError) as e:
-        nnn.Network.load("mesa_151").burn(1e10, 1e6, {"si28": 0.6, "s32": 0.4}, dt=1e6,
-                                          max_steps=9000)
+        nnn.Network.load("mesa_151").burn(10 ** 9.75, 1e10, {"si28": 0.6, "s32": 0.4}, dt=1e6,
+                                          max_steps=80000)
     msg = str(e.value)
-    assert re.fullmatch(r"bdf: integration stalled \(\d+ rejected vs \d+ accepted steps\) "
-                        r"\(reached t = \S+ s of 1e\+06 s\); "
-                        r"rodas4: more than 9000 steps \(reached t = \S+ s of 1e\+06 s\)", msg), msg
+    assert re.fullmatch(r"bdf: step size underflow \(h = \S+ s at t = \S+ s\); "
+                        r"rodas4: more than 80000 steps \(reached t = \S+ s of 1e\+06 s\)",
+                        msg), msg
 
 
 @pytest.mark.parametrize("mode", ["constant", "history", "self_heating"])

@@ -181,7 +181,10 @@ class Bdf : public Integrator {
         // 1e8 g/cm^3, dt 1e6 s ended with X[fe56] = -1.2e-9 without it; with
         // it, 426 steps, within 5.8e-7 of rodas4 at rtol 1e-10 in X > 1e-6
         // (tests/engine/test_domain.py)
-        for (int i = 0; i < nv_; ++i)
+        // (species only: e_nu's floor, noise_[n_], relaxes its Newton test
+        // but not its error test; floored there too, bdf returned mesa_151
+        // at 1e10 K, 1e6 g/cm^3, 1e6 s with eps_nu 2.8x rodas4's)
+        for (int i = 0; i < n_; ++i)
           scale[i] = std::max(scale[i], noise_gain_[order_] * std::max(noise_[i], noise_accepted_[i]));
         for (int i = 0; i < nv_; ++i) err[i] = error_const_[order_] * d[i];
         error_norm = norm(err, scale);
@@ -322,9 +325,14 @@ class Bdf : public Integrator {
         noise_negligible_ = true;
         for (int i = 0; i < nv_; ++i) noise_negligible_ &= noise_[i] < 1e-2 * scale[i];
       }
+      // Newton's test stops at twice the round-off floor of a species, and
+      // at a fifth of it for e_nu (whose correction is the nu-weighted sum
+      // of theirs): with 2x there too the (100 s, rtol 1e-10) case
+      // took 2.6 % more steps (1068 -> 1096 on average), with 0.2x 0.4 %;
+      // both fix the burns of round_off()'s e_nu note alike
       if (k == 0)
         for (int i = 0; i < nv_; ++i)
-          conv_scale_[i] = std::max(scale[i], 2 * noise_[i] / kNewtonTol);
+          conv_scale_[i] = std::max(scale[i], (i < n_ ? 2 : 0.2) * noise_[i] / kNewtonTol);
       // (1/c - J) dy = f - (psi + d)/c  <=>  (I - cJ) dy = c f - psi - d
       for (int i = 0; i < nv_; ++i) dy[i] = f[i] - (psi[i] + d[i]) / c;
       solve(c, dy);
@@ -368,24 +376,41 @@ class Bdf : public Integrator {
   // mesa_151 at 1e10 K, 1e10 g/cm^3 (p bouncing at 10-90 %) ground at
   // h ~ 1e-8 s and now burns 1 s, and mesa_80 at 5.6e9 K, 1e6 g/cm^3 to
   // 1e6 s no longer ends in step underflow (docs/domain.md, 2026-12-04).
+  //
+  // e_nu (noise[n_]) has a floor too: its row, x_e = (b_e + nu . x_Y) / d,
+  // carries the species' round-off through the weak rates' neutrino weights
+  // nu, and with no floor its Newton corrections stalled at 1-100x its test
+  // while the species had converged. Measured (trace: e_nu was the largest
+  // term of 66,325 of the burn's 67,735 Newton iterations): mesa_80 at
+  // 5.6e9 K, 1e8 g/cm^3, Fe-group, 1e6 s took 10,451 steps and 9972
+  // rejected (Newton failures with a fresh Jacobian, at order 1) and takes
+  // 984 and 44; mesa_151 at 1e10 K, 1e6 g/cm^3 stalled at t ~ 800 s and
+  // burns (4776 steps, Ye and eps_nu within 2e-6 and 1.3e-4 of rodas4 at
+  // rtol 1e-8); the medium domain sweep's failures 10 / 10 / 29 -> 5 / 5 /
+  // 10 (docs/domain.md). The floor is the e_nu component of the same two
+  // solves (signed: it is what solve() would make of them).
   void round_off(const std::vector<double>& gross, std::vector<double>& noise,
                  const std::vector<double>& scale) {
     for (int i = 0; i < n_; ++i) noise[i] = kEps * gross[i];
     for (int i = n_; i < nv_; ++i) noise[i] = 0;
     sys_->solve_species(noise.data());
+    double e_nu_noise = std::abs(sys_->e_nu_response(noise.data()));
     double ratio = 0;
     for (int i = 0; i < n_; ++i) {
       noise[i] = std::abs(noise[i]);
       ratio = std::max(ratio, noise[i] / scale[i]);
     }
-    if (ratio < 0.1 * kNewtonTol) return;
-    signed_.assign(nv_, 0.0);
-    for (int i = 0; i < n_; ++i) {
-      const bool minus = (static_cast<unsigned>(i) * 2654435761u) >> 7 & 1u;  // Knuth's hash
-      signed_[i] = (minus ? -kEps : kEps) * gross[i];
+    if (ratio >= 0.1 * kNewtonTol) {
+      signed_.assign(nv_, 0.0);
+      for (int i = 0; i < n_; ++i) {
+        const bool minus = (static_cast<unsigned>(i) * 2654435761u) >> 7 & 1u;  // Knuth's hash
+        signed_[i] = (minus ? -kEps : kEps) * gross[i];
+      }
+      sys_->solve_species(signed_.data());
+      for (int i = 0; i < n_; ++i) noise[i] = std::max(noise[i], std::abs(signed_[i]));
+      e_nu_noise = std::max(e_nu_noise, std::abs(sys_->e_nu_response(signed_.data())));
     }
-    sys_->solve_species(signed_.data());
-    for (int i = 0; i < n_; ++i) noise[i] = std::max(noise[i], std::abs(signed_[i]));
+    noise[n_] = e_nu_noise;
   }
 
   void select_order(double error_norm, const std::vector<double>& scale, double safety) {

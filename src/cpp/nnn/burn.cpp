@@ -192,9 +192,10 @@ static BurnResult burn_mode(const Network& net, const Thermo& th, const double* 
   // against bdf's ~2.5 RHS and ~0.2 LU, and no such burn has been finished
   // by it. Measured: the medium domain sweep (20000 steps, 3 x 1560 burns)
   // has 49 of them and RODAS4 finished none (the 16 it rescued were bdf
-  // stalls, at 1e10 K and rho 1e4-1e6 g/cm^3); at the default max_steps
-  // it only doubled the time to the failure (mesa_151 at 1e10 K, 1e10
-  // g/cm^3, dt 1e6 s: 27 s of bdf, then 55 s more; docs/domain.md).
+  // stalls, at 1e10 K and rho 1e4-1e6 g/cm^3, which bdf itself burns since
+  // its e_nu row has a round-off floor); at the default max_steps it only
+  // doubled the time to the failure (mesa_151 at 1e10 K, 1e10 g/cm^3, dt
+  // 1e6 s: 27 s of bdf, then 55 s more; docs/domain.md).
   if (r.n_steps + r.n_rejected >= opt.max_steps) {
     r.message += "; rodas4 not tried (auto does not retry a burn that used up max_steps)";
     return r;

@@ -224,6 +224,12 @@ void BurnSystem::solve(double* b) const {
 
 void BurnSystem::solve_species(double* b) const { net_.lu.solve(LU_.data(), b); }
 
+double BurnSystem::e_nu_response(const double* dY) const {
+  double s = 0;
+  for (int i = 0; i < n_; ++i) s += nu_[i] * dY[i];
+  return s / d_;
+}
+
 int BurnSystem::time_derivative(double t, double h, const double* y, const double* f, double* ft) {
   if (autonomous()) return 0;
   // forward: the step never crosses a sample, so (t, t + h) is one interval

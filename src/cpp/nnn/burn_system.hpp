@@ -97,6 +97,9 @@ class BurnSystem {
   void solve(double* b) const;
   // The composition block alone: A x = b for b of length n_species.
   void solve_species(double* b) const;
+  // The e_nu component that solve() gives for a species part dY (length
+  // n_species) and b_e = 0: sum_i (d e_nu/dY_i) dY_i / d.
+  double e_nu_response(const double* dY) const;
   // History burns: forward difference df/dt at (t, y) over a small part of
   // (t, t + h), for Rosenbrock methods; returns the RHS evaluations (0 when
   // autonomous, ft untouched).
