@@ -393,20 +393,34 @@ class Bdf : public Integrator {
                  const std::vector<double>& scale) {
     for (int i = 0; i < n_; ++i) noise[i] = kEps * gross[i];
     for (int i = n_; i < nv_; ++i) noise[i] = 0;
-    sys_->solve_species(noise.data());
+    auto fill_signed = [&] {
+      signed_.assign(nv_, 0.0);
+      for (int i = 0; i < n_; ++i) {
+        const bool minus = (static_cast<unsigned>(i) * 2654435761u) >> 7 & 1u;  // Knuth's hash
+        signed_[i] = (minus ? -kEps : kEps) * gross[i];
+      }
+    };
+    // where the last floor needed the second solve, this one will too
+    // (nearly always): both in one pass over the factors
+    const bool both = signed_due_;
+    if (both) {
+      fill_signed();
+      sys_->solve_species2(noise.data(), signed_.data());
+    } else {
+      sys_->solve_species(noise.data());
+    }
     double e_nu_noise = std::abs(sys_->e_nu_response(noise.data()));
     double ratio = 0;
     for (int i = 0; i < n_; ++i) {
       noise[i] = std::abs(noise[i]);
       ratio = std::max(ratio, noise[i] / scale[i]);
     }
-    if (ratio >= 0.1 * kNewtonTol) {
-      signed_.assign(nv_, 0.0);
-      for (int i = 0; i < n_; ++i) {
-        const bool minus = (static_cast<unsigned>(i) * 2654435761u) >> 7 & 1u;  // Knuth's hash
-        signed_[i] = (minus ? -kEps : kEps) * gross[i];
+    signed_due_ = ratio >= 0.1 * kNewtonTol;
+    if (signed_due_) {
+      if (!both) {
+        fill_signed();
+        sys_->solve_species(signed_.data());
       }
-      sys_->solve_species(signed_.data());
       for (int i = 0; i < n_; ++i) noise[i] = std::max(noise[i], std::abs(signed_[i]));
       e_nu_noise = std::max(e_nu_noise, std::abs(sys_->e_nu_response(signed_.data())));
     }
@@ -510,6 +524,7 @@ class Bdf : public Integrator {
     noise_.assign(nv_, 0.0);
     noise_accepted_.assign(nv_, 0.0);
     noise_lu_ = -1;
+    signed_due_ = false;
     std::vector<double> y(nv_), f(nv_), scale(nv_);
     sys_->pack(s, y.data());
     mass0_ = mass_sum(net_, y.data());
@@ -553,6 +568,7 @@ class Bdf : public Integrator {
   long jac_steps_ = 0;                    // s.n_steps at the last Jacobian
   long n_lu_built_ = 0, noise_lu_ = -1;  // iteration matrices built; the one of noise_
   bool noise_negligible_ = false;          // noise_ < 1e-2 of the error scale
+  bool signed_due_ = false;                // the last floor took the signed solve
   bool lu_valid_ = false, jac_fresh_ = false;
 };
 

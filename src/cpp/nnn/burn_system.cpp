@@ -224,6 +224,8 @@ void BurnSystem::solve(double* b) const {
 
 void BurnSystem::solve_species(double* b) const { net_.lu.solve(LU_.data(), b); }
 
+void BurnSystem::solve_species2(double* b1, double* b2) const { net_.lu.solve2(LU_.data(), b1, b2); }
+
 double BurnSystem::e_nu_response(const double* dY) const {
   double s = 0;
   for (int i = 0; i < n_; ++i) s += nu_[i] * dY[i];

@@ -97,6 +97,7 @@ class BurnSystem {
   void solve(double* b) const;
   // The composition block alone: A x = b for b of length n_species.
   void solve_species(double* b) const;
+  void solve_species2(double* b1, double* b2) const;  // two at once (SparseLU::solve2)
   // The e_nu component that solve() gives for a species part dY (length
   // n_species) and b_e = 0: sum_i (d e_nu/dY_i) dY_i / d.
   double e_nu_response(const double* dY) const;

@@ -156,4 +156,40 @@ void SparseLU::solve(const double* lu, double* b) const {
   }
 }
 
+void SparseLU::solve2(const double* lu, double* b1, double* b2) const {
+  // as solve(), with each row's factors and column indices read once
+  const double* L = lu;
+  const double* U = L + l_col_.size();
+  const double* inv_diag = U + u_col_.size();
+  auto row = [b1, b2](const double* v, const int* col, int begin, int end, double& r1, double& r2) {
+    double s0 = 0, s1 = 0, t0 = 0, t1 = 0;
+    int e = begin;
+    for (; e + 1 < end; e += 2) {
+      const int c0 = col[e], c1 = col[e + 1];
+      s0 += v[e] * b1[c0];
+      s1 += v[e + 1] * b1[c1];
+      t0 += v[e] * b2[c0];
+      t1 += v[e + 1] * b2[c1];
+    }
+    if (e < end) {
+      s0 += v[e] * b1[col[e]];
+      t0 += v[e] * b2[col[e]];
+    }
+    r1 = s0 + s1;
+    r2 = t0 + t1;
+  };
+  double r1, r2;
+  for (int p = 0; p < n_; ++p) {
+    row(L, l_col_.data(), l_begin_[p], l_begin_[p + 1], r1, r2);
+    b1[order_[p]] -= r1;
+    b2[order_[p]] -= r2;
+  }
+  for (int p = n_ - 1; p >= 0; --p) {
+    const int i = order_[p];
+    row(U, u_col_.data(), u_begin_[p], u_begin_[p + 1], r1, r2);
+    b1[i] = (b1[i] - r1) * inv_diag[p];
+    b2[i] = (b2[i] - r2) * inv_diag[p];
+  }
+}
+
 }  // namespace nnn

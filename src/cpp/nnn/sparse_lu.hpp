@@ -39,6 +39,9 @@ class SparseLU {
   bool factor(const double* j, double d, double* lu, double* work) const;
   // Solve with the packed factors of factor(); b indexed by species.
   void solve(const double* lu, double* b) const;
+  // Two right-hand sides in one pass over the factors (each bit for bit as
+  // solve() would give it): bdf's round-off floor solves two per step.
+  void solve2(const double* lu, double* b1, double* b2) const;
   size_t packed_size() const { return l_col_.size() + u_col_.size() + n_; }
   int n() const { return n_; }
   long nonzeros() const { return static_cast<long>(entries_.size()); }
