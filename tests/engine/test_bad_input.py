@@ -330,6 +330,7 @@ def test_auto_failure_after_both_integrators_names_each_once():
                                           max_steps=80000)
     msg = str(e.value)
     assert re.fullmatch(r"bdf: step size underflow \(h = \S+ s at t = \S+ s\); "
+                        r"electron captures have taken Ye from .+ or a shorter dt\); "
                         r"rodas4: more than 80000 steps \(reached t = \S+ s of 1e\+06 s\)",
                         msg), msg
 

@@ -9,6 +9,7 @@
 """
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -167,6 +168,31 @@ def test_failure_at_the_networks_ye_floor_names_it():
     assert m, msg
     assert float(m.group(2)) == 26 / 56
     assert float(m.group(1)) < 26 / 56 + 1e-3
+
+
+def test_failure_at_the_networks_neutron_rich_edge_names_it():
+    """mesa_151 at 10^9.75 K, 1e10 g/cm3, dt 1e6 s: electron captures pile
+    the mass into the most neutron-rich isotope of each element that the
+    network has (ni65, ca49, fe61: 91 % from ~2000 s on, Ye 0.42, above the
+    network's floor ca49 0.408), and bdf does not finish. The failure says
+    that the composition is at the network's edge, with the nuclei; a
+    failure without captures (max_steps = 3) does not."""
+    net = nnn.Network.load("mesa_151")
+    with pytest.raises(nnn.BurnError) as e:
+        net.burn(10 ** 9.75, 1e10, REGIME["Si"], dt=1e6, max_steps=20000)
+    msg = str(e.value)
+    print(msg)
+    m = re.search(r"electron captures have taken Ye from 0.5 to (\S+) and (\S+) of the mass sits in "
+                  r"the most neutron-rich isotope of its element that the network has \(ni65 (\S+), "
+                  r"ca49 (\S+), fe61 (\S+)\): the composition is at the network's neutron-rich edge",
+                  msg)
+    assert m, msg
+    ye, x_edge = float(m.group(1)), float(m.group(2))
+    assert 0.41 < ye < 0.43 and x_edge > 0.85
+    assert abs(float(m.group(3)) + float(m.group(4)) + float(m.group(5)) - x_edge) < 0.01
+    with pytest.raises(nnn.BurnError) as e:
+        net.burn(10 ** 9.75, 1e10, REGIME["Si"], dt=1e6, max_steps=3)
+    assert "edge" not in str(e.value) and "has reached" not in str(e.value)
 
 
 def test_auto_does_not_retry_a_burn_that_used_up_max_steps():
