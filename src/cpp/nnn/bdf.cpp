@@ -18,10 +18,12 @@
 //
 // Robustness measures (each found on a failing burn, see the comments at
 // the code): CVODE-style Newton test at a fixed fraction of the tolerance;
-// tolerances floored at the round-off of the step; Jacobian at Y clipped to
-// >= 0 except Y_n, with the exact nn_g term (kExactJacobian); sum A_i Y_i
-// projected back after each step (project_mass); early failure when
-// rejections outnumber accepted steps (check_progress).
+// tolerances floored at the round-off of the step (species and e_nu in
+// Newton's test, species in the error test, times the error estimate's own
+// gain on it: noise_gain_); an order drop on a rejected step; Jacobian at Y
+// clipped to >= 0 except Y_n, with the exact nn_g term (kExactJacobian);
+// sum A_i Y_i projected back after each step (project_mass); early failure
+// when rejections outnumber accepted steps (check_progress).
 #include <algorithm>
 #include <cmath>
 #include <limits>
