@@ -387,7 +387,7 @@ class Bdf : public Integrator {
   // 5.6e9 K, 1e8 g/cm^3, Fe-group, 1e6 s took 10,451 steps and 9972
   // rejected (Newton failures with a fresh Jacobian, at order 1) and takes
   // 984 and 44; mesa_151 at 1e10 K, 1e6 g/cm^3 stalled at t ~ 800 s and
-  // burns (4776 steps, Ye and eps_nu within 2e-6 and 1.3e-4 of rodas4 at
+  // burns (4776 steps, Ye and eps_nu within 4e-7 and 1.3e-4 of rodas4 at
   // rtol 1e-8); the medium domain sweep's failures 10 / 10 / 29 -> 5 / 5 /
   // 10 (docs/domain.md). The floor is the e_nu component of the same two
   // solves (signed: it is what solve() would make of them).

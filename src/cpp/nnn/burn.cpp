@@ -55,14 +55,16 @@ std::string network_limit_note(const Network& net, const std::vector<double>& Y0
   };
   double floor = 1;
   std::string name;
-  std::vector<int> max_A(200, 0);  // per Z: the network's most neutron-rich isotope
+  int z_max = 0;
+  for (const Isotope& s : net.isotopes) z_max = std::max(z_max, s.Z);
+  std::vector<int> max_A(z_max + 1, 0);  // per Z: the network's most neutron-rich isotope
   for (const Isotope& s : net.isotopes) {
     const double za = static_cast<double>(s.Z) / s.A;
     if (s.A >= 40 && za < floor) {
       floor = za;
       name = s.name;
     }
-    if (s.Z >= 0 && s.Z < 200) max_A[s.Z] = std::max(max_A[s.Z], s.A);
+    max_A[s.Z] = std::max(max_A[s.Z], s.A);  // Z >= 0: checked by the loader
   }
   const double ye = ye_of(Y);
   if (!name.empty() && ye < floor + 1e-3)
