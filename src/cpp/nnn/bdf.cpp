@@ -390,7 +390,9 @@ class Bdf : public Integrator {
   // burns (4776 steps, Ye and eps_nu within 4e-7 and 1.3e-4 of rodas4 at
   // rtol 1e-8); the medium domain sweep's failures 10 / 10 / 29 -> 5 / 5 /
   // 10 (docs/domain.md). The floor is the e_nu component of the same two
-  // solves (signed: it is what solve() would make of them).
+  // solves (signed: it is what solve() would make of them). Its cost: the
+  // worst NSE zones of mesa_80 at rtol 1e-10 are 3-6x less accurate than
+  // before (p90 4.3e-9 -> 1.2e-8 of 48 zones; docs/performance.md).
   void round_off(const std::vector<double>& gross, std::vector<double>& noise,
                  const std::vector<double>& scale) {
     for (int i = 0; i < n_; ++i) noise[i] = kEps * gross[i];
