@@ -164,6 +164,7 @@ class Bdf : public Integrator {
           fresh_jac = true;
         }
         if (!converged) {
+          if (fresh_jac && newton_e_nu_led_) e_nu_floor_ = true;
           ++n_fail;
           h *= 0.5;
           change_D(order_, 0.5);
@@ -328,13 +329,16 @@ class Bdf : public Integrator {
         for (int i = 0; i < nv_; ++i) noise_negligible_ &= noise_[i] < 1e-2 * scale[i];
       }
       // Newton's test stops at twice the round-off floor of a species, and
+      // -- once e_nu has led a Newton failure in this burn (e_nu_floor_) --
       // at a fifth of it for e_nu (whose correction is the nu-weighted sum
-      // of theirs): with 2x there too the (100 s, rtol 1e-10) case
-      // took 2.6 % more steps (1068 -> 1096 on average), with 0.2x 0.4 %;
-      // both fix the burns of round_off()'s e_nu note alike
+      // of theirs). Always on, the floor cost mesa_80's worst NSE zones 3-6x
+      // in accuracy at rtol 1e-10; only after such a failure, half that
+      // (docs/performance.md). With 2x for e_nu too the (100 s,
+      // rtol 1e-10) case took 2.6 % more steps.
       if (k == 0)
         for (int i = 0; i < nv_; ++i)
-          conv_scale_[i] = std::max(scale[i], (i < n_ ? 2 : 0.2) * noise_[i] / kNewtonTol);
+          conv_scale_[i] =
+              std::max(scale[i], (i < n_ ? 2 : e_nu_floor_ ? 0.2 : 0.0) * noise_[i] / kNewtonTol);
       // (1/c - J) dy = f - (psi + d)/c  <=>  (I - cJ) dy = c f - psi - d
       for (int i = 0; i < nv_; ++i) dy[i] = f[i] - (psi[i] + d[i]) / c;
       solve(c, dy);
@@ -346,10 +350,18 @@ class Bdf : public Integrator {
       }
       if (k > 0) crate_ = std::max(0.3 * crate_, dy_norm / dy_norm_old);
       if (dy_norm * std::min(1.0, crate_) <= kNewtonTol) return true;
-      if (k > 0 && dy_norm > 2 * dy_norm_old) return false;
+      if (k > 0 && dy_norm > 2 * dy_norm_old) return e_nu_led(dy), false;
       dy_norm_old = dy_norm;
     }
-    return false;
+    return e_nu_led(dy), false;
+  }
+
+  // Records whether e_nu was the largest term of a failing Newton correction.
+  void e_nu_led(const std::vector<double>& dy) {
+    int top = 0;
+    for (int i = 1; i < nv_; ++i)
+      if (std::abs(dy[i] / conv_scale_[i]) > std::abs(dy[top] / conv_scale_[top])) top = i;
+    newton_e_nu_led_ = top == n_;
   }
 
   // (1/c - J) x = b in place, b of length nv_ (BurnSystem::solve).
@@ -386,13 +398,12 @@ class Bdf : public Integrator {
   // term of 66,325 of the burn's 67,735 Newton iterations): mesa_80 at
   // 5.6e9 K, 1e8 g/cm^3, Fe-group, 1e6 s took 10,451 steps and 9972
   // rejected (Newton failures with a fresh Jacobian, at order 1) and takes
-  // 984 and 44; mesa_151 at 1e10 K, 1e6 g/cm^3 stalled at t ~ 800 s and
-  // burns (4776 steps, Ye and eps_nu within 4e-7 and 1.3e-4 of rodas4 at
+  // 989 and 34; mesa_151 at 1e10 K, 1e6 g/cm^3 stalled at t ~ 800 s and
+  // burns (4698 steps, Ye and eps_nu within 1.5e-6 and 1.6e-4 of rodas4 at
   // rtol 1e-8); the medium domain sweep's failures 10 / 10 / 29 -> 5 / 5 /
   // 10 (docs/domain.md). The floor is the e_nu component of the same two
-  // solves (signed: it is what solve() would make of them). Its cost: the
-  // worst NSE zones of mesa_80 at rtol 1e-10 are 3-6x less accurate than
-  // before (p90 4.3e-9 -> 1.2e-8 of 48 zones; docs/performance.md).
+  // solves (signed: it is what solve() would make of them). Newton's test
+  // uses it once e_nu has led a Newton failure in the burn (see newton()).
   void round_off(const std::vector<double>& gross, std::vector<double>& noise,
                  const std::vector<double>& scale) {
     for (int i = 0; i < n_; ++i) noise[i] = kEps * gross[i];
@@ -529,6 +540,7 @@ class Bdf : public Integrator {
     noise_accepted_.assign(nv_, 0.0);
     noise_lu_ = -1;
     signed_due_ = false;
+    e_nu_floor_ = newton_e_nu_led_ = false;
     std::vector<double> y(nv_), f(nv_), scale(nv_);
     sys_->pack(s, y.data());
     mass0_ = mass_sum(net_, y.data());
@@ -573,6 +585,8 @@ class Bdf : public Integrator {
   long n_lu_built_ = 0, noise_lu_ = -1;  // iteration matrices built; the one of noise_
   bool noise_negligible_ = false;          // noise_ < 1e-2 of the error scale
   bool signed_due_ = false;                // the last floor took the signed solve
+  bool e_nu_floor_ = false;                // Newton's test floors e_nu (after an e_nu-led failure)
+  bool newton_e_nu_led_ = false;           // e_nu led the last failing Newton correction
   bool lu_valid_ = false, jac_fresh_ = false;
 };
 
