@@ -5,14 +5,15 @@ faster keep them as accurate, also in the worst zone?
     mkdir -p /tmp/ab/old && cp $(python -c "import nnn._core as c; print(c.__file__)") /tmp/ab/old/
     python benchmarks/work_precision.py /tmp/ab/old /tmp/ab/new [--net approx21_cr60_plus_co56]
                                         [--rtols 1e-6,1e-7,1e-8,1e-9] [--zones 48]
+                                        [--reference-build /tmp/ab/old]
 
 Each argument is a folder holding one built ``_core*.so``. The zones are drawn as the
 training sets are (``nnn.emulate.sampling``: ``sobol_thermo`` and ``random_compositions``,
-seed 7), with outputs at 1e-4, 1e-2 and 1 s. The reference is the installed build at rtol
-1e-11, atol 1e-15, cached in ``--cache``. For each build and rtol (atol = rtol x 1e-4) it
-prints the total thread-CPU time (best of two burns per zone), the median, 90th percentile
-and maximum over zones of max |X - X_ref|, and the same for the relative eps_nuc error
-(floored at 1e9 erg/g). Each build runs in its own subprocess.
+seed 7), with outputs at 1e-4, 1e-2 and 1 s. The reference is the installed build (or
+``--reference-build``) at rtol 1e-11, atol 1e-15, cached in ``--cache``. For each build and
+rtol (atol = rtol x 1e-4) it prints the total thread-CPU time (best of two burns per zone),
+the median, 90th percentile and maximum over zones of max |X - X_ref|, and the same for the
+relative eps_nuc error (floored at 1e9 erg/g). Each build runs in its own subprocess.
 
 Why the worst zone: on 2026-12-04 a looser Newton test in bdf was 1.1-1.4x faster with the
 medians unchanged, and the domain sweep and tail benchmark did not notice. The worst approx21
@@ -65,9 +66,23 @@ for rtol in map(float, rtols.split(",")):
 '''
 
 
+def load_build(build: str) -> None:
+    """Make the build's ``_core*.so`` the ``nnn._core`` of this process (before anything
+    imports the installed one: the two share their C++ symbols, the first loaded serves both)."""
+    import glob
+    import importlib.machinery
+    import importlib.util
+    so = glob.glob(build + "/_core*.so")[0]
+    loader = importlib.machinery.ExtensionFileLoader("nnn._core", so)
+    mod = importlib.util.module_from_spec(importlib.util.spec_from_loader("nnn._core", loader))
+    loader.exec_module(mod)
+    sys.modules["nnn._core"] = mod
+
+
 def reference(net_name: str, n: int, cache: Path) -> None:
-    """Draw the n zones, burn them at rtol 1e-11 with the installed build and write zones,
-    output times and results to cache (read by every build's CHILD)."""
+    """Draw the n zones, burn them at rtol 1e-11 with this process's build (the installed
+    one, or --reference-build's) and write zones, output times and results to cache (read
+    by every build's CHILD)."""
     import numpy as np
 
     import nnn
@@ -101,14 +116,31 @@ def main(argv=None) -> None:
     ap.add_argument("--net", default="approx21_cr60_plus_co56")
     ap.add_argument("--rtols", default="1e-6,1e-7,1e-8,1e-9")
     ap.add_argument("--zones", type=int, default=48)
+    ap.add_argument("--reference-build", default=None,
+                    help="folder of the build that burns the reference (default: the installed "
+                         "one). In NSE zones at rtol <= 1e-9 every build's error is round-off "
+                         "scatter of ~1e-8-1e-7 and a build looks best against its own "
+                         "reference: compare two builds against each one's reference")
     ap.add_argument("--cache", type=Path, default=None,
-                    help="zones and reference (default out/work_precision_NET_ZONES.npz; reused)")
+                    help="zones and reference (default out/work_precision_NET_ZONES[_BUILD].npz; "
+                         "reused)")
+    ap.add_argument("--write-reference", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    cache = args.cache or Path("out") / f"work_precision_{args.net}_{args.zones}.npz"
-    if not cache.exists():
+    suffix = f"_{Path(args.reference_build).name}" if args.reference_build else ""
+    cache = args.cache or Path("out") / f"work_precision_{args.net}_{args.zones}{suffix}.npz"
+    if args.write_reference:  # the subprocess below
+        if args.reference_build:
+            load_build(args.reference_build)
         reference(args.net, args.zones, cache)
-    print(f"{args.net}, {args.zones} zones to {', '.join(f'{t:g}' for t in TIMES)} s against rtol "
-          "1e-11; columns: median / p90 / max over zones")
+        return
+    if not cache.exists():
+        subprocess.run([sys.executable, __file__, *args.builds, "--net", args.net, "--zones",
+                        str(args.zones), "--cache", str(cache), "--write-reference",
+                        *(["--reference-build", args.reference_build] if args.reference_build
+                          else [])], check=True)
+    ref = args.reference_build or "the installed build"
+    print(f"{args.net}, {args.zones} zones to {', '.join(f'{t:g}' for t in TIMES)} s against "
+          f"{ref} at rtol 1e-11; columns: median / p90 / max over zones")
     for build in args.builds:
         subprocess.run([sys.executable, "-c", CHILD, build, args.net, args.rtols, str(cache)],
                        check=True)

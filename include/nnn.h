@@ -123,6 +123,24 @@ int nnn_burn_zones_self_heating(const nnn_network* net, int n_zones, const doubl
                                 double* T_end, double* eps_nuc, double* eps_nu, int* zone_status,
                                 int n_threads);
 
+/* The three burn modes, also filling info (one per zone; may be NULL) as
+ * nnn_burn_with_info does: n_steps, table_clamped (a weak-rate table read past
+ * its grid somewhere along the burn) and mass_drift. */
+int nnn_burn_history_with_info(const nnn_network* net, int n_samples, const double* t,
+                               const double* T, const double* rho, const double* X0, double dt,
+                               const nnn_options* opt, double* X_out, double* eps_nuc,
+                               double* eps_nu, double* T_end, double* Ye, nnn_zone_info* info);
+int nnn_burn_self_heating_with_info(const nnn_network* net, double T0, double rho, const double* X0,
+                                    double dt, const nnn_options* opt, int thermal_neutrinos,
+                                    double* X_out, double* T_end, double* eps_nuc, double* eps_nu,
+                                    double* eps_nu_thermal, nnn_zone_info* info);
+int nnn_burn_zones_self_heating_with_info(const nnn_network* net, int n_zones, const double* T0,
+                                          const double* rho, const double* X0, double dt,
+                                          const nnn_options* opt, int thermal_neutrinos,
+                                          double* X_out, double* T_end, double* eps_nuc,
+                                          double* eps_nu, int* zone_status, int n_threads,
+                                          nnn_zone_info* info);
+
 #ifdef __cplusplus
 }
 #endif

@@ -282,6 +282,27 @@ def test_generate_rejects_bad_options_before_sampling(tmp_path, capsys):
         assert not out.exists() and not (tmp_path / "set.h5.parts").exists()
 
 
+def test_generate_exits_1_when_every_sample_fails(tmp_path, capsys, monkeypatch):
+    """Valid options whose every burn fails (here the engine's statuses set to
+    IntegratorFailed) leave nothing to train on: exit 1 with one line, not 0."""
+    pytest.importorskip("h5py")
+    import nnn.emulate.generate as gen
+    from nnn.generate import main as generate_main
+    real = gen.burn_chunk
+
+    def failing(*a, **k):
+        res = real(*a, **k)
+        res["status"][:] = 4
+        return res
+    monkeypatch.setattr(gen, "burn_chunk", failing)
+    out = tmp_path / "set.h5"
+    code = generate_main(["--network", NET, "--n", "4", "--chunk-size", "2", "--out", str(out),
+                          "--no-progress", "--random-times", "0"])
+    assert code == 1
+    assert capsys.readouterr().err.strip().splitlines()[-1] == \
+        "error: every sample failed (see the dataset's messages)"
+
+
 # -- issue 14: defaults defined once (src/cpp/nnn/defaults.hpp) ----------------------------
 
 def test_defaults_come_from_the_engine():
@@ -293,8 +314,8 @@ def test_defaults_come_from_the_engine():
     assert (d["rtol"], d["atol"], d["max_steps"], d["integrator"]) == (1e-8, 1e-12, 500000, "auto")
     for f in (core.Network.burn, core.Network.burn_batch):
         p = inspect.signature(f).parameters
-        assert (p["rtol"].default, p["atol"].default, p["max_steps"].default) == \
-            (d["rtol"], d["atol"], d["max_steps"])
+        assert (p["rtol"].default, p["atol"].default, p["max_steps"].default,
+                p["integrator"].default) == (d["rtol"], d["atol"], d["max_steps"], d["integrator"])
     def sci(x):                                          # 1e-08 -> "1e-8", as the docs write it
         m, e = f"{x:e}".split("e")
         return f"{float(m):g}e{int(e)}"
@@ -303,6 +324,30 @@ def test_defaults_come_from_the_engine():
     assert f"`rtol` (default {sci(d['rtol'])}) and `atol` (default {sci(d['atol'])})" in readme
     fortran = (root / "docs" / "fortran.md").read_text()
     assert f"defaults {sci(d['rtol'])}, {sci(d['atol'])}, {d['max_steps']}" in fortran
+    header = (root / "include" / "nnn.h").read_text()
+    for field, value in (("rtol", sci(d["rtol"])), ("atol", sci(d["atol"])), ("max_steps", d["max_steps"])):
+        assert re.search(rf"\b{field};.*default {value}\b", header), field
+
+
+def test_temperature_range_comes_from_the_engine():
+    """The T range the docs state is the one the engine checks (_core.T_RANGE),
+    and a T just outside it is refused with that range in the message."""
+    from pathlib import Path
+    from nnn import _core
+    lo, hi = _core.T_RANGE
+    assert (lo, hi) == (1e7, 1e10)
+    def sci(x):
+        m, e = f"{x:e}".split("e")
+        return f"{float(m):g}e{int(e)}"
+    root = Path(__file__).resolve().parents[2]
+    assert f"{sci(lo)}..{sci(hi)} K" in (root / "README.md").read_text()
+    assert f"T in [{sci(lo)}, {sci(hi)}] K" in (root / "docs" / "domain.md").read_text()
+    assert f"[{sci(lo)}, {sci(hi)}] K" in (root / "docs" / "burn_modes.md").read_text()
+    net = nnn.Network.load("approx21_cr60_plus_co56")
+    x = {"he4": 1.0}
+    for T in (np.nextafter(lo, 0), np.nextafter(hi, np.inf)):
+        with pytest.raises(ValueError, match=re.escape(repr(float(T)))):
+            net.burn(T, 1e6, x, dt=1e-3)
 
 
 def test_auto_failure_names_each_integrator_once(net):

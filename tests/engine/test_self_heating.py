@@ -92,6 +92,31 @@ def test_energy_is_conserved(thermal):
         assert np.all(r.eps_nu_thermal == 0)
 
 
+def test_nse_runaway_at_high_density_burns():
+    """C/O at 1e9 g/cm^3 from 3e9 K runs away to NSE at ~8e9 K within 1 ms.
+    There f_T sums the species' cancelling rates, and T's Newton corrections
+    bounced at its round-off: T led 13,984 of 14,060 Newton failures and the
+    burn used up 20,000 attempts before 0.05 s (500,000 steps, 57 s, before
+    1 s). With T's round-off floor in Newton's test (bdf.cpp, round_off) it
+    takes ~3500. Checked against energy conservation (the EOS) and the same
+    burn at rtol 1e-10, which agree with rtol 1e-12 to ~1e-7 in T (the
+    round-off floor of this state)."""
+    net = nnn.Network.load(A21)
+    T0, rho = 3e9, 1e9
+    times = np.array([1e-3, 1e-2, 0.05])
+    r = net.burn(T=T0, rho=rho, X=CO, times=times, self_heating=True, max_steps=20000)
+    assert np.all(r.T > 8e9)  # in NSE
+    e0 = internal_energy(net, T0, rho, net.composition(CO))
+    de = np.array([internal_energy(net, r.T[k], rho, r.X[k]) - e0 for k in range(len(times))])
+    assert np.all(np.abs(de / r.eps_nuc - 1) < 1e-5), de / r.eps_nuc - 1
+    tight = net.burn(T=T0, rho=rho, X=CO, times=times, self_heating=True, rtol=1e-10, atol=1e-14)
+    print(f"steps {r.n_steps} (+{r.n_rejected} rejected), rtol 1e-10: {tight.n_steps}; T {r.T}")
+    assert np.max(np.abs(r.T / tight.T - 1)) < 2e-6
+    assert np.max(np.abs(r.X - tight.X)) < 5e-6
+    assert np.max(np.abs(r.eps_nuc / tight.eps_nuc - 1)) < 2e-5
+    assert np.max(np.abs(r.Ye - tight.Ye)) < 1e-8
+
+
 def test_thermal_losses_are_the_physics_function():
     """Over a burn too short to change T, eps_nu_thermal is sneut5 at T0."""
     net = nnn.Network.load(A21)

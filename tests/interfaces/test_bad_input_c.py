@@ -44,6 +44,14 @@ def clib(cmake_build):
     zones = [c_p, c_i, c_p, c_p, c_p, c_d, c_p, c_p, c_p, c_p, c_p, c_i]
     lib.nnn_burn_zones.argtypes = zones
     lib.nnn_burn_zones_with_info.argtypes = zones + [c_p]
+    lib.nnn_burn_history_with_info.argtypes = [c_p, c_i, dptr, dptr, dptr, dptr, c_d, c_p, dptr,
+                                               ctypes.POINTER(c_d), ctypes.POINTER(c_d),
+                                               ctypes.POINTER(c_d), c_p, ctypes.POINTER(ZoneInfo)]
+    lib.nnn_burn_self_heating_with_info.argtypes = [c_p, c_d, c_d, dptr, c_d, c_p, c_i, dptr,
+                                                    ctypes.POINTER(c_d), ctypes.POINTER(c_d),
+                                                    ctypes.POINTER(c_d), c_p, ctypes.POINTER(ZoneInfo)]
+    lib.nnn_burn_zones_self_heating_with_info.argtypes = [c_p, c_i, dptr, dptr, dptr, c_d, c_p, c_i,
+                                                          dptr, dptr, dptr, dptr, c_p, c_i, c_p]
     return lib
 
 
@@ -161,13 +169,50 @@ def test_table_clamped_and_mass_drift_reach_c(clib, cnet, pynet, rho):
     assert [i.n_steps for i in infos] == [ref.n_steps] * 3
 
 
+@pytest.mark.parametrize("rho", [1e-2, 1e8])
+def test_table_clamped_reaches_c_in_every_burn_mode(clib, cnet, pynet, rho):
+    """The history and self-heating burns report table_clamped, n_steps and
+    mass_drift through C as Python has them (they were only in the constant
+    burns' C calls)."""
+    x = pynet.composition({"si28": 0.6, "s32": 0.4})
+    t, T, r = np.array([0.0, DT]), np.array([3.5e9, 3.6e9]), np.array([rho, rho])
+    ref = pynet.burn(X=x, dt=DT, history=(t, T, r))
+    assert ref.table_clamped == (rho < 1)
+    xo, en, ev, Tend, info = np.zeros_like(x), ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ZoneInfo()
+    assert clib.nnn_burn_history_with_info(cnet, 2, t, T, r, x, DT, None, xo, ctypes.byref(en),
+                                           ctypes.byref(ev), ctypes.byref(Tend), None,
+                                           ctypes.byref(info)) == 0, clib.nnn_last_error()
+    assert (bool(info.table_clamped), info.n_steps, info.mass_drift) == \
+        (ref.table_clamped, ref.n_steps, ref.mass_drift)
+    np.testing.assert_array_equal(xo, ref.X)
+
+    ref = pynet.burn(3.5e9, rho, x, dt=DT, self_heating=True)
+    assert ref.table_clamped == (rho < 1)
+    info = ZoneInfo()
+    assert clib.nnn_burn_self_heating_with_info(cnet, 3.5e9, rho, x, DT, None, 0, xo,
+                                                ctypes.byref(Tend), ctypes.byref(en), ctypes.byref(ev),
+                                                None, ctypes.byref(info)) == 0, clib.nnn_last_error()
+    assert (bool(info.table_clamped), info.n_steps, info.mass_drift) == \
+        (ref.table_clamped, ref.n_steps, ref.mass_drift)
+    assert Tend.value == ref.T
+
+    X = np.ascontiguousarray(np.tile(x, (2, 1)))
+    Xo, T_end, e1, e2 = np.zeros_like(X), np.zeros(2), np.zeros(2), np.zeros(2)
+    zs, infos = np.full(2, -7, np.int32), (ZoneInfo * 2)()
+    assert clib.nnn_burn_zones_self_heating_with_info(
+        cnet, 2, np.full(2, 3.5e9), np.full(2, rho), X, DT, None, 0, Xo, T_end, e1, e2,
+        ptr(zs), 2, ctypes.cast(infos, ctypes.c_void_p)) == 0, clib.nnn_last_error()
+    assert [bool(i.table_clamped) for i in infos] == [ref.table_clamped] * 2
+    assert [i.n_steps for i in infos] == [ref.n_steps] * 2
+
+
 FORTRAN_PROBE = """
 program probe
   use nnn
   implicit none
   type(nnn_network_t) :: net
   real(dp), allocatable :: X(:), XZ(:, :)
-  real(dp) :: eps_nuc, eps_nu, e1(2), e2(2)
+  real(dp) :: eps_nuc, eps_nu, e1(2), e2(2), T, TZ(2)
   logical :: clamped, zc(2)
   integer :: ierr, n, i
   character(len=512) :: path
@@ -187,6 +232,24 @@ program probe
   XZ(nnn_isotope_index_or_die(net, 'si28'), :) = 1
   call nnn_burn_zones(net, [3.5d9, 3.5d9], [1d-2, 1d8], XZ, 1d-3, e1, e2, ierr, table_clamped=zc)
   write (*, '(a, i0, 2(1x, l1))') 'zones ', ierr, zc
+  do i = 1, 2
+    X = 0
+    X(nnn_isotope_index_or_die(net, 'si28')) = 1
+    call nnn_burn_history(net, [0d0, 1d-3], [3.5d9, 3.6d9], merge([1d-2, 1d-2], [1d8, 1d8], i == 1), X, &
+        1d-3, eps_nuc, eps_nu, ierr, table_clamped=clamped)
+    write (*, '(a, i0, 1x, i0, 1x, l1)') 'history ', i, ierr, clamped
+    X = 0
+    X(nnn_isotope_index_or_die(net, 'si28')) = 1
+    T = 3.5d9
+    call nnn_burn_self_heating(net, T, merge(1d-2, 1d8, i == 1), X, 1d-3, eps_nuc, eps_nu, ierr, &
+        table_clamped=clamped)
+    write (*, '(a, i0, 1x, i0, 1x, l1)') 'heating ', i, ierr, clamped
+  end do
+  XZ = 0
+  XZ(nnn_isotope_index_or_die(net, 'si28'), :) = 1
+  TZ = 3.5d9
+  call nnn_burn_zones_self_heating(net, TZ, [1d-2, 1d8], XZ, 1d-3, e1, e2, ierr, table_clamped=zc)
+  write (*, '(a, i0, 2(1x, l1))') 'heating_zones ', ierr, zc
 contains
   integer function nnn_isotope_index_or_die(net, name) result(k)
     type(nnn_network_t), intent(in) :: net
@@ -214,3 +277,12 @@ def test_table_clamped_reaches_fortran(cmake_build, small_net, pynet, tmp_path):
     assert refs == [True, False]
     assert out[0].split() == ["one", "1", "0", "T"] and out[1].split() == ["one", "2", "0", "F"], out
     assert out[2].split() == ["zones", "0", "T", "F"], out
+    # the burn modes (history, self-heating, self-heating zones) report it too
+    hist = [pynet.burn(X={"si28": 1.0}, dt=DT, history=([0, DT], [3.5e9, 3.6e9], [rho, rho])).table_clamped
+            for rho in (1e-2, 1e8)]
+    heat = [pynet.burn(3.5e9, rho, {"si28": 1.0}, dt=DT, self_heating=True).table_clamped
+            for rho in (1e-2, 1e8)]
+    assert hist == heat == [True, False]
+    assert [ln.split() for ln in out[3:7]] == [["history", "1", "0", "T"], ["heating", "1", "0", "T"],
+                                               ["history", "2", "0", "F"], ["heating", "2", "0", "F"]], out
+    assert out[7].split() == ["heating_zones", "0", "T", "F"], out

@@ -170,6 +170,8 @@ PYBIND11_MODULE(_core, m) {
   defaults["max_steps"] = nnn::kDefaultMaxSteps;
   defaults["integrator"] = std::string(nnn::kDefaultIntegrator);
   m.attr("DEFAULTS") = defaults;
+  // The temperatures a burn accepts (K): the ReacLib fits' range (kinetics.hpp)
+  m.attr("T_RANGE") = py::make_tuple(nnn::kReacLibTMin, nnn::kReacLibTMax);
   m.def("check_options", [](double rtol, double atol, long max_steps, const std::string& integrator) {
           nnn::check_options(nnn::bindings::burn_options(rtol, atol, max_steps, integrator));
         }, py::arg("rtol"), py::arg("atol"), py::arg("max_steps") = nnn::kDefaultMaxSteps,

@@ -3,6 +3,7 @@
 // become a status code plus the thread-local message nnn_last_error() returns.
 #pragma once
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -13,6 +14,7 @@
 
 #include "nnn.h"
 #include "nnn/burn.hpp"
+#include "nnn/format.hpp"
 #include "nnn/network.hpp"
 #include "nnn/status.hpp"
 
@@ -106,10 +108,27 @@ int copy_zone(const R& r, double* X_out, double* eps_nuc, double* eps_nu, double
   return NNN_OK;
 }
 
+// What a burn reports beyond its physics outputs (nnn_zone_info).
+inline nnn_zone_info zone_info(const nnn::BurnResult& r) {
+  nnn_zone_info info{};
+  info.n_steps = r.n_steps;
+  info.table_clamped = r.table_clamped ? 1 : 0;
+  info.mass_drift = r.mass_drift;
+  return info;
+}
+
+inline void check_dt(double dt) {
+  if (!std::isfinite(dt) || dt <= 0)
+    throw nnn::Error(nnn::Status::BadInput,
+                     "dt = " + nnn::repr(dt) + " s is invalid: must be finite and > 0");
+}
+
 }  // namespace nnn::capi
 
+using nnn::capi::check_dt;
 using nnn::capi::copy_zone;
 using nnn::capi::require_arrays;
+using nnn::capi::zone_info;
 
 namespace nnn::capi {
 

@@ -17,7 +17,6 @@
 
 namespace {
 
-
 bool exists(const std::string& p) { return std::ifstream(p).good(); }
 
 std::string resolve(const std::string& s) {
@@ -34,20 +33,6 @@ std::string resolve(const std::string& s) {
   throw nnn::Error(nnn::Status::NetworkFile,
                    "network '" + s + "' not found (not a file; no " + file +
                        " in $NNN_NETWORK_DATA or the installed network_data)");
-}
-
-nnn_zone_info zone_info(const nnn::BurnResult& r) {
-  nnn_zone_info info{};
-  info.n_steps = r.n_steps;
-  info.table_clamped = r.table_clamped ? 1 : 0;
-  info.mass_drift = r.mass_drift;
-  return info;
-}
-
-void check_dt(double dt) {
-  if (!std::isfinite(dt) || dt <= 0)
-    throw nnn::Error(nnn::Status::BadInput,
-                     "dt = " + nnn::repr(dt) + " s is invalid: must be finite and > 0");
 }
 
 }  // namespace

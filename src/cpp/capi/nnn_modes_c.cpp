@@ -14,11 +14,6 @@
 
 namespace {
 
-void check_dt(double dt) {
-  if (!std::isfinite(dt) || dt <= 0)
-    throw nnn::Error(nnn::Status::BadInput, "dt = " + nnn::repr(dt) + " s is invalid: must be finite and > 0");
-}
-
 nnn::BurnOptions options(const nnn_options* opt, bool thermal_neutrinos) {
   nnn::BurnOptions o = to_options(opt);
   o.thermal_neutrinos = thermal_neutrinos;
@@ -33,7 +28,18 @@ int nnn_burn_history(const nnn_network* net, int n_samples, const double* t, con
                      const double* rho, const double* X0, double dt, const nnn_options* opt,
                      double* X_out, double* eps_nuc, double* eps_nu, double* T_end, double* Ye,
                      long* n_steps) {
-  if (n_steps) *n_steps = 0;
+  nnn_zone_info info{};
+  const int st = nnn_burn_history_with_info(net, n_samples, t, T, rho, X0, dt, opt, X_out, eps_nuc,
+                                            eps_nu, T_end, Ye, &info);
+  if (n_steps) *n_steps = info.n_steps;
+  return st;
+}
+
+int nnn_burn_history_with_info(const nnn_network* net, int n_samples, const double* t,
+                               const double* T, const double* rho, const double* X0, double dt,
+                               const nnn_options* opt, double* X_out, double* eps_nuc,
+                               double* eps_nu, double* T_end, double* Ye, nnn_zone_info* info) {
+  if (info) *info = nnn_zone_info{};
   NNN_REQUIRE(net, "net");
   NNN_REQUIRE(t, "t");
   NNN_REQUIRE(T, "T");
@@ -45,7 +51,7 @@ int nnn_burn_history(const nnn_network* net, int n_samples, const double* t, con
     const nnn::History h(std::vector<double>(t, t + n_samples), std::vector<double>(T, T + n_samples),
                          std::vector<double>(rho, rho + n_samples));
     const auto r = nnn::burn_history(*net->net, h, X0, {dt}, to_options(opt));
-    if (n_steps) *n_steps = r.n_steps;
+    if (info) *info = zone_info(r);
     if (r.status != nnn::Status::Ok) return fail(static_cast<int>(r.status), r.message);
     if (T_end) *T_end = r.T[0];
     return copy_zone(r, X_out, eps_nuc, eps_nu, Ye);
@@ -55,14 +61,25 @@ int nnn_burn_history(const nnn_network* net, int n_samples, const double* t, con
 int nnn_burn_self_heating(const nnn_network* net, double T0, double rho, const double* X0, double dt,
                           const nnn_options* opt, int thermal_neutrinos, double* X_out, double* T_end,
                           double* eps_nuc, double* eps_nu, double* eps_nu_thermal, long* n_steps) {
-  if (n_steps) *n_steps = 0;
+  nnn_zone_info info{};
+  const int st = nnn_burn_self_heating_with_info(net, T0, rho, X0, dt, opt, thermal_neutrinos, X_out,
+                                                 T_end, eps_nuc, eps_nu, eps_nu_thermal, &info);
+  if (n_steps) *n_steps = info.n_steps;
+  return st;
+}
+
+int nnn_burn_self_heating_with_info(const nnn_network* net, double T0, double rho, const double* X0,
+                                    double dt, const nnn_options* opt, int thermal_neutrinos,
+                                    double* X_out, double* T_end, double* eps_nuc, double* eps_nu,
+                                    double* eps_nu_thermal, nnn_zone_info* info) {
+  if (info) *info = nnn_zone_info{};
   NNN_REQUIRE(net, "net");
   NNN_REQUIRE(T_end, "T_end");
   if (const int st = require_arrays(X0, X_out, eps_nuc, eps_nu)) return st;
   return guarded([&]() -> int {
     check_dt(dt);
     const auto r = nnn::burn_self_heating(*net->net, T0, rho, X0, {dt}, options(opt, thermal_neutrinos != 0));
-    if (n_steps) *n_steps = r.n_steps;
+    if (info) *info = zone_info(r);
     if (r.status != nnn::Status::Ok) return fail(static_cast<int>(r.status), r.message);
     *T_end = r.T[0];
     if (eps_nu_thermal) *eps_nu_thermal = r.eps_nu_thermal[0];
@@ -75,6 +92,19 @@ int nnn_burn_zones_self_heating(const nnn_network* net, int n_zones, const doubl
                                 const nnn_options* opt, int thermal_neutrinos, double* X_out,
                                 double* T_end, double* eps_nuc, double* eps_nu, int* zone_status,
                                 int n_threads) {
+  return nnn_burn_zones_self_heating_with_info(net, n_zones, T0, rho, X0, dt, opt, thermal_neutrinos,
+                                               X_out, T_end, eps_nuc, eps_nu, zone_status, n_threads,
+                                               nullptr);
+}
+
+int nnn_burn_zones_self_heating_with_info(const nnn_network* net, int n_zones, const double* T0,
+                                          const double* rho, const double* X0, double dt,
+                                          const nnn_options* opt, int thermal_neutrinos,
+                                          double* X_out, double* T_end, double* eps_nuc,
+                                          double* eps_nu, int* zone_status, int n_threads,
+                                          nnn_zone_info* info) {
+  if (info)
+    for (int z = 0; z < n_zones; ++z) info[z] = nnn_zone_info{};
   NNN_REQUIRE(net, "net");
   if (n_zones < 0) return fail(NNN_BAD_INPUT, "n_zones = " + nnn::repr(n_zones) + " must be >= 0");
   if (n_zones > 0) {
@@ -91,6 +121,7 @@ int nnn_burn_zones_self_heating(const nnn_network* net, int n_zones, const doubl
       const auto& r = rs[z];
       const int s = static_cast<int>(r.status);
       if (zone_status) zone_status[z] = s;
+      if (info) info[z] = zone_info(r);
       if (s == NNN_OK) {
         std::memcpy(X_out + static_cast<size_t>(z) * n, r.X.data(), sizeof(double) * n);
         eps_nuc[z] = r.eps_nuc[0];

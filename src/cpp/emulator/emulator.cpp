@@ -7,6 +7,7 @@
 #include <limits>
 #include <set>
 
+#include "nnn/format.hpp"
 #include "nnn/kinetics.hpp"
 #include "nnn/status.hpp"
 
@@ -17,12 +18,6 @@ namespace fs = std::filesystem;
 namespace {
 
 // Shortest text that reads back as the same double (the value the caller gave).
-std::string num(double v) {
-  char buf[32];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, r.ptr);
-}
-
 [[noreturn]] void file_error(const std::string& msg) { throw Error(Status::EmulatorFile, msg); }
 [[noreturn]] void bad_input(const std::string& msg) { throw Error(Status::BadInput, msg); }
 
@@ -62,7 +57,7 @@ ModelInfo read_info(const EmulatorModel& m, const std::string& path, const std::
   for (int k = 0; k < 4; ++k) {
     const double lo = d[2 * k], hi = d[2 * k + 1];
     if (!(std::isfinite(lo) && std::isfinite(hi) && lo <= hi))
-      file_error(where + ": domain of " + names[k] + " is [" + num(lo) + ", " + num(hi) +
+      file_error(where + ": domain of " + names[k] + " is [" + repr(lo) + ", " + repr(hi) +
                  "], expected finite lo <= hi");
     iv[k][0] = lo;
     iv[k][1] = hi;
@@ -148,7 +143,7 @@ double charge_change(const Network& net, const Term& t) {
 
 void check_config(const Config& c) {
   auto need = [](bool ok, const char* name, double v, const char* rule) {
-    if (!ok) bad_input(std::string("emulator setting ") + name + " = " + num(v) + " is invalid: must be " + rule);
+    if (!ok) bad_input(std::string("emulator setting ") + name + " = " + repr(v) + " is invalid: must be " + rule);
   };
   need(c.sum_tolerance > 0 && c.sum_tolerance < 1, "sum_tolerance", c.sum_tolerance, "in (0, 1)");
   need(c.negative_tolerance >= 0 && c.negative_tolerance < 1, "negative_tolerance", c.negative_tolerance,

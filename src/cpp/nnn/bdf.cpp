@@ -164,7 +164,9 @@ class Bdf : public Integrator {
           fresh_jac = true;
         }
         if (!converged) {
-          if (fresh_jac && newton_e_nu_led_) e_nu_floor_ = true;
+          // a row after the species (e_nu, T) that led the failure with a
+          // fresh Jacobian gets its round-off floor in Newton's test
+          if (fresh_jac && newton_led_ >= n_) row_floor_[newton_led_] = 1;
           ++n_fail;
           h *= 0.5;
           change_D(order_, 0.5);
@@ -329,16 +331,16 @@ class Bdf : public Integrator {
         for (int i = 0; i < nv_; ++i) noise_negligible_ &= noise_[i] < 1e-2 * scale[i];
       }
       // Newton's test stops at twice the round-off floor of a species, and
-      // -- once e_nu has led a Newton failure in this burn (e_nu_floor_) --
-      // at a fifth of it for e_nu (whose correction is the nu-weighted sum
-      // of theirs). Always on, the floor cost mesa_80's worst NSE zones 3-6x
-      // in accuracy at rtol 1e-10; only after such a failure, half that
-      // (docs/performance.md). With 2x for e_nu too the (100 s,
-      // rtol 1e-10) case took 2.6 % more steps.
+      // -- once e_nu (or a self-heating burn's T) has led a Newton failure
+      // in this burn (row_floor_) -- at a fifth of it for that row (whose
+      // correction is a weighted sum of the species'). Always on, the floor
+      // cost mesa_80's worst NSE zones 3-6x in accuracy at rtol 1e-10; only
+      // after such a failure, half that (docs/performance.md). With 2x for
+      // e_nu too the (100 s, rtol 1e-10) case took 2.6 % more steps.
       if (k == 0)
         for (int i = 0; i < nv_; ++i)
           conv_scale_[i] =
-              std::max(scale[i], (i < n_ ? 2 : e_nu_floor_ ? 0.2 : 0.0) * noise_[i] / kNewtonTol);
+              std::max(scale[i], (i < n_ ? 2 : row_floor_[i] ? 0.2 : 0.0) * noise_[i] / kNewtonTol);
       // (1/c - J) dy = f - (psi + d)/c  <=>  (I - cJ) dy = c f - psi - d
       for (int i = 0; i < nv_; ++i) dy[i] = f[i] - (psi[i] + d[i]) / c;
       solve(c, dy);
@@ -356,12 +358,12 @@ class Bdf : public Integrator {
     return e_nu_led(dy), false;
   }
 
-  // Records whether e_nu was the largest term of a failing Newton correction.
+  // Records which component was the largest term of a failing Newton correction.
   void e_nu_led(const std::vector<double>& dy) {
     int top = 0;
     for (int i = 1; i < nv_; ++i)
       if (std::abs(dy[i] / conv_scale_[i]) > std::abs(dy[top] / conv_scale_[top])) top = i;
-    newton_e_nu_led_ = top == n_;
+    newton_led_ = top;
   }
 
   // (1/c - J) x = b in place, b of length nv_ (BurnSystem::solve).
@@ -404,16 +406,28 @@ class Bdf : public Integrator {
   // 10 (docs/domain.md). The floor is the e_nu component of the same two
   // solves (signed: it is what solve() would make of them). Newton's test
   // uses it once e_nu has led a Newton failure in the burn (see newton()).
+  //
+  // A self-heating burn's T has one too: f_T = sum_i c_i dY_i/dt - ... sums
+  // the species' rates with their energy weights, so their round-off enters
+  // its row directly (b_T = c . eps gross) and through the solve (J_TY . dY):
+  // x_T = (b_T + J_TY . dY) / Schur, from the same signed solves. Measured:
+  // approx21, C/O, self-heating from 3e9 K at 1e9 g/cm^3 (NSE at ~8e9 K from
+  // ~1 ms), 0.05 s: T led 13,984 of 14,060 Newton failures and the burn
+  // ended at 20,000 attempts (12,045 steps, 7959 rejected); to 1 s it took
+  // 500,000 steps (57 s) and failed. See docs/burn_modes.md.
   void round_off(const std::vector<double>& gross, std::vector<double>& noise,
                  const std::vector<double>& scale) {
+    const int iT = sys_->T_index();
     for (int i = 0; i < n_; ++i) noise[i] = kEps * gross[i];
     for (int i = n_; i < nv_; ++i) noise[i] = 0;
+    double b_T = iT >= 0 ? sys_->T_share(noise.data()) : 0, b_T_signed = 0;
     auto fill_signed = [&] {
       signed_.assign(nv_, 0.0);
       for (int i = 0; i < n_; ++i) {
         const bool minus = (static_cast<unsigned>(i) * 2654435761u) >> 7 & 1u;  // Knuth's hash
         signed_[i] = (minus ? -kEps : kEps) * gross[i];
       }
+      if (iT >= 0) b_T_signed = sys_->T_share(signed_.data());
     };
     // where the last floor needed the second solve, this one will too
     // (nearly always): both in one pass over the factors
@@ -425,6 +439,7 @@ class Bdf : public Integrator {
       sys_->solve_species(noise.data());
     }
     double e_nu_noise = std::abs(sys_->e_nu_response(noise.data()));
+    double T_noise = iT >= 0 ? std::abs(sys_->T_response(b_T, noise.data())) : 0;
     double ratio = 0;
     for (int i = 0; i < n_; ++i) {
       noise[i] = std::abs(noise[i]);
@@ -438,8 +453,10 @@ class Bdf : public Integrator {
       }
       for (int i = 0; i < n_; ++i) noise[i] = std::max(noise[i], std::abs(signed_[i]));
       e_nu_noise = std::max(e_nu_noise, std::abs(sys_->e_nu_response(signed_.data())));
+      if (iT >= 0) T_noise = std::max(T_noise, std::abs(sys_->T_response(b_T_signed, signed_.data())));
     }
     noise[n_] = e_nu_noise;
+    if (iT >= 0) noise[iT] = T_noise;
   }
 
   void select_order(double error_norm, const std::vector<double>& scale, double safety) {
@@ -540,7 +557,8 @@ class Bdf : public Integrator {
     noise_accepted_.assign(nv_, 0.0);
     noise_lu_ = -1;
     signed_due_ = false;
-    e_nu_floor_ = newton_e_nu_led_ = false;
+    row_floor_.assign(nv_, 0);
+    newton_led_ = -1;
     std::vector<double> y(nv_), f(nv_), scale(nv_);
     sys_->pack(s, y.data());
     mass0_ = mass_sum(net_, y.data());
@@ -585,8 +603,8 @@ class Bdf : public Integrator {
   long n_lu_built_ = 0, noise_lu_ = -1;  // iteration matrices built; the one of noise_
   bool noise_negligible_ = false;          // noise_ < 1e-2 of the error scale
   bool signed_due_ = false;                // the last floor took the signed solve
-  bool e_nu_floor_ = false;                // Newton's test floors e_nu (after an e_nu-led failure)
-  bool newton_e_nu_led_ = false;           // e_nu led the last failing Newton correction
+  std::vector<char> row_floor_;            // Newton's test floors this row after e_nu, T (after it led a failure)
+  int newton_led_ = -1;                    // the largest term of the last failing Newton correction
   bool lu_valid_ = false, jac_fresh_ = false;
 };
 

@@ -47,6 +47,7 @@ BurnSystem::BurnSystem(const Network& net, const Thermo& thermo)
   rowT_.assign(n_, 0.0);
   u_.assign(n_, 0.0);
   ypert_.assign(nv_, 0.0);
+  if (iT_ >= 0) c_T_.assign(n_, 0.0);
   fplus_.assign(nv_, 0.0);
   fminus_.assign(nv_, 0.0);
   const Constants& c = net.constants;
@@ -170,7 +171,7 @@ int BurnSystem::jacobian(double t, const double* y, bool exact, double* f, doubl
   nu_ = kin_.nu_coef();
   // T row: f_T = (sum_i c_i dY_i/dt - eps_nu - ...) / c_v with c_i held fixed
   std::fill(rowT_.begin(), rowT_.end(), 0.0);
-  std::vector<double>& c = fminus_;  // scratch: energy weight of each dY_i/dt
+  std::vector<double>& c = c_T_;  // energy weight of each dY_i/dt
   for (int i = 0; i < n_; ++i)
     c[i] = (w_mass_[i] - e_sumY_ - e_sumZY_ * net_.isotopes[i].Z) / cv_;
   const std::vector<int>& entries = net_.lu.entries();
@@ -230,6 +231,18 @@ double BurnSystem::e_nu_response(const double* dY) const {
   double s = 0;
   for (int i = 0; i < n_; ++i) s += nu_[i] * dY[i];
   return s / d_;
+}
+
+double BurnSystem::T_share(const double* b_Y) const {
+  double s = 0;
+  for (int i = 0; i < n_; ++i) s += c_T_[i] * b_Y[i];
+  return s;
+}
+
+double BurnSystem::T_response(double b_T, const double* dY) const {
+  double dot = 0;
+  for (int j = 0; j < n_; ++j) dot += rowT_[j] * dY[j];
+  return (b_T + dot) / schur_;
 }
 
 int BurnSystem::time_derivative(double t, double h, const double* y, const double* f, double* ft) {

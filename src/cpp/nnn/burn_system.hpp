@@ -101,6 +101,13 @@ class BurnSystem {
   // The e_nu component that solve() gives for a species part dY (length
   // n_species) and b_e = 0: sum_i (d e_nu/dY_i) dY_i / d.
   double e_nu_response(const double* dY) const;
+  // Self-heating: the index of T in y (-1 otherwise); the T row's share of a
+  // species right-hand side b_Y, b_T = sum_i c_i b_i (f_T is that sum of the
+  // dY_i/dt, so their round-off reaches it); and the T component that solve()
+  // gives for (b_Y, b_T) when A^-1 b_Y = dY: (b_T + J_TY . dY) / Schur.
+  int T_index() const { return iT_; }
+  double T_share(const double* b_Y) const;
+  double T_response(double b_T, const double* dY) const;
   // History burns: forward difference df/dt at (t, y) over a small part of
   // (t, t + h), for Rosenbrock methods; returns the RHS evaluations (0 when
   // autonomous, ft untouched).
@@ -136,6 +143,7 @@ class BurnSystem {
   std::vector<double> w_mass_;           // per species: -N_A dm_i c^2 (erg/mol)
   // cached by heating() for the T row: c_v and the energy weight of each dY_i/dt
   double cv_ = 0, e_sumY_ = 0, e_sumZY_ = 0;  // de_comp/dt = e_sumY_ d(sum Y)/dt + e_sumZY_ d(sum Z Y)/dt
+  std::vector<double> c_T_;              // c_i: f_T = sum_i c_i dY_i/dt - ..., at the last jacobian()
   std::vector<double> ypert_, fplus_, fminus_;
   double eta_last_ = std::numeric_limits<double>::quiet_NaN();  // EOS Newton start (self-heating)
   std::string domain_msg_;

@@ -1,10 +1,10 @@
 // Stellar EOS (see eos.hpp): ideal-gas ions, blackbody radiation, and an
 // electron-positron gas from generalised Fermi-Dirac integrals.
 #include "eos.hpp"
+#include "format.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 #include <string>
 
@@ -28,11 +28,6 @@ constexpr double kElectronRestEnergy = kElectronMass * kLightSpeed * kLightSpeed
 const double kElectronDensityCoeff =
     8.0 * kPi * std::sqrt(2.0) * std::pow(kElectronMass * kLightSpeed / kPlanck, 3);
 
-std::string g17(double v) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
 
 [[noreturn]] void bad(const std::string& msg) { throw Error(Status::BadInput, msg); }
 
@@ -364,29 +359,29 @@ double solve_eta(double n_net, double beta, double T, double rho, double eta_gue
     eta = next;
   }
   throw Error(Status::Internal, "stellar_eos: the electron degeneracy parameter did not converge in 100 "
-                                "iterations at T = " + g17(T) + " K, rho = " + g17(rho) + " g/cm^3");
+                                "iterations at T = " + repr(T) + " K, rho = " + repr(rho) + " g/cm^3");
 }
 
 void check_input(double T, double rho, double abar, double ye) {
-  if (!std::isfinite(T) || T <= 0) bad("stellar_eos: T = " + g17(T) + " K must be finite and positive");
+  if (!std::isfinite(T) || T <= 0) bad("stellar_eos: T = " + repr(T) + " K must be finite and positive");
   if (T < kEosTMin || T > kEosTMax)
-    bad("stellar_eos: T = " + g17(T) + " K is outside the EOS domain [" + g17(kEosTMin) + ", " +
-        g17(kEosTMax) + "] K (" + (T < kEosTMin ? "below the lower" : "above the upper") + " limit)");
-  if (!std::isfinite(rho) || rho <= 0) bad("stellar_eos: rho = " + g17(rho) + " g/cm^3 must be finite and positive");
+    bad("stellar_eos: T = " + repr(T) + " K is outside the EOS domain [" + repr(kEosTMin) + ", " +
+        repr(kEosTMax) + "] K (" + (T < kEosTMin ? "below the lower" : "above the upper") + " limit)");
+  if (!std::isfinite(rho) || rho <= 0) bad("stellar_eos: rho = " + repr(rho) + " g/cm^3 must be finite and positive");
   if (rho < kEosRhoMin || rho > kEosRhoMax)
-    bad("stellar_eos: rho = " + g17(rho) + " g/cm^3 is outside the EOS domain [" + g17(kEosRhoMin) + ", " +
-        g17(kEosRhoMax) + "] g/cm^3 (" + (rho < kEosRhoMin ? "below the lower" : "above the upper") + " limit)");
-  if (!std::isfinite(abar) || abar <= 0) bad("stellar_eos: abar = " + g17(abar) + " must be finite and positive");
-  if (abar < 1.0) bad("stellar_eos: abar = " + g17(abar) + " is below 1 (a nucleon has A = 1)");
-  if (!std::isfinite(ye) || ye <= 0) bad("stellar_eos: ye = " + g17(ye) + " must be finite and positive");
-  if (ye > 1.0) bad("stellar_eos: ye = " + g17(ye) + " is above 1 (Z <= A for every nucleus)");
+    bad("stellar_eos: rho = " + repr(rho) + " g/cm^3 is outside the EOS domain [" + repr(kEosRhoMin) + ", " +
+        repr(kEosRhoMax) + "] g/cm^3 (" + (rho < kEosRhoMin ? "below the lower" : "above the upper") + " limit)");
+  if (!std::isfinite(abar) || abar <= 0) bad("stellar_eos: abar = " + repr(abar) + " must be finite and positive");
+  if (abar < 1.0) bad("stellar_eos: abar = " + repr(abar) + " is below 1 (a nucleon has A = 1)");
+  if (!std::isfinite(ye) || ye <= 0) bad("stellar_eos: ye = " + repr(ye) + " must be finite and positive");
+  if (ye > 1.0) bad("stellar_eos: ye = " + repr(ye) + " is above 1 (Z <= A for every nucleus)");
 }
 
 }  // namespace
 
 std::array<FermiDiracJet, 3> fermi_dirac_integrals(double eta, double beta) {
-  if (!std::isfinite(eta)) bad("fermi_dirac_integrals: eta = " + g17(eta) + " must be finite");
-  if (!std::isfinite(beta) || beta <= 0) bad("fermi_dirac_integrals: beta = " + g17(beta) + " must be finite and positive");
+  if (!std::isfinite(eta)) bad("fermi_dirac_integrals: eta = " + repr(eta) + " must be finite");
+  if (!std::isfinite(beta) || beta <= 0) bad("fermi_dirac_integrals: beta = " + repr(beta) + " must be finite and positive");
   const FermiSums s = fermi_sums<true>(eta, beta);
   return {s.k[0], s.k[1], s.k[2]};
 }
@@ -397,7 +392,7 @@ EosResult stellar_eos(double T, double rho, double abar, double ye) {
 
 EosResult stellar_eos(double T, double rho, double abar, double ye, double eta_guess) {
   check_input(T, rho, abar, ye);
-  if (std::isinf(eta_guess)) bad("stellar_eos: eta_guess = " + g17(eta_guess) + " must be finite or NaN (none)");
+  if (std::isinf(eta_guess)) bad("stellar_eos: eta_guess = " + repr(eta_guess) + " must be finite or NaN (none)");
   EosResult r;
   const double kT = kBoltzmann * T;
 
@@ -432,8 +427,8 @@ EosResult stellar_eos(double T, double rho, double abar, double ye, double eta_g
       n_sym = c32 * (sym.k[0].F + beta * sym.k[1].F);
     }
     if (n_sym > kEosMaxPairRatio * n_net)
-      bad("stellar_eos: T = " + g17(T) + " K is too high for rho = " + g17(rho) + " g/cm^3, ye = " + g17(ye) +
-          ": pair density " + g17(n_sym) + " /cm^3 exceeds " + g17(kEosMaxPairRatio) +
+      bad("stellar_eos: T = " + repr(T) + " K is too high for rho = " + repr(rho) + " g/cm^3, ye = " + repr(ye) +
+          ": pair density " + repr(n_sym) + " /cm^3 exceeds " + repr(kEosMaxPairRatio) +
           " times the net electron density (solver limit)");
   }
   r.eta = solve_eta(n_net, beta, T, rho, eta_guess, r.newton_iterations);

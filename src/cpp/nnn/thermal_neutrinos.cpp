@@ -3,9 +3,9 @@
 // sneut5) so that the two agree to round-off. The derivative in T comes from
 // evaluating the same expressions on a forward-mode dual number.
 #include "thermal_neutrinos.hpp"
+#include "format.hpp"
 
 #include <cmath>
-#include <cstdio>
 #include <initializer_list>
 #include <string>
 
@@ -13,11 +13,6 @@ namespace nnn {
 
 namespace {
 
-std::string g17(double v) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
 
 // value and derivative with respect to T
 struct Dual {
@@ -271,7 +266,7 @@ Parts sneut5(Dual T, double rho, double abar, double zbar) {
 
 void check(double v, const char* field, const char* unit) {
   if (!std::isfinite(v) || v <= 0)
-    throw Error(Status::BadInput, std::string("thermal_neutrino_loss: ") + field + " = " + g17(v) + unit +
+    throw Error(Status::BadInput, std::string("thermal_neutrino_loss: ") + field + " = " + repr(v) + unit +
                                       " must be finite and positive");
 }
 
@@ -283,7 +278,7 @@ ThermalNeutrinoLoss thermal_neutrino_loss(double T, double rho, double abar, dou
   check(abar, "abar", "");
   check(zbar, "zbar", "");
   if (zbar > abar)
-    throw Error(Status::BadInput, "thermal_neutrino_loss: zbar = " + g17(zbar) + " exceeds abar = " + g17(abar) +
+    throw Error(Status::BadInput, "thermal_neutrino_loss: zbar = " + repr(zbar) + " exceeds abar = " + repr(abar) +
                                       " (Z <= A for every nucleus)");
   const Parts s = sneut5(Dual(T, 1.0), rho, abar, zbar);
   ThermalNeutrinoLoss r;

@@ -26,6 +26,7 @@ _ALIASES = {"h1": "p", "prot": "p", "neut": "n", "h2": "d", "h3": "t"}
 DEFAULT_RTOL = _core.DEFAULTS["rtol"]
 DEFAULT_ATOL = _core.DEFAULTS["atol"]
 DEFAULT_MAX_STEPS = _core.DEFAULTS["max_steps"]
+DEFAULT_INTEGRATOR = _core.DEFAULTS["integrator"]
 
 
 @dataclass
@@ -240,7 +241,7 @@ class Network:
     def burn(self, T=None, rho=None, X=None, dt=None, *, times: Sequence[float] | None = None,
              history=None, self_heating=False, thermal_neutrinos=False,
              rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, max_steps=DEFAULT_MAX_STEPS,
-             integrator="auto") -> BurnResult:
+             integrator=DEFAULT_INTEGRATOR) -> BurnResult:
         """Burn one zone from X over dt (s), or through each of ``times``:
 
         - at constant T (K) and rho (g/cm3) (the default);
@@ -286,7 +287,7 @@ class Network:
 
     def burn_batch(self, T=None, rho=None, X=None, dt=None, *, times=None, history=None,
                    self_heating=False, thermal_neutrinos=False, rtol=DEFAULT_RTOL,
-                   atol=DEFAULT_ATOL, max_steps=DEFAULT_MAX_STEPS, integrator="auto",
+                   atol=DEFAULT_ATOL, max_steps=DEFAULT_MAX_STEPS, integrator=DEFAULT_INTEGRATOR,
                    n_threads=0) -> BatchResult:
         """Burn n zones (T, rho of shape (n,), X of shape (n, n_species)) on
         n_threads threads (0: all cores), with the GIL released. ``history``
