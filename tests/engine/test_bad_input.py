@@ -374,10 +374,13 @@ def test_auto_failure_after_both_integrators_names_each_once():
         nnn.Network.load("mesa_151").burn(10 ** 9.75, 1e10, {"si28": 0.6, "s32": 0.4}, dt=1e6,
                                           max_steps=80000)
     msg = str(e.value)
-    assert re.fullmatch(r"bdf: step size underflow \(h = \S+ s at t = \S+ s\); "
-                        r"electron captures have taken Ye from .+ or a shorter dt\); "
-                        r"rodas4: more than 80000 steps \(reached t = \S+ s of 1e\+06 s\)",
-                        msg), msg
+    m = re.fullmatch(r"bdf: step size underflow \(h = (\S+) s at t = (\S+) s\); "
+                     r"electron captures have taken Ye from .+ or a shorter dt\); "
+                     r"rodas4: more than 80000 steps \(reached t = (\S+) s of 1e\+06 s\)", msg)
+    assert m, msg
+    # h and t exactly, as the shortest text that reads back (not "0.000000")
+    for text in m.groups():
+        assert float(text) > 0 and repr(float(text)) == text, text
 
 
 @pytest.mark.parametrize("mode", ["constant", "history", "self_heating"])

@@ -5,6 +5,7 @@ exit and bad input."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -151,6 +152,12 @@ def test_leaving_the_rate_range_is_a_status_not_a_clamp():
     print(exc.value.args[0])
     assert status == 6
     assert "left the rate range" in str(exc.value.args[0])
+    # bdf's step size underflow with h and t exact (was "h = 0.000000 s at t = 0.000000 s")
+    m = re.match(r"bdf: step size underflow \(h = (\S+) s at t = (\S+) s\); T = (\S+) K left the "
+                 r"rate range \[1e\+07, 1e\+10\] K at t = (\S+) s", str(exc.value.args[0]))
+    assert m, exc.value.args[0]
+    for text in m.groups():
+        assert float(text) > 0 and repr(float(text)) == text, text
     b = net.burn_batch(T=[9e9, 2e9], rho=[1e10, 1e7], X=[net.composition(CO)] * 2, dt=1e-6,
                        self_heating=True, n_threads=1)
     assert list(b.status) == [6, 0]
