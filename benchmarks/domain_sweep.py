@@ -20,6 +20,13 @@ failures per network and composition family.
     python benchmarks/domain_sweep.py --quick --out out/domain_quick.jsonl
     python benchmarks/domain_sweep.py --grid medium --out out/domain_medium.jsonl
     python benchmarks/domain_sweep.py --out out/domain_full.jsonl
+    python benchmarks/domain_sweep.py --quick --self-heating --max-steps 20000 \
+        --out out/domain_self_heating.jsonl
+
+``--self-heating`` burns at constant rho from T0 = the grid's T, with T following the energy
+released (``self_heating=True``): the operator-split burn of a stellar code. A burn whose T
+leaves the rates' range (status 6, out of domain: a runaway past 1e10 K) or whose state the
+EOS rejects counts as ``refused`` (the engine names the limit it stopped at).
 
 Wall times are only meaningful when the machine is otherwise idle: the
 summary prints the load average beside them.
@@ -77,21 +84,28 @@ def key(net, lt, lr, comp, dt):
     return f"{net}|{lt:.4f}|{lr:.4f}|{comp}|{dt:.3e}"
 
 
-def burn_one(net, lt, lr, comp, dt, max_steps):
+OUT_OF_DOMAIN = 6  # nnn's status: a self-heating T left the rates' range, or the EOS's
+
+
+def burn_one(net, lt, lr, comp, dt, max_steps, self_heating=False):
     import nnn
 
     t0 = time.perf_counter()
     rec = {"net": net.name, "logT": lt, "logrho": lr, "comp": comp, "dt": dt}
     try:
         r = net.burn(T=10.0 ** lt, rho=10.0 ** lr, X=COMPOSITIONS[comp], dt=dt,
-                     max_steps=max_steps)
+                     max_steps=max_steps, self_heating=self_heating)
         finite = bool(np.all(np.isfinite(r.X)) and math.isfinite(r.eps_nuc))
         rec.update(outcome="ok" if finite else "failed", steps=int(r.n_steps),
                    message="" if finite else "non-finite result")
+        if self_heating:
+            rec["T_end"] = float(np.ravel(r.T)[-1])
     except ValueError as e:
         rec.update(outcome="refused", steps=0, message=str(e))
     except nnn.BurnError as e:
-        rec.update(outcome="failed", steps=0, message=str(e.args[0]) if e.args else str(e))
+        out_of_domain = self_heating and e.status == OUT_OF_DOMAIN
+        rec.update(outcome="refused" if out_of_domain else "failed", steps=0,
+                   message=str(e.args[0]) if e.args else str(e))
     rec["seconds"] = time.perf_counter() - t0
     return rec
 
@@ -106,7 +120,7 @@ def load(path):
     return done
 
 
-def run(grid, path, max_steps, networks):
+def run(grid, path, max_steps, networks, self_heating=False):
     import nnn
     from tqdm import tqdm
 
@@ -118,7 +132,7 @@ def run(grid, path, max_steps, networks):
         for p in bar:
             if p[0] not in nets:
                 nets[p[0]] = nnn.Network.load(p[0])
-            rec = burn_one(nets[p[0]], *p[1:], max_steps)
+            rec = burn_one(nets[p[0]], *p[1:], max_steps, self_heating)
             f.write(json.dumps(rec) + "\n")
             f.flush()
             done[key(*p)] = rec
@@ -261,13 +275,16 @@ def main(argv=None):
     ap.add_argument("--out", type=Path, default=None, help="JSONL results (resumed if present)")
     ap.add_argument("--networks", default=",".join(NETWORKS))
     ap.add_argument("--max-steps", type=int, default=500000)
+    ap.add_argument("--self-heating", action="store_true",
+                    help="self-heating burns from T0 = the grid's T at constant rho")
     ap.add_argument("--summary-only", action="store_true", help="summarise --out, burn nothing")
     args = ap.parse_args(argv)
     grid = args.grid or ("quick" if args.quick else "full")
-    out = args.out or Path("out") / f"domain_{grid}.jsonl"
+    mode = "_self_heating" if args.self_heating else ""
+    out = args.out or Path("out") / f"domain_{grid}{mode}.jsonl"
     networks = [n for n in args.networks.split(",") if n]
     recs = ([r for r in load(out).values() if r["net"] in networks] if args.summary_only
-            else run(grid, out, args.max_steps, networks))
+            else run(grid, out, args.max_steps, networks, args.self_heating))
     text = summarise(recs, networks)
     print(text)
     out.with_suffix(".txt").write_text(text + "\n")
