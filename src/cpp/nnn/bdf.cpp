@@ -110,7 +110,17 @@ class Bdf : public Integrator {
     std::vector<double> y_pred(nv_), y_new(nv_), d(nv_), psi(nv_), scale(nv_), f(nv_), dy(nv_);
     std::vector<double> err(nv_);
 
-    while (s.t < t_end) {
+    // The clock: t = t0 + tau. t0 stays 0 (tau is s.t, bit for bit) until a
+    // step must be shorter than the resolution of t itself: then t0 takes
+    // the time so far and tau restarts at 0, so that each step's length is
+    // exact again (BDF's history holds differences, not absolute times).
+    // Measured: C/O at 1e10 g/cm^3 from 3.2e8 K, self-heating, dt 1e6 s,
+    // ignites at t = 19,165.8 s, where the runaway needs h ~ 1e-11 s and
+    // 10 ulp(t) is 3.6e-11 s: bdf and rodas4 both ended in "step size
+    // underflow" (mesa_80, mesa_151, approx21; docs/burn_modes.md).
+    double t0 = 0, tau = s.t, tau_end = t_end;
+    double tau_floor = 0;  // h at the last re-origin: resolution is relative to it after
+    while (tau < tau_end) {
       check_progress("bdf", s, t_end, opt);
       double h = h_;
       bool accepted = false;
@@ -124,20 +134,31 @@ class Bdf : public Integrator {
         // (rtol 1e-6): without it one mesa_151 burn stalled and the hardest
         // burns of both mesa nets took ~2x the steps.
         if (n_fail > 0 && n_fail % 3 == 0) restart(s);
-        const double min_step = 10 * (std::nextafter(s.t, 2 * t_end + 1) - s.t);
-        if (h < min_step)
+        const double t_res = std::max(tau, tau_floor);
+        if (h < 10 * (std::nextafter(t_res, 2 * tau_end + 1) - t_res)) {
+          if (tau > 0 && s.n_steps > steps_at_origin_) {
+            // re-origin (after at least one step accepted since the last)
+            t0 += tau;
+            tau = 0;
+            tau_end = t_end - t0;
+            tau_floor = h;
+            steps_at_origin_ = s.n_steps;
+            continue;
+          }
           throw Error(Status::IntegratorFailed, "bdf: step size underflow (h = " + repr(h) +
                                                     " s at t = " + repr(s.t) + " s)");
-        double t_new = s.t + h;
+        }
+        double t_new = tau + h;
         // land on t_end; a step that would stop a round-off short of it is
         // stretched, else the next step is a few ulps long (step underflow)
-        if (t_new > t_end || t_end - t_new < 1e-6 * h) {
-          t_new = t_end;
-          change_D(order_, (t_end - s.t) / h);
+        if (t_new > tau_end || tau_end - t_new < 1e-6 * h) {
+          t_new = tau_end;
+          change_D(order_, (tau_end - tau) / h);
           n_equal_ = 0;
           lu_valid_ = false;
-          h = t_end - s.t;
+          h = tau_end - tau;
         }
+        const double t_abs = t0 + t_new;  // the rates' time (history burns)
         for (int i = 0; i < nv_; ++i) {
           double v = 0;
           for (int j = 0; j <= order_; ++j) v += D(j)[i];
@@ -150,7 +171,7 @@ class Bdf : public Integrator {
         const double c = h / alpha_[order_];
         bool converged = false;
         if ((!lu_valid_ || c != lu_c_) && !jac_fresh_ && s.n_steps - jac_steps_ >= kJacMaxAge)
-          update_jacobian(s, t_new, y_pred);
+          update_jacobian(s, t_abs, y_pred);
         bool fresh_jac = jac_fresh_;
         while (true) {
           if (!lu_valid_ || c != lu_c_) {
@@ -158,9 +179,9 @@ class Bdf : public Integrator {
             if (!ok) break;  // bad pivot: treat as a convergence failure
             ++s.n_lu;
           }
-          converged = newton(s, t_new, c, y_pred, psi, scale, y_new, d, f, dy, n_iter);
+          converged = newton(s, t_abs, c, y_pred, psi, scale, y_new, d, f, dy, n_iter);
           if (converged || fresh_jac) break;
-          update_jacobian(s, t_new, y_pred);  // stale Jacobian: refresh and retry once
+          update_jacobian(s, t_abs, y_pred);  // stale Jacobian: refresh and retry once
           fresh_jac = true;
         }
         if (!converged) {
@@ -217,7 +238,8 @@ class Bdf : public Integrator {
           accepted = true;
           noise_accepted_ = noise_;
           project_mass(net_, mass0_, y_new.data(), d.data());
-          s.t = t_new;
+          tau = t_new;
+          s.t = tau == tau_end ? t_end : t_abs;
           sys_->unpack(y_new.data(), s);
           check_composition("bdf", net_, s);
           sys_->accept(s.t, y_new.data());
@@ -604,6 +626,7 @@ class Bdf : public Integrator {
   bool noise_negligible_ = false;          // noise_ < 1e-2 of the error scale
   bool signed_due_ = false;                // the last floor took the signed solve
   std::vector<char> row_floor_;            // Newton's test floors this row after e_nu, T (after it led a failure)
+  long steps_at_origin_ = -1;              // s.n_steps at the clock's last re-origin
   int newton_led_ = -1;                    // the largest term of the last failing Newton correction
   bool lu_valid_ = false, jac_fresh_ = false;
 };

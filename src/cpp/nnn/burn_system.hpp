@@ -144,7 +144,7 @@ class BurnSystem {
   // cached by heating() for the T row: c_v and the energy weight of each dY_i/dt
   double cv_ = 0, e_sumY_ = 0, e_sumZY_ = 0;  // de_comp/dt = e_sumY_ d(sum Y)/dt + e_sumZY_ d(sum Z Y)/dt
   std::vector<double> c_T_;              // c_i: f_T = sum_i c_i dY_i/dt - ..., at the last jacobian()
-  std::vector<double> ypert_, fplus_, fminus_;
+  std::vector<double> ypert_, fplus_, fminus_, f_base_;
   double eta_last_ = std::numeric_limits<double>::quiet_NaN();  // EOS Newton start (self-heating)
   std::string domain_msg_;
   bool clamped_ = false;
