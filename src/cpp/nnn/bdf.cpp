@@ -18,12 +18,14 @@
 //
 // Robustness measures (each found on a failing burn, see the comments at
 // the code): CVODE-style Newton test at a fixed fraction of the tolerance;
-// tolerances floored at the round-off of the step (species and e_nu in
-// Newton's test, species in the error test, times the error estimate's own
-// gain on it: noise_gain_); an order drop on a rejected step; Jacobian at Y
-// clipped to >= 0 except Y_n, with the exact nn_g term (kExactJacobian);
-// sum A_i Y_i projected back after each step (project_mass); early failure
-// when rejections outnumber accepted steps (check_progress).
+// tolerances floored at the round-off of the step (species, e_nu and a
+// self-heating T in Newton's test, species in the error test, times the
+// error estimate's own gain on it: noise_gain_); an order drop on a
+// rejected step; Jacobian at Y clipped to >= 0 except Y_n, with the exact
+// nn_g term (kExactJacobian); sum A_i Y_i projected back after each step
+// (project_mass); early failure when rejections outnumber accepted steps
+// (check_progress); a clock that re-origins t when a step is shorter than
+// t's resolution (integrate()).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -374,14 +376,14 @@ class Bdf : public Integrator {
       }
       if (k > 0) crate_ = std::max(0.3 * crate_, dy_norm / dy_norm_old);
       if (dy_norm * std::min(1.0, crate_) <= kNewtonTol) return true;
-      if (k > 0 && dy_norm > 2 * dy_norm_old) return e_nu_led(dy), false;
+      if (k > 0 && dy_norm > 2 * dy_norm_old) return record_newton_leader(dy), false;
       dy_norm_old = dy_norm;
     }
-    return e_nu_led(dy), false;
+    return record_newton_leader(dy), false;
   }
 
   // Records which component was the largest term of a failing Newton correction.
-  void e_nu_led(const std::vector<double>& dy) {
+  void record_newton_leader(const std::vector<double>& dy) {
     int top = 0;
     for (int i = 1; i < nv_; ++i)
       if (std::abs(dy[i] / conv_scale_[i]) > std::abs(dy[top] / conv_scale_[top])) top = i;
@@ -442,7 +444,8 @@ class Bdf : public Integrator {
     const int iT = sys_->T_index();
     for (int i = 0; i < n_; ++i) noise[i] = kEps * gross[i];
     for (int i = n_; i < nv_; ++i) noise[i] = 0;
-    double b_T = iT >= 0 ? sys_->T_share(noise.data()) : 0, b_T_signed = 0;
+    const double b_T = iT >= 0 ? sys_->T_share(noise.data()) : 0;
+    double b_T_signed = 0;
     auto fill_signed = [&] {
       signed_.assign(nv_, 0.0);
       for (int i = 0; i < n_; ++i) {
