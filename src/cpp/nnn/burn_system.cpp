@@ -188,10 +188,14 @@ int BurnSystem::jacobian(double t, const double* y, bool exact, double* f, doubl
   const bool up = T + dT <= kRateTMax, down = T - dT >= kRateTMin;
   if (!(up && down)) f_base_.assign(fplus_.begin(), fplus_.end());
   std::copy(y, y + nv_, ypert_.begin());
-  ypert_[iT_] = up ? T + dT : T;
-  if (up) rhs(t, ypert_.data(), fplus_.data());
-  ypert_[iT_] = down ? T - dT : T;
-  if (down) rhs(t, ypert_.data(), fminus_.data());
+  if (up) {
+    ypert_[iT_] = T + dT;
+    rhs(t, ypert_.data(), fplus_.data());
+  }
+  if (down) {
+    ypert_[iT_] = T - dT;
+    rhs(t, ypert_.data(), fminus_.data());
+  }
   const double* hi = up ? fplus_.data() : f_base_.data();
   const double* lo = down ? fminus_.data() : f_base_.data();
   const double width = (up ? dT : 0.0) + (down ? dT : 0.0);
@@ -218,9 +222,7 @@ void BurnSystem::solve(double* b) const {
   net_.lu.solve(LU_.data(), b);  // w = A^-1 b_Y in b[0..n)
   double xT = 0;
   if (iT_ >= 0) {
-    double dot = 0;
-    for (int j = 0; j < n_; ++j) dot += rowT_[j] * b[j];
-    xT = (b[iT_] + dot) / schur_;
+    xT = T_response(b[iT_], b);
     for (int j = 0; j < n_; ++j) b[j] += u_[j] * xT;
     b[iT_] = xT;
   }
