@@ -203,7 +203,7 @@ std::shared_ptr<const Runtime> Runtime::load(std::shared_ptr<const Network> net,
   weak->path = N.path;
   weak->sha256 = N.sha256;
   weak->constants = N.constants;
-  weak->isotopes = N.isotopes;
+  weak->set_isotopes(N.isotopes);
   weak->neutron = N.neutron;
   std::vector<int> pair_map(N.screen_pairs.size(), -1), pf_map(N.partition_functions.size(), -1);
   for (int r : N.network_rates) {

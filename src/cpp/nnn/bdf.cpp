@@ -161,14 +161,7 @@ class Bdf : public Integrator {
           h = tau_end - tau;
         }
         const double t_abs = t0 + t_new;  // the rates' time (history burns)
-        for (int i = 0; i < nv_; ++i) {
-          double v = 0;
-          for (int j = 0; j <= order_; ++j) v += D(j)[i];
-          y_pred[i] = v;
-          double p = 0;
-          for (int j = 1; j <= order_; ++j) p += D(j)[i] * gamma_[j];
-          psi[i] = p / alpha_[order_];
-        }
+        predict(y_pred, psi);
         set_scale(y_pred, scale, opt);
         const double c = h / alpha_[order_];
         bool converged = false;
@@ -265,23 +258,40 @@ class Bdf : public Integrator {
  private:
   double* D(int j) { return &D_[static_cast<size_t>(j) * nv_]; }
 
+  // y_pred = sum_{j <= q} D^j y_n and psi = sum_{1 <= j <= q} gamma_j D^j y_n / alpha_q.
+  // Loops over i innermost (contiguous, vectorised): the sums run over j in the
+  // same order as summing each component on its own, so the results are the same.
+  void predict(std::vector<double>& y_pred, std::vector<double>& psi) {
+    std::fill(y_pred.begin(), y_pred.end(), 0.0);
+    std::fill(psi.begin(), psi.end(), 0.0);
+    for (int j = 0; j <= order_; ++j) {
+      const double* Dj = D(j);
+      for (int i = 0; i < nv_; ++i) y_pred[i] += Dj[i];
+    }
+    for (int j = 1; j <= order_; ++j) {
+      const double* Dj = D(j);
+      const double g = gamma_[j];
+      for (int i = 0; i < nv_; ++i) psi[i] += Dj[i] * g;
+    }
+    const double a = alpha_[order_];
+    for (int i = 0; i < nv_; ++i) psi[i] = psi[i] / a;
+  }
+
   void set_scale(const std::vector<double>& y, std::vector<double>& scale, const IntegratorOptions& opt) {
     // tolerances on mass fractions X_i = A_i Y_i; on e_nu an absolute
     // tolerance of atol x 1 MeV per nucleon, since e_nu starts from 0
-    for (int i = 0; i < n_; ++i) {
-      const double A = net_.isotopes[i].A;
-      scale[i] = (opt.atol + opt.rtol * A * std::abs(y[i])) / A;
-    }
+    const double* A = net_.A.data();
+    for (int i = 0; i < n_; ++i) scale[i] = (opt.atol + opt.rtol * A[i] * std::abs(y[i])) / A[i];
     scale[n_] = e_nu_atol(net_, opt) + opt.rtol * std::abs(y[n_]);
     sys_->scale_extra(y.data(), opt.rtol, e_nu_atol(net_, opt), scale.data());
   }
 
-  double norm(const std::vector<double>& v, const std::vector<double>& scale) const {
+  double norm(const std::vector<double>& v, const std::vector<double>& scale) {
+    // the quotients in a loop of their own (vectorised); the sum stays in order
+    double* x = ratio_.data();
+    for (int i = 0; i < nv_; ++i) x[i] = v[i] / scale[i];
     double s = 0;
-    for (int i = 0; i < nv_; ++i) {
-      const double x = v[i] / scale[i];
-      s += x * x;
-    }
+    for (int i = 0; i < nv_; ++i) s += x[i] * x[i];
     return std::sqrt(s / nv_);
   }
 
@@ -361,10 +371,11 @@ class Bdf : public Integrator {
       // cost mesa_80's worst NSE zones 3-6x in accuracy at rtol 1e-10; only
       // after such a failure, half that (docs/performance.md). With 2x for
       // e_nu too the (100 s, rtol 1e-10) case took 2.6 % more steps.
-      if (k == 0)
+      if (k == 0) {
+        for (int i = n_; i < nv_; ++i) floor_weight_[i] = row_floor_[i] ? 0.2 : 0.0;
         for (int i = 0; i < nv_; ++i)
-          conv_scale_[i] =
-              std::max(scale[i], (i < n_ ? 2 : row_floor_[i] ? 0.2 : 0.0) * noise_[i] / kNewtonTol);
+          conv_scale_[i] = std::max(scale[i], floor_weight_[i] * noise_[i] / kNewtonTol);
+      }
       // (1/c - J) dy = f - (psi + d)/c  <=>  (I - cJ) dy = c f - psi - d
       for (int i = 0; i < nv_; ++i) dy[i] = f[i] - (psi[i] + d[i]) / c;
       solve(c, dy);
@@ -578,6 +589,8 @@ class Bdf : public Integrator {
     D_.assign(static_cast<size_t>(kMaxOrder + 3) * nv_, 0.0);
     gross_.assign(nv_, 0.0);
     conv_scale_.assign(nv_, 0.0);
+    ratio_.assign(nv_, 0.0);
+    floor_weight_.assign(nv_, 2.0);  // species: 2; the extra rows set in newton()
     noise_.assign(nv_, 0.0);
     noise_accepted_.assign(nv_, 0.0);
     noise_lu_ = -1;
@@ -622,6 +635,8 @@ class Bdf : public Integrator {
   double gamma_[kMaxOrder + 1], alpha_[kMaxOrder + 1], error_const_[kMaxOrder + 1];
   double noise_gain_[kMaxOrder + 1] = {1, 1, 1, 1, 1, 1};
   std::vector<double> D_, gross_, conv_scale_, noise_, noise_accepted_, yjac_, signed_;
+  std::vector<double> ratio_;         // norm()'s quotients
+  std::vector<double> floor_weight_;  // Newton's test: floor = weight x noise (2 species, 0.2/0 extra rows)
   double h_ = 0, lu_c_ = 0, crate_ = 1.0, mass0_ = 1.0;
   int order_ = 1, n_equal_ = 0;
   long jac_steps_ = 0;                    // s.n_steps at the last Jacobian

@@ -31,7 +31,8 @@ inline double e_nu_atol(const Network& net, const IntegratorOptions& opt) {
 // Sum of A_i Y_i (= sum X_i, 1 for a normalised composition).
 inline double mass_sum(const Network& net, const double* Y) {
   double m = 0;
-  for (int i = 0; i < net.n_species(); ++i) m += net.isotopes[i].A * Y[i];
+  const double* A = net.A.data();
+  for (int i = 0; i < net.n_species(); ++i) m += A[i] * Y[i];
   return m;
 }
 
@@ -80,8 +81,12 @@ inline void check_progress(const char* who, const BurnState& s, double t_end,
 constexpr double kMaxAbsX = 1.5;
 
 inline void check_composition(const char* who, const Network& net, const BurnState& s) {
+  const double* A = net.A.data();
+  bool bounded = true;  // a branch-free pass first: this runs after every step
+  for (int i = 0; i < net.n_species(); ++i) bounded &= std::abs(A[i] * s.Y[i]) <= kMaxAbsX;
+  if (bounded) return;
   for (int i = 0; i < net.n_species(); ++i) {
-    const double X = net.isotopes[i].A * s.Y[i];
+    const double X = A[i] * s.Y[i];
     if (!(std::abs(X) <= kMaxAbsX))
       throw Error(Status::IntegratorFailed,
                   std::string(who) + ": composition diverged (X_" + net.isotopes[i].name + " = " +

@@ -459,9 +459,10 @@ void Kinetics::weak_recentre(WeakColumn& w, double log_rhoy, bool* clamped) {
 void Kinetics::update(const double* Y) {
   const int n = net_.n_species();
   double sumZY = 0, sumAY = 0;
+  const double *A = net_.A.data(), *Z = net_.Z.data();
   for (int i = 0; i < n; ++i) {
-    sumZY += net_.isotopes[i].Z * Y[i];
-    sumAY += net_.isotopes[i].A * Y[i];
+    sumZY += Z[i] * Y[i];
+    sumAY += A[i] * Y[i];
   }
   const double ye = sumZY / sumAY;
   const double n_e = rho_ * sumZY / net_.constants.m_u_C18;

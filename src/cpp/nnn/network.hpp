@@ -93,7 +93,11 @@ class Network {
   std::string sha256;                   // of the file's bytes
   std::vector<std::pair<std::string, std::string>> meta;
   Constants constants{};
-  std::vector<Isotope> isotopes;
+  std::vector<Isotope> isotopes;         // set with set_isotopes()
+  // A and Z of each species as doubles, contiguous: the integrators' and the
+  // RHS's per-species loops (sum A Y, tolerances) read them on every step,
+  // and an Isotope (with its name) is 64 bytes apart
+  std::vector<double> A, Z;
   std::vector<PartitionFunction> partition_functions;
   std::vector<ScreenPair> screen_pairs; // unique pairs over all rates
   std::vector<WeakTable> tables;
@@ -108,6 +112,7 @@ class Network {
   std::vector<int> jac_begin, jac_pos;
 
   int n_species() const { return static_cast<int>(isotopes.size()); }
+  void set_isotopes(std::vector<Isotope> list);  // isotopes, A and Z
   int index_of(const std::string& isotope) const;  // -1 if unknown
   // Structural nonzeros of dYdot/dY (row i, column j), for the sparse LU.
   std::vector<std::vector<int>> jacobian_pattern() const;

@@ -200,6 +200,7 @@ std::shared_ptr<const Network> Network::load(const std::string& path) {
   r.expect("isotopes");
   const long n = r.count(1, 100000, "number of isotopes", 5);
   std::set<std::string> names;
+  std::vector<Isotope> isotopes;
   for (long i = 0; i < n; ++i) {
     Isotope iso;
     iso.name = r.word();
@@ -209,8 +210,9 @@ std::shared_ptr<const Network> Network::load(const std::string& path) {
     iso.dm_MeV = r.real("mass excess");
     if (!names.insert(iso.name).second) r.fail("isotope " + quoted(iso.name) + " is listed twice");
     if (iso.name == "n") net->neutron = static_cast<int>(i);
-    net->isotopes.push_back(iso);
+    isotopes.push_back(iso);
   }
+  net->set_isotopes(std::move(isotopes));
 
   r.expect("partition_functions");
   const long npf = r.count(0, 100000, "number of partition functions", 6);
@@ -355,6 +357,16 @@ std::shared_ptr<const Network> Network::load(const std::string& path) {
   net->lu = SparseLU(net->n_species(), net->jacobian_pattern());
   net->set_jacobian_positions();
   return net;
+}
+
+void Network::set_isotopes(std::vector<Isotope> list) {
+  isotopes = std::move(list);
+  A.clear();
+  Z.clear();
+  for (const Isotope& iso : isotopes) {
+    A.push_back(iso.A);
+    Z.push_back(iso.Z);
+  }
 }
 
 int Network::index_of(const std::string& isotope) const {

@@ -59,8 +59,7 @@ class Rodas4 : public Integrator {
     const int nv = sys.size();  // Y, e_nu and (self-heating) T, ...
     std::vector<double> K(static_cast<size_t>(S) * nv), y(nv), ys(nv), ynew(nv), f(nv), rhs(nv);
     std::vector<double> gross(nv), noise(n), ft(nv), sc0(nv), sc1(nv);
-    std::vector<double> A_iso(n);
-    for (int i = 0; i < n; ++i) A_iso[i] = net_.isotopes[i].A;
+    const double* A_iso = net_.A.data();
 
     if (h_ <= 0) {  // first call of this burn
       h_ = std::min(t_end - s.t, 1e-10);
