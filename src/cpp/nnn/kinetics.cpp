@@ -46,7 +46,7 @@ struct FluxArgs {
   const double* ye_factor;  // {1, Ye}
   const double* yabs;       // |Y|
   const char* neg;          // Y < 0
-  double* flux;             // out, per network rate
+  double* flux;             // out, per flux slot (FluxGroup::first_slot)
 };
 
 // flux_m = sgn k_m prod |Y| over the N factors of each rate m of one group
@@ -67,7 +67,7 @@ void fluxes(const Kinetics::FluxGroup& g, int nf, const FluxArgs& a) {
       f *= yabs[fs[j]];
       if constexpr (kSigned) ng |= neg[fs[j]];
     }
-    a.flux[g.rate[q]] = ng ? -f : f;
+    a.flux[g.first_slot + q] = ng ? -f : f;
   }
 }
 
@@ -266,6 +266,13 @@ Kinetics::Kinetics(const Network& net, double T, double rho)
     for (size_t q = 0; q < t.y_species.size(); ++q)
       for (int p = 0; p < t.y_power[q]; ++p) g->sp.push_back(t.y_species[q]);
   }
+  // flux slots in group order, so that the flux loop stores contiguously
+  std::vector<int> slot(nm);
+  int next_slot = 0;
+  for (FluxGroup& g : flux_groups_) {
+    g.first_slot = next_slot;
+    for (int m : g.rate) slot[m] = next_slot++;
+  }
   // dY_i/dt = sum coef * flux over the terms of species i, gathered per
   // species (independent sums: faster than scattering each flux, where
   // n, p, he4 serialise hundreds of read-modify-writes); a counting sort,
@@ -281,7 +288,7 @@ Kinetics::Kinetics(const Network& net, double T, double rho)
     const Term& t = net.rates[net.network_rates[m]].term;
     for (size_t q = 0; q < t.species.size(); ++q) {
       const int k = next[t.species[q]]++;
-      term_rate_[k] = static_cast<int>(m);
+      term_rate_[k] = slot[m];
       term_coef_[k] = t.coef[q];
     }
   }

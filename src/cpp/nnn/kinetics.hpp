@@ -71,6 +71,7 @@ class Kinetics {
   // index m, prefactor rho^dens_exp, evaluator, Ye weight, and n_fac factors.
   struct FluxGroup {
     int n_fac;
+    int first_slot = 0;  // rate q of the group has flux slot first_slot + q (ydot)
     std::vector<int> rate;
     std::vector<double> k_const;
     std::vector<int> evaluator;
@@ -141,7 +142,7 @@ class Kinetics {
   std::vector<char> ye_weight_;
   std::vector<FluxGroup> flux_groups_;
   double ye_ = 0;                // Ye of the last update()
-  std::vector<int> term_begin_, term_rate_;
+  std::vector<int> term_begin_, term_rate_;  // term_rate_: the term's flux slot
   std::vector<double> term_coef_;
   mutable std::vector<double> flux_;  // per network rate, for ydot
   mutable std::vector<double> ybuf_;  // |Y| for ydot
