@@ -123,9 +123,35 @@ inline void check_dt(double dt) {
                      "dt = " + nnn::repr(dt) + " s is invalid: must be finite and > 0");
 }
 
+// Copies a zone batch's results (nnn_burn_zones*) to the C outputs. A failed
+// zone gets its input X back and zero energies; the first failure's status
+// and message become the call's. extra(z, r, ok) copies what only one call
+// returns (a self-heating burn's T_end).
+template <class Extra>
+int copy_zones(const std::vector<nnn::BurnResult>& rs, int n_species, const double* X0,
+               double* X_out, double* eps_nuc, double* eps_nu, int* zone_status,
+               nnn_zone_info* info, Extra extra) {
+  int first = NNN_OK;
+  const size_t n = static_cast<size_t>(n_species);
+  for (size_t z = 0; z < rs.size(); ++z) {
+    const nnn::BurnResult& r = rs[z];
+    const int st = static_cast<int>(r.status);
+    if (zone_status) zone_status[z] = st;
+    if (info) info[z] = zone_info(r);
+    const bool ok = st == NNN_OK;
+    std::memcpy(X_out + z * n, ok ? r.X.data() : X0 + z * n, sizeof(double) * n);
+    eps_nuc[z] = ok ? r.eps_nuc[0] : 0.0;
+    eps_nu[z] = ok ? r.eps_nu[0] : 0.0;
+    extra(z, r, ok);
+    if (!ok && first == NNN_OK) first = fail(st, "zone " + nnn::repr(z) + ": " + r.message);
+  }
+  return first;
+}
+
 }  // namespace nnn::capi
 
 using nnn::capi::check_dt;
+using nnn::capi::copy_zones;
 using nnn::capi::copy_zone;
 using nnn::capi::require_arrays;
 using nnn::capi::zone_info;

@@ -151,24 +151,9 @@ int nnn_burn_zones_with_info(const nnn_network* net, int n_zones, const double* 
   const int st = guarded([&]() -> int {
     check_dt(dt);
     const int n = net->net->n_species();
-    auto rs = nnn::burn_batch(*net->net, n_zones, T, rho, X0, {dt}, to_options(opt), n_threads);
-    int first = NNN_OK;
-    for (int z = 0; z < n_zones; ++z) {
-      const auto& r = rs[z];
-      const int st = static_cast<int>(r.status);
-      if (zone_status) zone_status[z] = st;
-      if (info) info[z] = zone_info(r);
-      if (st == NNN_OK) {
-        std::memcpy(X_out + static_cast<size_t>(z) * n, r.X.data(), sizeof(double) * n);
-        eps_nuc[z] = r.eps_nuc[0];
-        eps_nu[z] = r.eps_nu[0];
-      } else {
-        std::memcpy(X_out + static_cast<size_t>(z) * n, X0 + static_cast<size_t>(z) * n, sizeof(double) * n);
-        eps_nuc[z] = eps_nu[z] = 0;
-        if (first == NNN_OK) first = fail(st, "zone " + nnn::repr(z) + ": " + r.message);
-      }
-    }
-    return first;
+    const auto rs = nnn::burn_batch(*net->net, n_zones, T, rho, X0, {dt}, to_options(opt), n_threads);
+    return copy_zones(rs, n, X0, X_out, eps_nuc, eps_nu, zone_status, info,
+                      [](size_t, const nnn::BurnResult&, bool) {});
   });
   return mark_rejected(st, zone_status, n_zones);
 }

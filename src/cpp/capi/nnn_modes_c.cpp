@@ -114,27 +114,11 @@ int nnn_burn_zones_self_heating_with_info(const nnn_network* net, int n_zones, c
   const int st = guarded([&]() -> int {
     check_dt(dt);
     const int n = net->net->n_species();
-    auto rs = nnn::burn_batch_self_heating(*net->net, n_zones, T0, rho, X0, {dt},
-                                           options(opt, thermal_neutrinos != 0), n_threads);
-    int first = NNN_OK;
-    for (int z = 0; z < n_zones; ++z) {
-      const auto& r = rs[z];
-      const int s = static_cast<int>(r.status);
-      if (zone_status) zone_status[z] = s;
-      if (info) info[z] = zone_info(r);
-      if (s == NNN_OK) {
-        std::memcpy(X_out + static_cast<size_t>(z) * n, r.X.data(), sizeof(double) * n);
-        eps_nuc[z] = r.eps_nuc[0];
-        eps_nu[z] = r.eps_nu[0];
-        T_end[z] = r.T[0];
-      } else {  // as nnn_burn_zones: the zone's input back, zero energies
-        std::memcpy(X_out + static_cast<size_t>(z) * n, X0 + static_cast<size_t>(z) * n, sizeof(double) * n);
-        eps_nuc[z] = eps_nu[z] = 0;
-        T_end[z] = T0[z];
-        if (first == NNN_OK) first = fail(s, "zone " + nnn::repr(z) + ": " + r.message);
-      }
-    }
-    return first;
+    const auto rs = nnn::burn_batch_self_heating(*net->net, n_zones, T0, rho, X0, {dt},
+                                                 options(opt, thermal_neutrinos != 0), n_threads);
+    // as nnn_burn_zones; a failed zone's T_end is its T0
+    return copy_zones(rs, n, X0, X_out, eps_nuc, eps_nu, zone_status, info,
+                      [&](size_t z, const nnn::BurnResult& r, bool ok) { T_end[z] = ok ? r.T[0] : T0[z]; });
   });
   return mark_rejected(st, zone_status, n_zones);
 }
