@@ -120,6 +120,19 @@ int nnn_emulator_burn_zones(const nnn_emulator* em, int n_zones, const double* T
                             double* eps_nu, int* used_fallback, int* zone_status, double* err,
                             int n_threads);
 
+/* The same, with each zone's nnn_zone_info (info may be NULL): the
+ * integrator's n_steps, table_clamped and mass_drift for a fallback zone, all
+ * 0 for a zone the emulator did (it reads no weak-rate table for its result). */
+int nnn_emulator_burn_with_info(const nnn_emulator* em, double T, double rho, const double* X0,
+                                double dt, const nnn_options* opt, double* X_out, double* eps_nuc,
+                                double* eps_nu, double* Ye, int* used_fallback, double* err,
+                                nnn_zone_info* info);
+int nnn_emulator_burn_zones_with_info(const nnn_emulator* em, int n_zones, const double* T,
+                                      const double* rho, const double* X0, double dt,
+                                      const nnn_options* opt, double* X_out, double* eps_nuc,
+                                      double* eps_nu, int* used_fallback, int* zone_status,
+                                      double* err, int n_threads, nnn_zone_info* info);
+
 #ifdef __cplusplus
 }
 #endif

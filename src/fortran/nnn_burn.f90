@@ -29,8 +29,8 @@
 module nnn_burning
   use, intrinsic :: iso_c_binding
   use nnn_capi, only: dp, NNN_OK, NNN_BAD_INPUT, nnn_options_c, c_nnn_default_options, &
-      c_nnn_burn_with_info, c_nnn_burn_zones_with_info, nnn_zone_info_c, c_nnn_emulator_burn, &
-      c_nnn_emulator_burn_zones, &
+      c_nnn_burn_with_info, c_nnn_burn_zones_with_info, nnn_zone_info_c, &
+      c_nnn_emulator_burn_with_info, c_nnn_emulator_burn_zones_with_info, &
       c_nnn_emulator_check_network, nnn_f_clear_error, set_error, itoa, rtoa
   use nnn_network, only: nnn_network_t, nnn_network_c_ptr, nnn_n_species
   use nnn_emulation, only: nnn_emulator_t, nnn_emulator_c_ptr, NNN_PATH_NONE
@@ -71,7 +71,7 @@ contains
   !>                  rejected. With the emulator, n_steps is 0 for its zones.
   !>   table_clamped  optional out: .true. if the result rests on a weak-rate
   !>                  table read beyond its grid (held at the edge, not
-  !>                  extrapolated); .false. for emulator zones
+  !>                  extrapolated); .false. for a zone the emulator did
   !>   err            optional out: the emulator's error estimate of this
   !>                  zone (its predicted sum_i (Z_i/A_i)|X_i - X_i,true|); 0
   !>                  for an integrator zone or without emulator
@@ -124,20 +124,20 @@ contains
     end if
     ye_c = 0
     steps_c = 0
+    info = nnn_zone_info_c(0, 0, 0.0_c_double)
     if (present(emulator)) then
       path_c = NNN_PATH_NONE
       err_c = 0
-      ierr = int(c_nnn_emulator_burn(nnn_emulator_c_ptr(emulator), T, rho, x0, dt, popt, x1, eps_nuc, &
-          eps_nu, ye_c, path_c, steps_c, err_c))
+      ierr = int(c_nnn_emulator_burn_with_info(nnn_emulator_c_ptr(emulator), T, rho, x0, dt, popt, x1, &
+          eps_nuc, eps_nu, ye_c, path_c, err_c, info))
       if (present(used_fallback)) used_fallback = int(path_c)
       if (present(err)) err = err_c
     else
-      info = nnn_zone_info_c(0, 0, 0.0_c_double)
       ierr = int(c_nnn_burn_with_info(nnn_network_c_ptr(net), T, rho, x0, dt, popt, x1, eps_nuc, eps_nu, &
           ye_c, info))
-      steps_c = info%n_steps
-      if (present(table_clamped)) table_clamped = info%table_clamped /= 0
     end if
+    steps_c = info%n_steps
+    if (present(table_clamped)) table_clamped = info%table_clamped /= 0
     if (present(n_steps)) n_steps = int(steps_c)
     if (ierr == NNN_OK) then
       X = x1
@@ -163,8 +163,8 @@ contains
   !>   used_fallback optional (n_zones) out: each zone's path, NNN_PATH_*
   !>                 (NNN_PATH_NONE without emulator or if rejected)
   !>   table_clamped optional (n_zones) out: .true. for a zone whose result
-  !>                 rests on a weak-rate table read beyond its grid (not
-  !>                 available with emulator: then all .false.)
+  !>                 rests on a weak-rate table read beyond its grid
+  !>                 (.false. for zones the emulator did)
   !>   err           optional (n_zones) out: the emulator's error estimate per
   !>                 zone (0 for integrator zones and without emulator)
   !> Invalid input in any zone fails before any work: then every zone_status
@@ -245,19 +245,19 @@ contains
     ! rejected call writes no X_out), status -1 (not reached), path NONE.
     x1 = X
     st = -1
+    allocate (info(nz))
+    info = nnn_zone_info_c(0, 0, 0.0_c_double)
     if (present(emulator)) then
       allocate (path(nz), err_c(nz))
       path = NNN_PATH_NONE
       err_c = 0
-      ierr = int(c_nnn_emulator_burn_zones(nnn_emulator_c_ptr(emulator), int(nz, c_int), T, rho, X, dt, &
-          popt, x1, eps_nuc, eps_nu, path, st, err_c, int(nt, c_int)))
+      ierr = int(c_nnn_emulator_burn_zones_with_info(nnn_emulator_c_ptr(emulator), int(nz, c_int), T, rho, &
+          X, dt, popt, x1, eps_nuc, eps_nu, path, st, err_c, int(nt, c_int), info))
     else
-      allocate (info(nz))
-      info = nnn_zone_info_c(0, 0, 0.0_c_double)
       ierr = int(c_nnn_burn_zones_with_info(nnn_network_c_ptr(net), int(nz, c_int), T, rho, X, dt, popt, &
           x1, eps_nuc, eps_nu, st, int(nt, c_int), info))
-      if (present(table_clamped)) table_clamped = info%table_clamped /= 0
     end if
+    if (present(table_clamped)) table_clamped = info%table_clamped /= 0
     if (any(st < 0)) then
       ! rejected before any work (invalid input), statuses unwritten; eps
       ! stay 0 and X(0) in x1 (libnnn's nnn_burn_zones fills them itself)

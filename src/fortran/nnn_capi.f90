@@ -66,6 +66,7 @@ module nnn_capi
   public :: c_nnn_emulator_free, c_nnn_emulator_check_network, c_nnn_emulator_set_threads
   public :: c_nnn_emulator_set_config, c_nnn_emulator_get_config
   public :: c_nnn_emulator_model, c_nnn_emulator_burn, c_nnn_emulator_burn_zones
+  public :: c_nnn_emulator_burn_with_info, c_nnn_emulator_burn_zones_with_info
   public :: nnn_f_clear_error, nnn_f_set_error_c, nnn_f_last_error
   public :: set_error, to_c_string, from_c_string, last_message, itoa, rtoa
 
@@ -235,6 +236,37 @@ module nnn_capi
       integer(c_int), intent(inout) :: used_fallback
       integer(c_long), intent(inout) :: n_steps
       real(c_double), intent(inout) :: err
+    end function
+
+    integer(c_int) function c_nnn_emulator_burn_with_info(em, T, rho, X0, dt, opt, X_out, eps_nuc, &
+        eps_nu, Ye, used_fallback, err, info) bind(C, name="nnn_emulator_burn_with_info")
+      import :: c_int, c_ptr, c_double, nnn_zone_info_c
+      type(c_ptr), value :: em
+      real(c_double), value :: T, rho
+      real(c_double), intent(in) :: X0(*)
+      real(c_double), value :: dt
+      type(c_ptr), value :: opt
+      real(c_double), intent(inout) :: X_out(*)
+      real(c_double), intent(inout) :: eps_nuc, eps_nu, Ye
+      integer(c_int), intent(inout) :: used_fallback
+      real(c_double), intent(inout) :: err
+      type(nnn_zone_info_c), intent(inout) :: info
+    end function
+
+    integer(c_int) function c_nnn_emulator_burn_zones_with_info(em, n_zones, T, rho, X0, dt, opt, X_out, &
+        eps_nuc, eps_nu, used_fallback, zone_status, err, n_threads, info) &
+        bind(C, name="nnn_emulator_burn_zones_with_info")
+      import :: c_int, c_ptr, c_double, nnn_zone_info_c
+      type(c_ptr), value :: em
+      integer(c_int), value :: n_zones
+      real(c_double), intent(in) :: T(*), rho(*), X0(*)
+      real(c_double), value :: dt
+      type(c_ptr), value :: opt
+      real(c_double), intent(inout) :: X_out(*), eps_nuc(*), eps_nu(*)
+      integer(c_int), intent(inout) :: used_fallback(*), zone_status(*)
+      real(c_double), intent(inout) :: err(*)
+      integer(c_int), value :: n_threads
+      type(nnn_zone_info_c), intent(inout) :: info(*)
     end function
 
     integer(c_int) function c_nnn_emulator_burn_zones(em, n_zones, T, rho, X0, dt, opt, X_out, eps_nuc, &

@@ -295,6 +295,58 @@ def test_c_api(lib, c_net, tiny_path, small_net):
         lib.nnn_emulator_free(em)
 
 
+class ZoneInfo(ctypes.Structure):
+    _fields_ = [("n_steps", ctypes.c_long), ("table_clamped", ctypes.c_int),
+                ("mass_drift", ctypes.c_double)]
+
+
+def test_c_zone_info_of_fallback_zones(lib, c_net, tiny_path, small_net):
+    """nnn_emulator_burn(_zones)_with_info: a zone the integrator burned carries its
+    n_steps, table_clamped and mass_drift, as the engine's own burn of that zone has
+    them; a zone the emulator did carries zeros. Before, the emulator's C calls had no
+    table_clamped, and Fortran reported .false. for a fallback zone read past a table."""
+    lib.nnn_emulator_burn_zones_with_info.argtypes = [
+        ctypes.c_void_p, ctypes.c_int, c_double_p, c_double_p, c_double_p, ctypes.c_double,
+        ctypes.c_void_p, c_double_p, c_double_p, c_double_p, c_int_p, c_int_p, c_double_p,
+        ctypes.c_int, ctypes.c_void_p]
+    lib.nnn_emulator_burn_with_info.argtypes = [
+        ctypes.c_void_p, ctypes.c_double, ctypes.c_double, c_double_p, ctypes.c_double,
+        ctypes.c_void_p, c_double_p, c_double_p, c_double_p, c_double_p, c_int_p, c_double_p,
+        ctypes.c_void_p]
+    em = ctypes.c_void_p()
+    assert lib.nnn_emulator_load(c_net, str(tiny_path).encode(), ctypes.byref(em)) == 0
+    try:
+        T, rho, X = zones(small_net, 3, seed=5)
+        rho[1] = 1e-2  # outside the model's domain, and rho*Ye below the weak tables' grid
+        rho[2] = 1e3   # outside the domain, inside the tables
+        X = np.ascontiguousarray(X)
+        Xo, en, enu, err = np.zeros_like(X), np.zeros(3), np.zeros(3), np.zeros(3)
+        path, zst, infos = np.zeros(3, np.int32), np.zeros(3, np.int32), (ZoneInfo * 3)()
+        assert lib.nnn_emulator_burn_zones_with_info(
+            em, 3, ptr(T), ptr(rho), ptr(X), DT, None, ptr(Xo), ptr(en), ptr(enu),
+            ptr(path, ctypes.c_int), ptr(zst, ctypes.c_int), ptr(err), 1,
+            ctypes.cast(infos, ctypes.c_void_p)) == 0, lib.nnn_last_error()
+        assert path[0] == 0 and path[1] != 0 and path[2] != 0
+        assert (infos[0].n_steps, infos[0].table_clamped, infos[0].mass_drift) == (0, 0, 0.0)
+        for z in (1, 2):
+            ref = small_net.burn(T[z], rho[z], X[z], dt=DT)
+            assert (bool(infos[z].table_clamped), infos[z].n_steps, infos[z].mass_drift) == \
+                (ref.table_clamped, ref.n_steps, ref.mass_drift)
+            np.testing.assert_array_equal(Xo[z], ref.X)
+        assert [bool(i.table_clamped) for i in infos] == [False, True, False]
+
+        one, e1, e2, ye, p1, er1, info = (np.zeros(X.shape[1]), ctypes.c_double(), ctypes.c_double(),
+                                          ctypes.c_double(), ctypes.c_int(), ctypes.c_double(),
+                                          ZoneInfo())
+        assert lib.nnn_emulator_burn_with_info(em, T[1], rho[1], ptr(X[1]), DT, None, ptr(one),
+                                               ctypes.byref(e1), ctypes.byref(e2), ctypes.byref(ye),
+                                               ctypes.byref(p1), ctypes.byref(er1),
+                                               ctypes.byref(info)) == 0, lib.nnn_last_error()
+        assert (p1.value, info.n_steps, info.table_clamped) == (path[1], infos[1].n_steps, 1)
+    finally:
+        lib.nnn_emulator_free(em)
+
+
 def test_c_model_raising_falls_back(lib, c_net, small_net, tmp_path):
     """A model that raises in forward: through C the call succeeds, those zones
     carry the integrator's result with path 7 (issue 14: it used to fail the

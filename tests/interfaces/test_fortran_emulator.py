@@ -475,6 +475,72 @@ def expected_fallbacks(n_steps: int, nz: int, domain: dict) -> list[int]:
     return out
 
 
+EMULATOR_CLAMP_PROBE = """
+program probe
+  use nnn
+  implicit none
+  type(nnn_network_t) :: net
+  type(nnn_emulator_t) :: em
+  real(dp), allocatable :: X0(:, :), X(:, :), x1(:)
+  real(dp) :: T(3), rho(3), e1(3), e2(3), en, ev
+  integer :: ierr, n, k, path(3), p1
+  logical :: clamped(3), c1
+  character(len=512) :: net_path, model
+  call get_command_argument(1, net_path)
+  call get_command_argument(2, model)
+  call nnn_load_network(net, trim(net_path), ierr)
+  if (ierr /= NNN_OK) stop 2
+  call nnn_load_emulator(em, net, trim(model), ierr, check_energy=.false., check_dye=.false.)
+  if (ierr /= NNN_OK) stop 3
+  n = nnn_n_species(net)
+  allocate (X0(n, 3), X(n, 3), x1(n))
+  read (*, *) T, rho
+  do k = 1, 3
+    read (*, *) X0(:, k)
+  end do
+  X = X0
+  call nnn_burn_zones(net, T, rho, X, 1d-2, e1, e2, ierr, emulator=em, used_fallback=path, &
+      table_clamped=clamped)
+  write (*, '(a, i0, 3(1x, i0), 3(1x, l1))') 'zones ', ierr, path, clamped
+  do k = 1, 3
+    x1 = X0(:, k)
+    call nnn_burn(net, T(k), rho(k), x1, 1d-2, en, ev, ierr, emulator=em, used_fallback=p1, &
+        table_clamped=c1)
+    write (*, '(a, i0, 1x, i0, 1x, i0, 1x, l1)') 'one ', k, ierr, p1, c1
+  end do
+end program probe
+"""
+
+
+def test_table_clamped_of_fallback_zones(cmake_torch, pynet, tiny, models_lib, tmp_path):
+    """table_clamped with emulator=: a zone the integrator burned past a weak-rate
+    table's grid says .true., as the engine's own burn of it does; zones the
+    emulator did say .false. Before, every zone said .false. with emulator= (the
+    emulator's C calls had no table_clamped), and nnn_burn did too."""
+    if shutil.which("gfortran") is None:
+        pytest.skip("needs gfortran")
+    m = models_lib
+    T, rho, X = m.zones(pynet, 3, seed=5)
+    rho[1] = 1e-2  # outside the model's domain, and rho*Ye below the weak tables' grid
+    rho[2] = 1e3   # outside the domain, inside the tables
+    refs = [pynet.burn(float(T[k]), float(rho[k]), X[k], dt=m.DT).table_clamped for k in (1, 2)]
+    assert refs == [True, False]
+    src, exe = tmp_path / "probe.f90", tmp_path / "probe"
+    src.write_text(EMULATOR_CLAMP_PROBE)
+    libs = [cmake_torch.libdir_fortran, cmake_torch.build]
+    run(["gfortran", "-O1", f"-I{cmake_torch.moddir}", src, "-o", exe,
+         *[f"-L{p}" for p in libs], "-lnnn_fortran", "-lnnn", *[f"-Wl,-rpath,{p}" for p in libs]])
+    stdin = " ".join(repr(float(v)) for v in (*T, *rho)) + "\n"
+    stdin += "".join(" ".join(repr(float(v)) for v in x) + "\n" for x in X)
+    p = subprocess.run([str(exe), str(pynet.path), str(tiny)], input=stdin, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout
+    lines = [ln.split() for ln in p.stdout.splitlines()]
+    paths = [str(EMULATOR), str(FALLBACK_DOMAIN), str(FALLBACK_DOMAIN)]
+    assert lines[0] == ["zones", "0", *paths, "F", "T", "F"], p.stdout
+    assert lines[1:] == [["one", str(k + 1), "0", paths[k], "FTF"[k]] for k in range(3)], p.stdout
+
+
 def test_example_03_column(cmake_torch, tiny, models_lib):
     n_steps, nz = 8, 32
     texts = {}

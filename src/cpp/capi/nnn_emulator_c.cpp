@@ -79,6 +79,15 @@ std::string resolve_model(const std::string& s) {
   return p;
 }
 
+// Zone z's nnn_zone_info: the fallback integrator's, zeros for an emulator zone.
+nnn_zone_info zone_info(const em_ns::ZoneResults& r, int z) {
+  nnn_zone_info info{};
+  info.n_steps = r.n_steps[z];
+  info.table_clamped = r.table_clamped[z] ? 1 : 0;
+  info.mass_drift = r.mass_drift[z];
+  return info;
+}
+
 }  // namespace
 
 extern "C" {
@@ -159,8 +168,19 @@ int nnn_emulator_burn_zones(const nnn_emulator* em, int n_zones, const double* T
                             const nnn_options* opt, double* X_out, double* eps_nuc,
                             double* eps_nu, int* used_fallback, int* zone_status, double* err,
                             int n_threads) {
+  return nnn_emulator_burn_zones_with_info(em, n_zones, T, rho, X0, dt, opt, X_out, eps_nuc, eps_nu,
+                                           used_fallback, zone_status, err, n_threads, nullptr);
+}
+
+int nnn_emulator_burn_zones_with_info(const nnn_emulator* em, int n_zones, const double* T,
+                                      const double* rho, const double* X0, double dt,
+                                      const nnn_options* opt, double* X_out, double* eps_nuc,
+                                      double* eps_nu, int* used_fallback, int* zone_status,
+                                      double* err, int n_threads, nnn_zone_info* info) {
+  if (info)
+    for (int z = 0; z < n_zones; ++z) info[z] = nnn_zone_info{};
   NNN_REQUIRE(em, "em");
-  if (n_zones < 0) return fail(NNN_BAD_INPUT, "n_zones = " + std::to_string(n_zones) + " must be >= 0");
+  if (n_zones < 0) return fail(NNN_BAD_INPUT, "n_zones = " + nnn::repr(n_zones) + " must be >= 0");
   if (n_zones > 0)  // no zones: the arrays may be NULL
     if (const int st = require_arrays(T, rho, X0, X_out, eps_nuc, eps_nu)) return mark_rejected(st, zone_status, n_zones);
   // Everything that can be rejected is rejected inside burn() before any
@@ -177,20 +197,34 @@ int nnn_emulator_burn_zones(const nnn_emulator* em, int n_zones, const double* T
   if (used_fallback) std::memcpy(used_fallback, r.path.data(), sizeof(int) * n_zones);
   if (zone_status) std::memcpy(zone_status, r.status.data(), sizeof(int) * n_zones);
   if (err) std::memcpy(err, r.err.data(), sizeof(double) * n_zones);
+  if (info)
+    for (int z = 0; z < n_zones; ++z) info[z] = zone_info(r, z);
   for (int z = 0; z < n_zones; ++z)
-    if (r.status[z] != NNN_OK) return fail(r.status[z], "zone " + std::to_string(z) + ": " + r.message[z]);
+    if (r.status[z] != NNN_OK) return fail(r.status[z], "zone " + nnn::repr(z) + ": " + r.message[z]);
   return NNN_OK;
 }
 
 int nnn_emulator_burn(const nnn_emulator* em, double T, double rho, const double* X0, double dt,
                       const nnn_options* opt, double* X_out, double* eps_nuc, double* eps_nu,
                       double* Ye, int* used_fallback, long* n_steps, double* err) {
+  nnn_zone_info info{};
+  const int st = nnn_emulator_burn_with_info(em, T, rho, X0, dt, opt, X_out, eps_nuc, eps_nu, Ye,
+                                             used_fallback, err, &info);
+  if (n_steps) *n_steps = info.n_steps;
+  return st;
+}
+
+int nnn_emulator_burn_with_info(const nnn_emulator* em, double T, double rho, const double* X0,
+                                double dt, const nnn_options* opt, double* X_out, double* eps_nuc,
+                                double* eps_nu, double* Ye, int* used_fallback, double* err,
+                                nnn_zone_info* info) {
+  if (info) *info = nnn_zone_info{};
   NNN_REQUIRE(em, "em");
   if (const int st = require_arrays(X0, X_out, eps_nuc, eps_nu)) return st;
   return guarded([&]() -> int {
     const auto r = em->em->burn(1, &T, &rho, X0, dt, to_options(opt), em->config(), 1);
     if (used_fallback) *used_fallback = r.path[0];
-    if (n_steps) *n_steps = r.n_steps[0];
+    if (info) *info = zone_info(r, 0);
     if (err) *err = r.err[0];
     if (r.status[0] != NNN_OK) return fail(r.status[0], r.message[0]);
     return copy_zone(r, X_out, eps_nuc, eps_nu, Ye);

@@ -317,6 +317,7 @@ ZoneResults Runtime::burn(int n_zones, const double* T, const double* rho, const
   R.status.assign(n_zones, 0);
   R.n_steps.assign(n_zones, 0);
   R.table_clamped.assign(n_zones, 0);
+  R.mass_drift.assign(n_zones, 0.0);
   R.message.assign(n_zones, std::string());
 
   const Domain& D = info_.domain;
@@ -433,6 +434,7 @@ ZoneResults Runtime::burn(int n_zones, const double* T, const double* rho, const
       R.n_steps[z] = r.n_steps;
       R.status[z] = static_cast<int>(r.status);
       R.table_clamped[z] = r.table_clamped ? 1 : 0;
+      R.mass_drift[z] = r.mass_drift;
       R.err[z] = 0;
       if (r.status == Status::Ok) {
         std::copy(r.X.begin(), r.X.begin() + n, x);

@@ -99,6 +99,7 @@ struct ZoneResults {
   std::vector<int> status;      // nnn::Status per zone (fallback integrator failures)
   std::vector<long> n_steps;    // integrator steps (0 for emulator zones)
   std::vector<char> table_clamped;    // fallback: a weak-rate table was clamped
+  std::vector<double> mass_drift;     // fallback: sum X - 1 before renormalising (BurnResult)
   std::vector<std::string> message;   // empty unless status != Ok
   std::string model_error;      // why the model failed (zones with FallbackModel), else ""
   int inference_threads = 0;    // libtorch intra-op threads the inference ran with (0: none ran)
