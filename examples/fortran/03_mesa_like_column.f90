@@ -51,9 +51,9 @@
 ! loaded.
 program mesa_like_column
   !$ use omp_lib, only: omp_get_max_threads
-  use, intrinsic :: iso_c_binding, only: c_double, c_long, c_int, c_null_ptr
+  use, intrinsic :: iso_c_binding, only: c_double, c_int, c_null_ptr
   use nnn
-  use nnn_capi, only: c_nnn_emulator_burn  ! only for the overhead timing at the end
+  use nnn_capi, only: c_nnn_emulator_burn_with_info, nnn_zone_info_c  ! only for the overhead timing at the end
   use example_utils, only: die, median, wtime
   implicit none
 
@@ -258,12 +258,13 @@ contains
 
   ! Per-call overhead of the Fortran module on the emulator path: the centre
   ! zone at the last step's (T, rho), the module's nnn_burn(..., emulator=)
-  ! against the bare C nnn_emulator_burn, interleaved, serial; medians.
+  ! against the bare C nnn_emulator_burn_with_info (the call it makes), interleaved,
+  ! serial; medians.
   subroutine overhead()
     integer, parameter :: n_rep = 300
     real(dp) :: tf(n_rep), tc(n_rep), x(n), x0(n), xc(n), e1, e2, y, tt
     real(c_double) :: ye_c, err_c
-    integer(c_long) :: steps_c
+    type(nnn_zone_info_c) :: info_c
     integer(c_int) :: path_c
     integer :: r, ie, p
     x0 = Xe(:, 1)
@@ -273,8 +274,8 @@ contains
       call nnn_burn(net, T(1), rho(1), x, dt, e1, e2, ie, Ye=y, emulator=em, used_fallback=p)
       tf(r) = (wtime() - tt) * 1e6_dp
       tt = wtime()
-      ie = c_nnn_emulator_burn(nnn_emulator_c_ptr(em), T(1), rho(1), x0, dt, c_null_ptr, xc, e1, e2, &
-          ye_c, path_c, steps_c, err_c)
+      ie = c_nnn_emulator_burn_with_info(nnn_emulator_c_ptr(em), T(1), rho(1), x0, dt, c_null_ptr, xc, e1, &
+          e2, ye_c, path_c, err_c, info_c)
       tc(r) = (wtime() - tt) * 1e6_dp
     end do
     write (*, '(a,i0,a,i0,a,f10.3,a,f10.3,a,f8.3)') 'timing: path = ', p, ', n = ', n_rep, &

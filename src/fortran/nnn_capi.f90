@@ -65,7 +65,7 @@ module nnn_capi
   public :: c_nnn_emulator_has_libtorch, c_nnn_emulator_default_config, c_nnn_emulator_load
   public :: c_nnn_emulator_free, c_nnn_emulator_check_network, c_nnn_emulator_set_threads
   public :: c_nnn_emulator_set_config, c_nnn_emulator_get_config
-  public :: c_nnn_emulator_model, c_nnn_emulator_burn, c_nnn_emulator_burn_zones
+  public :: c_nnn_emulator_model
   public :: c_nnn_emulator_burn_with_info, c_nnn_emulator_burn_zones_with_info
   public :: nnn_f_clear_error, nnn_f_set_error_c, nnn_f_last_error
   public :: set_error, to_c_string, from_c_string, last_message, itoa, rtoa
@@ -222,22 +222,6 @@ module nnn_capi
       real(c_double), intent(out) :: logT(2), logrho(2), Ye(2), logdt(2)
     end function
 
-    integer(c_int) function c_nnn_emulator_burn(em, T, rho, X0, dt, opt, X_out, eps_nuc, eps_nu, Ye, &
-        used_fallback, n_steps, err) bind(C, name="nnn_emulator_burn")
-      import :: c_int, c_ptr, c_double, c_long
-      type(c_ptr), value :: em
-      real(c_double), value :: T, rho
-      real(c_double), intent(in) :: X0(*)
-      real(c_double), value :: dt
-      type(c_ptr), value :: opt
-      ! inout: unwritten on failure (see c_nnn_burn)
-      real(c_double), intent(inout) :: X_out(*)
-      real(c_double), intent(inout) :: eps_nuc, eps_nu, Ye
-      integer(c_int), intent(inout) :: used_fallback
-      integer(c_long), intent(inout) :: n_steps
-      real(c_double), intent(inout) :: err
-    end function
-
     integer(c_int) function c_nnn_emulator_burn_with_info(em, T, rho, X0, dt, opt, X_out, eps_nuc, &
         eps_nu, Ye, used_fallback, err, info) bind(C, name="nnn_emulator_burn_with_info")
       import :: c_int, c_ptr, c_double, nnn_zone_info_c
@@ -267,20 +251,6 @@ module nnn_capi
       real(c_double), intent(inout) :: err(*)
       integer(c_int), value :: n_threads
       type(nnn_zone_info_c), intent(inout) :: info(*)
-    end function
-
-    integer(c_int) function c_nnn_emulator_burn_zones(em, n_zones, T, rho, X0, dt, opt, X_out, eps_nuc, &
-        eps_nu, used_fallback, zone_status, err, n_threads) bind(C, name="nnn_emulator_burn_zones")
-      import :: c_int, c_ptr, c_double
-      type(c_ptr), value :: em
-      integer(c_int), value :: n_zones
-      real(c_double), intent(in) :: T(*), rho(*), X0(*)
-      real(c_double), value :: dt
-      type(c_ptr), value :: opt
-      real(c_double), intent(inout) :: X_out(*), eps_nuc(*), eps_nu(*)
-      integer(c_int), intent(inout) :: used_fallback(*), zone_status(*)
-      real(c_double), intent(inout) :: err(*)
-      integer(c_int), value :: n_threads
     end function
 
     ! src/fortran/nnn_fortran_error.c: thread-local message of errors found here
