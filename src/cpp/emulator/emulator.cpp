@@ -240,7 +240,10 @@ std::shared_ptr<const Runtime> Runtime::load(std::shared_ptr<const Network> net,
     }
     em->weak_.push_back(w);
   }
-  if (!weak->rates.empty()) em->weak_net_ = weak;
+  if (!weak->rates.empty()) {
+    weak->set_flux_layout();
+    em->weak_net_ = weak;
+  }
   return em;
 }
 

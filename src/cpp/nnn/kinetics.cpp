@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "status.hpp"
+
 namespace nnn {
 
 namespace {
@@ -42,11 +44,12 @@ void screened_values(const Group& g, const double* tp, const double* sc, double*
 }
 
 struct FluxArgs {
+  const double* k_slot;     // prefactor rho^dens_exp per flux slot
   const double* val;        // evaluator values (update())
   const double* ye_factor;  // {1, Ye}
   const double* yabs;       // |Y|
   const char* neg;          // Y < 0
-  double* flux;             // out, per flux slot (FluxGroup::first_slot)
+  double* flux;             // out, per flux slot (FluxLayout)
 };
 
 // flux_m = sgn k_m prod |Y| over the N factors of each rate m of one group
@@ -54,14 +57,14 @@ struct FluxArgs {
 // constant; N = 0: `nf` at run time, for nets with rates of > 4 factors);
 // sgn = -1 if any factor is < 0, looked up only when kSigned (some Y < 0).
 template <int N, bool kSigned>
-void fluxes(const Kinetics::FluxGroup& g, int nf, const FluxArgs& a) {
+void fluxes(const FluxLayout::Group& g, int nf, const FluxArgs& a) {
   if constexpr (N > 0) nf = N;
   const int* fs = g.sp.data();
   const double* yabs = a.yabs;
   const char* neg = a.neg;
   for (size_t q = 0; q < g.rate.size(); ++q, fs += nf) {
     // k = prefactor rho^dens_exp rate (Ye), in the order rate_k() multiplies
-    double f = g.k_const[q] * a.val[g.evaluator[q]] * a.ye_factor[g.ye_weight[q]];
+    double f = a.k_slot[g.first_slot + q] * a.val[g.evaluator[q]] * a.ye_factor[g.ye_weight[q]];
     char ng = 0;
     for (int j = 0; j < nf; ++j) {
       f *= yabs[fs[j]];
@@ -72,7 +75,7 @@ void fluxes(const Kinetics::FluxGroup& g, int nf, const FluxArgs& a) {
 }
 
 template <bool kSigned>
-void group_fluxes(const Kinetics::FluxGroup& g, const FluxArgs& a) {
+void group_fluxes(const FluxLayout::Group& g, const FluxArgs& a) {
   switch (g.n_fac) {  // a compile-time trip count lets the compiler unroll
     case 0: fluxes<0, kSigned>(g, 0, a); break;
     case 1: fluxes<1, kSigned>(g, 1, a); break;
@@ -237,61 +240,12 @@ Kinetics::Kinetics(const Network& net, double T, double rho)
       nng_m_.push_back(static_cast<int>(m));
     ye_weight_.push_back(t.ye_weight ? 1 : 0);
   }
-  // rates grouped by their number of factors (mesa_80: 193 with one, 406 with
-  // two, 8 with three, 3 with four): padded to the longest, as before, the
-  // flux loop ran a run-time trip count and multiplied most fluxes by 1
-  // (grouped: mesa_80 burns 1.18-1.25x faster)
-  for (size_t m = 0; m < nm; ++m) {
-    const Term& t = net.rates[net.network_rates[m]].term;
-    int nf = 0;  // the factors of the flux: y_species[q] repeated y_power[q] times
-    for (int p : t.y_power) nf += p;
-    auto g = std::find_if(flux_groups_.begin(), flux_groups_.end(),
-                          [nf](const FluxGroup& x) { return x.n_fac == nf; });
-    if (g == flux_groups_.end()) {
-      flux_groups_.emplace_back();
-      flux_groups_.back().n_fac = nf;
-      g = flux_groups_.end() - 1;
-    }
-    g->rate.push_back(static_cast<int>(m));
-    g->k_const.push_back(k_const_[m]);
-    g->evaluator.push_back(rate_index_[m]);
-    g->ye_weight.push_back(ye_weight_[m]);
-    // Negative abundances (within-tolerance excursions of an integrator):
-    // flux = -k prod |Y|^p as soon as any reactant is negative, so the rate
-    // runs backwards and pulls every negative reactant back towards 0. The
-    // naive prod Y^p is positive for two negative reactants (n + he3 at
-    // 2e9 K) or Y_n^2: it destroyed them ever faster, a runaway in 1e-15 s
-    // steps that ended ~10 % of mesa_80 training burns in step underflow.
-    // For Y >= 0 this is pynucastro's flux.
-    for (size_t q = 0; q < t.y_species.size(); ++q)
-      for (int p = 0; p < t.y_power[q]; ++p) g->sp.push_back(t.y_species[q]);
-  }
-  // flux slots in group order, so that the flux loop stores contiguously
-  std::vector<int> slot(nm);
-  int next_slot = 0;
-  for (FluxGroup& g : flux_groups_) {
-    g.first_slot = next_slot;
-    for (int m : g.rate) slot[m] = next_slot++;
-  }
-  // dY_i/dt = sum coef * flux over the terms of species i, gathered per
-  // species (independent sums: faster than scattering each flux, where
-  // n, p, he4 serialise hundreds of read-modify-writes); a counting sort,
-  // in increasing rate order within each species
-  term_begin_.assign(static_cast<size_t>(n) + 1, 0);
-  for (size_t m = 0; m < nm; ++m)
-    for (int sp : net.rates[net.network_rates[m]].term.species) ++term_begin_[sp + 1];
-  for (int i = 0; i < n; ++i) term_begin_[i + 1] += term_begin_[i];
-  term_rate_.resize(static_cast<size_t>(term_begin_[n]));
-  term_coef_.resize(static_cast<size_t>(term_begin_[n]));
-  std::vector<int> next(term_begin_.begin(), term_begin_.end() - 1);
-  for (size_t m = 0; m < nm; ++m) {
-    const Term& t = net.rates[net.network_rates[m]].term;
-    for (size_t q = 0; q < t.species.size(); ++q) {
-      const int k = next[t.species[q]]++;
-      term_rate_[k] = slot[m];
-      term_coef_[k] = t.coef[q];
-    }
-  }
+  // the network's flux slots and terms (Network::flux_layout, built at load)
+  const FluxLayout& L = net.flux_layout;
+  if (L.slot_rate.size() != nm || L.term_begin.size() != static_cast<size_t>(n) + 1)
+    throw Error(Status::Internal, "network '" + net.name + "': flux layout not built (Network::set_flux_layout)");
+  k_slot_.resize(nm);
+  for (size_t s = 0; s < nm; ++s) k_slot_[s] = k_const_[L.slot_rate[s]];
   flux_.assign(nm, 0.0);
 }
 
@@ -339,8 +293,8 @@ void Kinetics::set_conditions(double T, double rho) {
       for (int d = 0; d < dens_exp_[m]; ++d) kc *= rho;
       k_const_[m] = kc;
     }
-    for (FluxGroup& g : flux_groups_)  // the flux loop's copy
-      for (size_t q = 0; q < g.rate.size(); ++q) g.k_const[q] = k_const_[g.rate[q]];
+    const std::vector<int>& slot_rate = net_.flux_layout.slot_rate;  // the flux loop's copy
+    for (size_t s = 0; s < slot_rate.size(); ++s) k_slot_[s] = k_const_[slot_rate[s]];
   }
   // screening depends on T and n_e (through rho): recompute on the next update
   conditions_vary_ = true;
@@ -603,16 +557,17 @@ void Kinetics::ydot(const double* Y, double* dYdt, double* eps_nu, double* gross
   double* flux = flux_.data();
   // the Ye weight by lookup, not a branch (irregular over the rates)
   const double ye_factor[2] = {1.0, ye_};
-  const FluxArgs args{value_.data(), ye_factor, yb, nb, flux};
-  for (const FluxGroup& g : flux_groups_) {
+  const FluxLayout& L = net_.flux_layout;
+  const FluxArgs args{k_slot_.data(), value_.data(), ye_factor, yb, nb, flux};
+  for (const FluxLayout::Group& g : L.groups) {
     if (any_negative)
       group_fluxes<true>(g, args);
     else
       group_fluxes<false>(g, args);
   }
-  const int* tb = term_begin_.data();
-  const int* tr = term_rate_.data();
-  const double* tc = term_coef_.data();
+  const int* tb = L.term_begin.data();
+  const int* tr = L.term_slot.data();
+  const double* tc = L.term_coef.data();
   if (gross)
     sum_terms<true>(n, tb, tr, tc, flux, dYdt, gross);
   else

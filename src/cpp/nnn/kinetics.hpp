@@ -66,19 +66,6 @@ class Kinetics {
   // value of evaluator i (bare N_A<sigma v>, with screening), after update()
   double rate_value(int i) const { return value_[i]; }
 
- // Network rates with the same number of Y factors, for ydot's flux loop
-  // (a compile-time trip count per group); per rate q of the group: its
-  // index m, prefactor rho^dens_exp, evaluator, Ye weight, and n_fac factors.
-  struct FluxGroup {
-    int n_fac;
-    int first_slot = 0;  // rate q of the group has flux slot first_slot + q (ydot)
-    std::vector<int> rate;
-    std::vector<double> k_const;
-    std::vector<int> evaluator;
-    std::vector<unsigned char> ye_weight;  // 0 or 1: an index of {1, Ye}
-    std::vector<int> sp;
-  };
-
  private:
   // Every Jacobian term: add(slot, row, column, value), slot counting from
   // net_.jac_begin[m] in Network::jac_pos's order.
@@ -132,19 +119,14 @@ class Kinetics {
   double scr_sumZY0_ = -1, scr_ln_ne0_ = 0;
   std::vector<double> scor0_, scr_coef_;
   std::vector<int> scr_exact_;   // pairs evaluated exactly on every call
-  // dY/dt terms flattened for the hot loops (built in the constructor):
-  // network rate m has flux = rate_k(m) * prod Y over its factors (a species
-  // repeated p times for Y^p; rates grouped by their number of factors,
-  // flux_groups_), and species i has
-  // dY_i/dt = sum term_coef_[q] * flux[term_rate_[q]], q in term_begin_[i] ..
+  // dY/dt: network rate m has flux = rate_k(m) * prod Y over its factors, in
+  // the slots and terms of Network::flux_layout
   std::vector<double> k_const_;  // per network rate: prefactor * rho^dens_exp
+  std::vector<double> k_slot_;   // the same per flux slot, for the flux loop
   std::vector<int> rate_index_;  // per network rate: evaluator index
   std::vector<char> ye_weight_;
-  std::vector<FluxGroup> flux_groups_;
   double ye_ = 0;                // Ye of the last update()
-  std::vector<int> term_begin_, term_rate_;  // term_rate_: the term's flux slot
-  std::vector<double> term_coef_;
-  mutable std::vector<double> flux_;  // per network rate, for ydot
+  mutable std::vector<double> flux_;  // per flux slot, for ydot
   mutable std::vector<double> ybuf_;  // |Y| for ydot
   mutable std::vector<char> negbuf_;  // Y < 0 for ydot
   // Evaluators in the order update() needs them, flattened so that the

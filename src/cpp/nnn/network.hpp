@@ -83,6 +83,28 @@ struct Constants {
   double N_A, MeV2erg, m_u_C18, m_u_MeV, q_e, hbar, k;
 };
 
+// dY/dt of a network as flat arrays for the right-hand side's hot loops
+// (Kinetics::ydot), built once from the rates at load (set_flux_layout): a
+// burn's Kinetics used to rebuild them, ~17 us of a mesa_80 burn's ~140 us
+// set-up. Network rates are grouped by their number of Y factors (a
+// compile-time trip count per group); rate q of group g has its flux in slot
+// g.first_slot + q, and species i has
+//   dY_i/dt = sum term_coef[k] * flux[term_slot[k]], k in term_begin[i] .. term_begin[i+1).
+struct FluxLayout {
+  struct Group {
+    int n_fac = 0;                          // Y factors of each rate (a species repeated p times for Y^p)
+    int first_slot = 0;
+    std::vector<int> rate;                  // network rate m of each member
+    std::vector<int> evaluator;             // its evaluator (index into Network::rates)
+    std::vector<unsigned char> ye_weight;   // 1 if its flux carries Ye (an index of {1, Ye})
+    std::vector<int> sp;                    // n_fac species per member
+  };
+  std::vector<Group> groups;
+  std::vector<int> slot_rate;               // flux slot -> network rate m
+  std::vector<int> term_begin, term_slot;   // per species, in increasing rate order
+  std::vector<double> term_coef;
+};
+
 class Network {
  public:
   // Throws nnn::Error(Status::NetworkFile) naming the file and the problem.
@@ -110,6 +132,7 @@ class Network {
   // each product species, then for each reactant factor dq, d/dY_dq of each
   // species of the term (Kinetics::add_jacobian_packed writes in this order).
   std::vector<int> jac_begin, jac_pos;
+  FluxLayout flux_layout;               // set_flux_layout()
 
   int n_species() const { return static_cast<int>(isotopes.size()); }
   void set_isotopes(std::vector<Isotope> list);  // isotopes, A and Z
@@ -118,6 +141,8 @@ class Network {
   std::vector<std::vector<int>> jacobian_pattern() const;
   // jac_begin and jac_pos from the rates and lu (at load)
   void set_jacobian_positions();
+  // flux_layout from the rates (at load, and for any network built in code)
+  void set_flux_layout();
 };
 
 }  // namespace nnn

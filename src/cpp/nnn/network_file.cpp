@@ -356,6 +356,7 @@ std::shared_ptr<const Network> Network::load(const std::string& path) {
   if (!r.at_end()) r.fail("text after 'end'");
   net->lu = SparseLU(net->n_species(), net->jacobian_pattern());
   net->set_jacobian_positions();
+  net->set_flux_layout();
   return net;
 }
 
@@ -388,6 +389,62 @@ std::vector<std::vector<int>> Network::jacobian_pattern() const {
   std::vector<std::vector<int>> out(n);
   for (int i = 0; i < n; ++i) out[i].assign(rows[i].begin(), rows[i].end());
   return out;
+}
+
+void Network::set_flux_layout() {
+  FluxLayout L;
+  const size_t nm = network_rates.size();
+  const int n = n_species();
+  // rates grouped by their number of factors (mesa_80: 193 with one, 406 with
+  // two, 8 with three, 3 with four): padded to the longest, as before, the
+  // flux loop ran a run-time trip count and multiplied most fluxes by 1
+  // (grouped: mesa_80 burns 1.18-1.25x faster)
+  for (size_t m = 0; m < nm; ++m) {
+    const Rate& rate = rates[network_rates[m]];
+    const Term& t = rate.term;
+    int nf = 0;  // the factors of the flux: y_species[q] repeated y_power[q] times
+    for (int p : t.y_power) nf += p;
+    auto g = std::find_if(L.groups.begin(), L.groups.end(),
+                          [nf](const FluxLayout::Group& x) { return x.n_fac == nf; });
+    if (g == L.groups.end()) {
+      L.groups.emplace_back();
+      L.groups.back().n_fac = nf;
+      g = L.groups.end() - 1;
+    }
+    g->rate.push_back(static_cast<int>(m));
+    g->evaluator.push_back(network_rates[m]);
+    g->ye_weight.push_back(t.ye_weight ? 1 : 0);
+    for (size_t q = 0; q < t.y_species.size(); ++q)
+      for (int p = 0; p < t.y_power[q]; ++p) g->sp.push_back(t.y_species[q]);
+  }
+  // flux slots in group order, so that the flux loop stores contiguously
+  std::vector<int> slot(nm);
+  for (FluxLayout::Group& g : L.groups) {
+    g.first_slot = static_cast<int>(L.slot_rate.size());
+    for (int m : g.rate) {
+      slot[m] = static_cast<int>(L.slot_rate.size());
+      L.slot_rate.push_back(m);
+    }
+  }
+  // dY_i/dt gathered per species (independent sums: faster than scattering
+  // each flux, where n, p, he4 serialise hundreds of read-modify-writes); a
+  // counting sort, in increasing rate order within each species
+  L.term_begin.assign(static_cast<size_t>(n) + 1, 0);
+  for (size_t m = 0; m < nm; ++m)
+    for (int sp : rates[network_rates[m]].term.species) ++L.term_begin[sp + 1];
+  for (int i = 0; i < n; ++i) L.term_begin[i + 1] += L.term_begin[i];
+  L.term_slot.resize(static_cast<size_t>(L.term_begin[n]));
+  L.term_coef.resize(static_cast<size_t>(L.term_begin[n]));
+  std::vector<int> next(L.term_begin.begin(), L.term_begin.end() - 1);
+  for (size_t m = 0; m < nm; ++m) {
+    const Term& t = rates[network_rates[m]].term;
+    for (size_t q = 0; q < t.species.size(); ++q) {
+      const int k = next[t.species[q]]++;
+      L.term_slot[k] = slot[m];
+      L.term_coef[k] = t.coef[q];
+    }
+  }
+  flux_layout = std::move(L);
 }
 
 void Network::set_jacobian_positions() {
