@@ -582,33 +582,39 @@ void Kinetics::ydot(const double* Y, double* dYdt, double* eps_nu, double* gross
 template <class Add>
 void Kinetics::jacobian_terms(const double* Y, double scale, bool exact, Add add) const {
   // derivatives of flux = sgn k prod |Y_q|^p_q (sgn = -1 if any Y_q < 0,
-  // see the constructor) with sgn held fixed
-  for (size_t m = 0; m < net_.network_rates.size(); ++m) {
-    const Rate& rate = net_.rates[net_.network_rates[m]];
-    const Term& t = rate.term;
+  // see the constructor) with sgn held fixed; the rates' terms from the flat
+  // arrays of Network::flux_layout (the Rate structs' own vectors were a
+  // pointer chase per rate)
+  const FluxLayout& L = net_.flux_layout;
+  const int *fs = L.fac_species.data(), *fp = L.fac_power.data();
+  const int* ts = L.rate_species.data();
+  const double* tc = L.rate_coef.data();
+  for (size_t m = 0; m < L.nng.size(); ++m) {
+    const int f0 = L.fac_begin[m], f1 = L.fac_begin[m + 1];
+    const int s0 = L.rate_species_begin[m], ns = L.rate_species_begin[m + 1] - s0;
     int slot = net_.jac_begin[m];
     double sgn = 1;
-    for (int sp : t.y_species)
-      if (Y[sp] < 0) sgn = -1;
-    if (rate.kind == RateKind::ApproxNnG) {
+    for (int q = f0; q < f1; ++q)
+      if (Y[fs[q]] < 0) sgn = -1;
+    if (L.nng[m]) {
       if (exact && dlnk_dYn_[m] != 0.0) {
         double flux = sgn * scale * rate_k(m) * dlnk_dYn_[m];
-        for (size_t q = 0; q < t.y_species.size(); ++q) flux *= ipow(std::abs(Y[t.y_species[q]]), t.y_power[q]);
-        for (size_t q = 0; q < t.species.size(); ++q) add(slot + q, t.species[q], net_.neutron, t.coef[q] * flux);
+        for (int q = f0; q < f1; ++q) flux *= ipow(std::abs(Y[fs[q]]), fp[q]);
+        for (int q = 0; q < ns; ++q) add(slot + q, ts[s0 + q], net_.neutron, tc[s0 + q] * flux);
       }
-      slot += static_cast<int>(t.species.size());
+      slot += ns;
     }
-    for (size_t dq = 0; dq < t.y_species.size(); ++dq) {
-      // d flux / d Y_j with j = y_species[dq]
+    for (int dq = f0; dq < f1; ++dq) {
+      // d flux / d Y_j with j = fs[dq]
       double d = sgn * scale * rate_k(m);
-      for (size_t q = 0; q < t.y_species.size(); ++q) {
-        const double y = Y[t.y_species[q]];
-        const int p = t.y_power[q];
+      for (int q = f0; q < f1; ++q) {
+        const double y = Y[fs[q]];
+        const int p = fp[q];
         d *= (q == dq) ? (y < 0 ? -1.0 : 1.0) * p * ipow(std::abs(y), p - 1) : ipow(std::abs(y), p);
       }
-      const int j = t.y_species[dq];
-      for (size_t q = 0; q < t.species.size(); ++q) add(slot + q, t.species[q], j, t.coef[q] * d);
-      slot += static_cast<int>(t.species.size());
+      const int j = fs[dq];
+      for (int q = 0; q < ns; ++q) add(slot + q, ts[s0 + q], j, tc[s0 + q] * d);
+      slot += ns;
     }
   }
 }

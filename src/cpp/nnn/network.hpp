@@ -103,6 +103,15 @@ struct FluxLayout {
   std::vector<int> slot_rate;               // flux slot -> network rate m
   std::vector<int> term_begin, term_slot;   // per species, in increasing rate order
   std::vector<double> term_coef;
+  // Per network rate m, for the Jacobian (Kinetics::jacobian_terms): its
+  // distinct reactants and their powers (Term::y_species, y_power) at
+  // fac_begin[m] .., the species it changes and their coefficients
+  // (Term::species, coef) at rate_species_begin[m] .., and whether it is an
+  // nn_g approximation (its rate depends on Y_n)
+  std::vector<int> fac_begin, fac_species, fac_power;
+  std::vector<int> rate_species_begin, rate_species;
+  std::vector<double> rate_coef;
+  std::vector<unsigned char> nng;
 };
 
 class Network {

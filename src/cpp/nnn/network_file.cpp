@@ -444,6 +444,19 @@ void Network::set_flux_layout() {
       L.term_coef[k] = t.coef[q];
     }
   }
+  L.fac_begin.push_back(0);
+  L.rate_species_begin.push_back(0);
+  for (size_t m = 0; m < nm; ++m) {
+    const Rate& rate = rates[network_rates[m]];
+    const Term& t = rate.term;
+    L.fac_species.insert(L.fac_species.end(), t.y_species.begin(), t.y_species.end());
+    L.fac_power.insert(L.fac_power.end(), t.y_power.begin(), t.y_power.end());
+    L.fac_begin.push_back(static_cast<int>(L.fac_species.size()));
+    L.rate_species.insert(L.rate_species.end(), t.species.begin(), t.species.end());
+    L.rate_coef.insert(L.rate_coef.end(), t.coef.begin(), t.coef.end());
+    L.rate_species_begin.push_back(static_cast<int>(L.rate_species.size()));
+    L.nng.push_back(rate.kind == RateKind::ApproxNnG ? 1 : 0);
+  }
   flux_layout = std::move(L);
 }
 
