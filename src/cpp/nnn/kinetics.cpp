@@ -336,7 +336,7 @@ void Kinetics::screening_recentre(double n_e) {
   const double X = kScrHalfwidth;
   const size_t np = scor_.size();
   scor0_.resize(np);
-  scr_coef_.assign(5 * np, 0.0);
+  scr_coef_.assign(5 * np, 0.0);  // coefficient k of pair p at k * np + p
   scr_exact_.clear();
   double sq[7], cb[7];
   for (int j = 0; j < 7; ++j) {
@@ -378,7 +378,7 @@ void Kinetics::screening_recentre(double n_e) {
       ok = std::abs(eval(tc[j - 5]) - exact) <= 1e-14 * exact;
     }
     if (ok) {
-      for (int k = 0; k < 5; ++k) scr_coef_[5 * p + k] = c[k];
+      for (int k = 0; k < 5; ++k) scr_coef_[k * np + p] = c[k];
     } else {
       scr_exact_.push_back(ip);
     }
@@ -444,9 +444,12 @@ void Kinetics::update(const double* Y) {
       scr_sumZY0_ = sumZY;
     } else {
       const size_t np = scor_.size();
-      const double* c = scr_coef_.data();
-      for (size_t p = 0; p < np; ++p, c += 5)
-        scor_[p] = scor0_[p] + (c[0] + t * (c[1] + t * (c[2] + t * (c[3] + t * c[4]))));
+      // coefficient-major: the pairs' polynomials in one vectorised loop
+      const double *c0 = scr_coef_.data(), *c1 = c0 + np, *c2 = c1 + np, *c3 = c2 + np, *c4 = c3 + np;
+      const double* s0 = scor0_.data();
+      double* sc = scor_.data();
+      for (size_t p = 0; p < np; ++p)
+        sc[p] = s0[p] + (c0[p] + t * (c1[p] + t * (c2[p] + t * (c3[p] + t * c4[p]))));
       if (!scr_exact_.empty()) {
         const double sqrt_ne = std::sqrt(n_e), cbrt_ne = std::cbrt(n_e);
         for (int p : scr_exact_) scor_[p] = std::exp(screening_log(p, sqrt_ne, cbrt_ne));

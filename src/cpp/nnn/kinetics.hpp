@@ -110,7 +110,7 @@ class Kinetics {
   double last_sumZY_ = -1;       // n_e of the screening factors in scor_
   // Screening interpolant: during a burn n_e only drifts with Ye (<~1e-3),
   // so around a centre n_e0 (exact factors scor0_) each factor is
-  // scor0 + sum_k scr_coef_[5p+k] t^k, t = ln(n_e/n_e0) / scr_halfwidth_,
+  // scor0 + sum_k scr_coef_[k np + p] t^k, t = ln(n_e/n_e0) / scr_halfwidth_,
   // for |t| <= 1; outside, the centre moves to the new n_e (exact again).
   // Pairs whose clips change branch inside the interval, or whose check
   // against the exact value fails, are always evaluated exactly.
