@@ -75,7 +75,7 @@ class Kinetics {
   // flux / prod Y^p of network rate m after update(): prefactor rho^dens_exp
   // x rate (x Ye for the weak rates whose flux carries it)
   double rate_k(size_t m) const {
-    return k_const_[m] * value_[rate_index_[m]] * (ye_weight_[m] ? ye_ : 1.0);
+    return k_const_[m] * value_[net_.network_rates[m]] * (ye_weight_[m] ? ye_ : 1.0);
   }
   // `regime` (optional) receives which branch of each clip/max was taken:
   // within one regime h is analytic in n_e.
@@ -123,7 +123,6 @@ class Kinetics {
   // the slots and terms of Network::flux_layout
   std::vector<double> k_const_;  // per network rate: prefactor * rho^dens_exp
   std::vector<double> k_slot_;   // the same per flux slot, for the flux loop
-  std::vector<int> rate_index_;  // per network rate: evaluator index
   std::vector<char> ye_weight_;
   double ye_ = 0;                // Ye of the last update()
   mutable std::vector<double> flux_;  // per flux slot, for ydot

@@ -93,9 +93,8 @@ struct Constants {
 struct FluxLayout {
   struct Group {
     int n_fac = 0;                          // Y factors of each rate (a species repeated p times for Y^p)
-    int first_slot = 0;
-    std::vector<int> rate;                  // network rate m of each member
-    std::vector<int> evaluator;             // its evaluator (index into Network::rates)
+    int first_slot = 0;                     // member q is network rate slot_rate[first_slot + q]
+    std::vector<int> evaluator;             // each member's evaluator (index into Network::rates)
     std::vector<unsigned char> ye_weight;   // 1 if its flux carries Ye (an index of {1, Ye})
     std::vector<int> sp;                    // n_fac species per member
   };

@@ -399,6 +399,7 @@ void Network::set_flux_layout() {
   // two, 8 with three, 3 with four): padded to the longest, as before, the
   // flux loop ran a run-time trip count and multiplied most fluxes by 1
   // (grouped: mesa_80 burns 1.18-1.25x faster)
+  std::vector<std::vector<int>> members;  // network rates m of each group
   for (size_t m = 0; m < nm; ++m) {
     const Rate& rate = rates[network_rates[m]];
     const Term& t = rate.term;
@@ -409,9 +410,10 @@ void Network::set_flux_layout() {
     if (g == L.groups.end()) {
       L.groups.emplace_back();
       L.groups.back().n_fac = nf;
+      members.emplace_back();
       g = L.groups.end() - 1;
     }
-    g->rate.push_back(static_cast<int>(m));
+    members[g - L.groups.begin()].push_back(static_cast<int>(m));
     g->evaluator.push_back(network_rates[m]);
     g->ye_weight.push_back(t.ye_weight ? 1 : 0);
     for (size_t q = 0; q < t.y_species.size(); ++q)
@@ -419,9 +421,9 @@ void Network::set_flux_layout() {
   }
   // flux slots in group order, so that the flux loop stores contiguously
   std::vector<int> slot(nm);
-  for (FluxLayout::Group& g : L.groups) {
-    g.first_slot = static_cast<int>(L.slot_rate.size());
-    for (int m : g.rate) {
+  for (size_t k = 0; k < L.groups.size(); ++k) {
+    L.groups[k].first_slot = static_cast<int>(L.slot_rate.size());
+    for (int m : members[k]) {
       slot[m] = static_cast<int>(L.slot_rate.size());
       L.slot_rate.push_back(m);
     }
