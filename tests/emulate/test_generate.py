@@ -140,6 +140,24 @@ def test_dask_local_cluster_matches_local(tmp_path):
     assert ds.read_meta(a)["scheduler"].startswith(("tcp://", "inproc://"))
 
 
+@needs_engine
+def test_worker_processes_match_local(tmp_path):
+    """Chunks burned by two worker processes (one engine thread each, finished out of order)
+    give the same file as one process; a bad worker count is refused before any burn."""
+    a = generate(tmp_path / "workers.h5", network=SMALL, n_samples=48, seed=2, chunk_size=8,
+                 n_workers=2, progress=False, **GEN)
+    b = generate(tmp_path / "local.h5", network=SMALL, n_samples=48, seed=2, chunk_size=8,
+                 progress=False, **GEN)
+    ra, rb = _read(a), _read(b)
+    for k in ra:
+        assert np.array_equal(ra[k], rb[k]), k
+    assert ds.read_meta(a)["n_workers"] == 2
+    with pytest.raises(ValueError, match="n_workers = 0 must be >= 1"):
+        generate(tmp_path / "bad.h5", network=SMALL, n_samples=8, n_workers=0,
+                 progress=False, **GEN)
+    assert not ds.parts_dir(tmp_path / "bad.h5").exists()
+
+
 def test_time_blocks_independent_of_chunking():
     """Random output times depend on the seed and the sample's block only."""
     spec = ds.DatasetSpec(network="x", network_hash="0", isotopes=["a"], A=[1], Z=[1],

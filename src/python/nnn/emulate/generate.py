@@ -8,8 +8,10 @@ log10 dt as an input, and stores everything in a chunked HDF5 file (see :mod:`nn
 
 The run is resumable: finished chunks are kept in ``OUT.parts/``; running the same command
 again continues where a killed run stopped.  Locally all cores are used (the engine's
-``burn_batch`` threads); ``--scheduler ADDRESS`` sends the chunks to a dask.distributed
-cluster instead.
+``burn_batch`` threads); ``--workers N`` burns N chunks at once in N processes of one engine
+thread each, which keeps many cores busy through the slow zones of a chunk (a chunk's
+threads wait for its slowest zone); ``--scheduler ADDRESS`` sends the chunks to a
+dask.distributed cluster instead.
 
 Example::
 
@@ -63,11 +65,12 @@ def generate(out, network=ds.DEFAULT_NETWORK, n_samples=DEFAULT_N_SAMPLES, seed=
              ye_range=_SPEC.ye_range, frac_broad=_SPEC.frac_broad, times=None,
              n_random_times=_SPEC.n_random_times, rtol=_SPEC.rtol, atol=_SPEC.atol,
              chunk_size=_SPEC.chunk_size, n_threads=0, scheduler=None, overwrite=False,
-             progress=True, compression="lzf", kill_after_chunks=None):
+             progress=True, compression="lzf", kill_after_chunks=None, n_workers=1):
     """Generate (or resume) a training set; returns the path of the finished HDF5 file.
 
     ``network``: name, path or loaded ``nnn.Network``.  ``scheduler``: a dask.distributed
-    scheduler address (or a ``Client``) to run the chunks on a cluster.
+    scheduler address (or a ``Client``) to run the chunks on a cluster.  ``n_workers`` > 1:
+    that many local processes, one chunk and one engine thread each.
     ``kill_after_chunks`` (testing): SIGKILL this process after that many chunks of this run."""
     if int(n_samples) < 1:
         raise ValueError(f"n_samples must be >= 1, got {n_samples}")
@@ -79,6 +82,11 @@ def generate(out, network=ds.DEFAULT_NETWORK, n_samples=DEFAULT_N_SAMPLES, seed=
     _core.check_options(float(rtol), float(atol))
     if int(n_threads) < 0:
         raise ValueError(f"n_threads = {n_threads!r} must be >= 0 (0: all cores)")
+    if int(n_workers) < 1:
+        raise ValueError(f"n_workers = {n_workers!r} must be >= 1")
+    if int(n_workers) > 1 and scheduler is not None:
+        raise ValueError(f"n_workers = {n_workers!r} and a scheduler ({scheduler!r}) exclude "
+                         "each other: the scheduler's workers burn the chunks")
     check_not_test_seed(seed)  # the evaluation's seed: no training set may share it
     times = ds.DEFAULT_TIMES if times is None else tuple(float(t) for t in times)
     if len(times) == 0 or any(not (t > 0 and np.isfinite(t)) for t in times) or \
@@ -125,18 +133,21 @@ def generate(out, network=ds.DEFAULT_NETWORK, n_samples=DEFAULT_N_SAMPLES, seed=
         return (inputs["logT"][sl], inputs["logrho"][sl], inputs["X0"][sl],
                 spec.sample_times(sl))
 
-    if scheduler is None:
+    if scheduler is not None:
+        _run_dask(scheduler, net, todo, args, spec, finished)
+    elif int(n_workers) > 1:
+        _run_processes(int(n_workers), net, todo, args, spec, finished)
+    else:
         for i in todo:
             finished(i, burn_chunk(net, *args(i), spec.rtol, spec.atol, n_threads))
-    else:
-        _run_dask(scheduler, net, todo, args, spec, finished)
     bar.close()
     elapsed = time.perf_counter() - t0
     n_run = sum(_len(spec, i) for i in todo)
     path = ds.consolidate(out, spec, compression=compression, extra_attrs={
         "last_run_samples": n_run, "last_run_wall_s": elapsed,
         "samples_per_s": (n_run / elapsed) if elapsed > 0 and n_run else 0.0,
-        "n_threads": n_threads, "scheduler": str(scheduler) if scheduler else "local",
+        "n_threads": n_threads, "n_workers": int(n_workers),
+        "scheduler": str(scheduler) if scheduler else "local",
         **_mass_excess(net)})
     return path
 
@@ -171,6 +182,27 @@ def _run_dask(scheduler, net, todo, args, spec, finished):
             client.close()
 
 
+def _run_processes(n_workers, net, todo, args, spec, finished):
+    """The chunks on ``n_workers`` local processes (spawned: the engine's threads do not
+    survive a fork), one engine thread each, finished in whatever order they end."""
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    netspec = network_spec(net)
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx) as pool:
+        # at most two chunks queued per worker, so the parent holds few results at once
+        pending, queue = {}, list(todo)
+        while queue or pending:
+            while queue and len(pending) < 2 * n_workers:
+                i = queue.pop(0)
+                f = pool.submit(burn_chunk, netspec, *args(i), spec.rtol, spec.atol, 1)
+                pending[f] = i
+            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            for f in done:
+                finished(pending.pop(f), f.result())
+
+
 def build_parser():
     p = Parser(prog="python -m nnn.generate", description=__doc__.split("\n")[0])
     p.add_argument("--network", default=ds.DEFAULT_NETWORK,
@@ -197,6 +229,9 @@ def build_parser():
     p.add_argument("--atol", type=float, default=_SPEC.atol)
     p.add_argument("--chunk-size", type=int, default=_SPEC.chunk_size)
     p.add_argument("--threads", type=int, default=0, help="engine threads (0 = all cores)")
+    p.add_argument("--workers", type=int, default=1, dest="n_workers",
+                   help="local processes burning one chunk each (1: this process, with "
+                        "--threads engine threads)")
     p.add_argument("--scheduler", default=None, help="dask.distributed scheduler address")
     p.add_argument("--overwrite", action="store_true", help="discard an existing set/parts")
     p.add_argument("--no-progress", action="store_true")
@@ -213,7 +248,7 @@ def main(argv=None):
                         n_random_times=a.n_random_times, rtol=a.rtol, atol=a.atol,
                         chunk_size=a.chunk_size, n_threads=a.threads, scheduler=a.scheduler,
                         overwrite=a.overwrite, progress=not a.no_progress,
-                        kill_after_chunks=a.kill_after_chunks)
+                        kill_after_chunks=a.kill_after_chunks, n_workers=a.n_workers)
     except (ValueError, OSError, RuntimeError) as e:    # NnnError is a RuntimeError
         return fail(e)
     meta = ds.read_meta(path)

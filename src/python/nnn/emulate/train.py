@@ -114,8 +114,12 @@ def targets(d: dict, zeta: np.ndarray, x_floor: float):
 DYE_MAX_MARGIN = 1.5
 
 
-def _batches(n, batch_size, gen):
+def _batches(n, batch_size, gen, device=None):
+    """Shuffled index batches, on ``device`` (the generator stays on the CPU, so the
+    order does not depend on the device)."""
     order = torch.randperm(n, generator=gen)
+    if device is not None:
+        order = order.to(device)
     for s in range(0, n, batch_size):
         yield order[s:s + batch_size]
 
@@ -267,14 +271,16 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
     while epoch < epochs and bad < patience:
         te = time.perf_counter()
         model.train()
-        tot = np.zeros(4)
-        for i in _batches(len(tr), int(batch_size), gen):
+        # summed on the device: a float() per batch would wait for the GPU every step
+        tot = torch.zeros(4, dtype=torch.float64, device=dev)
+        for i in _batches(len(tr), int(batch_size), gen, dev):
             ls = composition_losses(model, xt[i], lxt[i], Xt[i], rt[i], lf10)
             loss = ls[0] + w_xlin * ls[1] + w_ye * ls[2] + w_eps * ls[3]
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            tot += np.array([float(v.detach()) for v in ls]) * len(i)
+            tot += torch.stack([v.detach() for v in ls]).double() * len(i)
+        tot = tot.cpu().numpy()
         sched.step()
         v = val_losses()
         epoch += 1
@@ -381,7 +387,7 @@ def _fit_head(fn, head, h_tr, th_tr, y_tr, h_va, th_va, y_va, epochs, lr, batch_
     best, best_state, hist = math.inf, None, []
     for _ in tqdm(range(int(epochs)), desc=what, unit="epoch", disable=not progress):
         head.train()
-        for i in _batches(h_tr.shape[0], int(batch_size), gen):
+        for i in _batches(h_tr.shape[0], int(batch_size), gen, h_tr.device):
             loss = masked_l1(fn(h_tr[i], th_tr[i]), y_tr[i])
             opt.zero_grad(set_to_none=True)
             loss.backward()
