@@ -3,21 +3,23 @@
     python benchmarks/emulator_gpu_round.py --out DIR --n 262144 --workers 16 \
         --budget-s 540 --device cuda
 
-What it does, with deadlines so that a killed machine still returns what finished:
-
 1. generates the mesa_80 training set (seed 1: the shipped model's 65,536 samples are its
-   first 65,536, bit for bit) on ``--workers`` processes (``python -m nnn.generate``);
-   if the generation is not done at ``--gen-deadline-s`` it is stopped and the finished
-   prefix becomes the set (``dataset.finish_prefix``);
-2. as soon as the first ``--prefix`` samples exist, cuts them out as their own set and starts
-   ``PREFIX_JOBS`` on them while the generation goes on (the learning curve's smaller point
-   and the model-size point at fixed data);
-3. trains ``MAIN_JOBS`` on the whole set, each with a phase-1 time limit that leaves
-   ``--reserve-s`` for the energy and error heads and the export.
+   first 65,536, bit for bit) on ``--workers`` processes (``python -m nnn.generate``); if it
+   is not done at ``--gen-deadline-s`` it is stopped and its finished prefix becomes the set
+   (``dataset.finish_prefix``);
+2. trains ``JOBS`` one after another on that set (one process on the GPU at a time), each
+   with a phase-1 time limit that leaves ``--reserve-s`` for the energy and error heads and
+   the export; ``--max-samples`` in a job's options gives the learning curve's smaller
+   points from the same set.
 
 Every job's ``python -m nnn.train`` command line is printed and written to ``DIR/jobs.json``;
 the models are ``DIR/<job>/mesa_80.pt`` with their ``.json`` training summaries.  Scoring
-them is ``nnn.emulate.pipeline.finalize`` (on any machine).
+them is ``python -m nnn.evaluate`` or ``nnn.emulate.pipeline.finalize`` (on any machine).
+
+Measured on the lent H200 machine (16 cores), 2026-12-04: the generation ran at 1030
+samples/s (262,144 samples, 29 failed, 254 s); two training processes sharing the GPU took
+39 ms per batch-4096 step each, 8x the estimate from the ~500 kernel launches of a step, so
+the jobs now run one at a time.  Time one job alone before planning a longer round.
 """
 
 from __future__ import annotations
@@ -32,17 +34,13 @@ from pathlib import Path
 
 from nnn.cli import Parser
 
-#: name -> trainer options beyond COMMON (the shipped recipe: small, --w-ye 3
-#: --burned-starts 8, 30 epochs, batch 1024, lr 1e-3 on one CPU thread).  A step costs about
-#: the same at batch 1024 and 4096 on a GPU (it is bound by kernel launches, ~500 a step), so
-#: the GPU jobs take batch 4096 with lr 2e-3 (Adam, ~sqrt of the batch ratio).
-PREFIX_JOBS = {   # on the first --prefix samples, while the generation goes on
-    "small_prefix": ["--arch", "small", "--epochs", "30"],
-    "medium_prefix": ["--arch", "medium", "--epochs", "30"],
-}
-MAIN_JOBS = {     # on the whole set, alone on the GPU
-    "small_full": ["--arch", "small", "--epochs", "20"],
-}
+#: (name, trainer options beyond COMMON, share of the training time) in the order they run.
+#: The shipped recipe is small, --w-ye 3 --burned-starts 8, 30 epochs, batch 1024, lr 1e-3
+#: on one CPU thread; on a GPU a step is bound by kernel launches (~500 a step), so batch
+#: 4096 costs about what 1024 does, with lr 2e-3 (Adam, ~sqrt of the batch ratio).
+JOBS = [
+    ("small_full", ["--arch", "small", "--epochs", "20"], 1.0),
+]
 COMMON = ["--batch-size", "4096", "--lr", "2e-3", "--w-ye", "3", "--burned-starts", "8",
           "--energy-epochs", "20", "--threads", "1", "--no-progress"]
 
@@ -78,8 +76,6 @@ def main(argv=None):
     p.add_argument("--network", default="mesa_80")
     p.add_argument("--n", type=int, default=262144, help="samples to generate")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--prefix", type=int, default=65536,
-                   help="samples of the smaller set trained on as soon as they exist (0: none)")
     p.add_argument("--workers", type=int, default=os.cpu_count())
     p.add_argument("--device", default="cuda")
     p.add_argument("--budget-s", type=float, default=540.0, help="whole run, wall clock")
@@ -98,42 +94,35 @@ def main(argv=None):
                "--no-progress"]
     log(t0, "generate: " + " ".join(gen_cmd[1:]))
     gen = subprocess.Popen(gen_cmd, start_new_session=True)
-    procs, jobs = {}, {}
-    prefix_data = out / f"{a.network}_{a.prefix}.h5" if a.prefix else None
-    chunk = ds.DatasetSpec.chunk_size
-    while gen.poll() is None and time.perf_counter() - t0 < a.gen_deadline_s:
-        time.sleep(2.0)
-        if prefix_data and not procs and \
-                contiguous_chunks(run) * chunk >= a.prefix:
-            ds.finish_prefix(run, a.prefix, prefix_data)
-            log(t0, f"prefix set {prefix_data} ({a.prefix} samples)")
-            left = a.budget_s - (time.perf_counter() - t0) - a.reserve_s
-            for name, opts in PREFIX_JOBS.items():
-                procs[name] = start_job(name, prefix_data, out, opts, a.device, left / 60,
-                                        jobs, t0)
-    if gen.poll() is None:
+    try:
+        gen.wait(timeout=max(1.0, a.gen_deadline_s))
+        data = run
+        log(t0, f"generation finished (exit {gen.returncode})")
+    except subprocess.TimeoutExpired:
         os.killpg(gen.pid, signal.SIGKILL)
         gen.wait()
-        n_done = contiguous_chunks(run) * chunk
+        # chunks finish out of order (a chunk waits for its slowest zone): the set is the
+        # longest run of finished chunks from the first
+        n_done = contiguous_chunks(run) * ds.DatasetSpec.chunk_size
         log(t0, f"generation stopped at its deadline: {n_done} contiguous samples")
         data = out / f"{a.network}_{n_done}.h5"
         ds.finish_prefix(run, n_done, data)
-    else:
-        data = run
-        log(t0, f"generation finished (exit {gen.returncode})")
     meta = ds.read_meta(data)
-    log(t0, f"set {data}: {meta['n_samples']} samples, {meta['n_failed']} failed, "
-            f"{meta.get('samples_per_s', 0):.0f} samples/s")
-    left = a.budget_s - (time.perf_counter() - t0) - a.reserve_s
-    for name, opts in MAIN_JOBS.items():
-        procs[name] = start_job(name, data, out, opts, a.device, left / 60, jobs, t0)
-    while any(pr.poll() is None for pr in procs.values()) and \
-            time.perf_counter() - t0 < a.budget_s:
-        time.sleep(2.0)
-    for name, pr in procs.items():
-        if pr.poll() is None:
+    log(t0, f"set {data}: {meta['n_samples']} samples, {meta['n_failed']} failed")
+    jobs, procs = {}, {}
+    for k, (name, opts, share) in enumerate(JOBS):
+        left = a.budget_s - (time.perf_counter() - t0) - a.reserve_s * (len(JOBS) - k)
+        minutes = left * share / sum(sh for _, _, sh in JOBS[k:]) / 60
+        pr = start_job(name, data, out, opts, a.device, max(minutes, 0.5), jobs, t0)
+        procs[name] = pr
+        try:
+            pr.wait(timeout=max(1.0, a.budget_s - (time.perf_counter() - t0)))
+        except subprocess.TimeoutExpired:
             os.killpg(pr.pid, signal.SIGKILL)
+            pr.wait()
             log(t0, f"{name}: killed at the budget")
+            break
+        log(t0, f"{name}: exit {pr.returncode}")
     rep = {"data": str(data), "n_samples": int(meta["n_samples"]),
            "n_failed": int(meta["n_failed"]), "wall_s": time.perf_counter() - t0,
            "jobs": jobs, "exit": {k: pr.returncode for k, pr in procs.items()}}
