@@ -421,26 +421,43 @@ def load_pairs(path, dt=None, keep_failed=False, burned_starts=0, seed=0):
         inp = {k: f[f"inputs/{k}"][...][good] for k in ("logT", "logrho", "X0")}
         out = {k: f[f"outputs/{k}"][...][good] for k in ("X", "eps_nuc", "eps_nu", "Ye")}
     n_good, nt = t.shape
-
-    def per_time(v):  # (n_good, n_times, ...) -> one row per pair (a view when all times)
-        return v[np.arange(n_good), cols] if cols is not None else \
-            v.reshape((n_good * nt,) + v.shape[2:])
-
-    rep = (lambda v: v) if cols is not None else (lambda v: np.repeat(v, nt, axis=0))
     sample = np.flatnonzero(good)
-    d = {k: rep(v) for k, v in inp.items()}
-    d.update({k: per_time(v) for k, v in out.items()})
-    d["sample"] = rep(sample)
-    d["dt"] = per_time(t)
-    d["burned"] = np.zeros(len(d["dt"]), bool)
-    if burned_starts:
-        row, _, jb, bdt, bX0, bX, b_nuc, b_nu = burned_start_pairs(
-            t, out["X"], out["eps_nuc"], out["eps_nu"], burned_starts, seed,
-            float(meta["dt_range"][0]))
-        extra = {"logT": inp["logT"][row], "logrho": inp["logrho"][row], "X0": bX0,
-                 "sample": sample[row], "dt": bdt, "X": bX, "eps_nuc": b_nuc,
-                 "eps_nu": b_nu, "Ye": out["Ye"][row, jb], "burned": np.ones(len(row), bool)}
-        d = {k: np.concatenate([d[k], extra[k]]) for k in d}
+    if cols is not None:
+        d = {k: v for k, v in inp.items()}
+        d.update({k: v[np.arange(n_good), cols] for k, v in out.items()})
+        d["sample"], d["dt"] = sample, t[np.arange(n_good), cols]
+        d["burned"] = np.zeros(n_good, bool)
+    else:
+        # every output time a pair; X0 and X (the big arrays: 262,144 mesa_80 samples with 8
+        # burned starts are 4 GB each) are filled in place, never concatenated
+        if burned_starts:
+            row, _, jb, bdt, bX0, bX, b_nuc, b_nu = burned_start_pairs(
+                t, out["X"], out["eps_nuc"], out["eps_nu"], burned_starts, seed,
+                float(meta["dt_range"][0]))
+        else:
+            row = jb = np.zeros(0, int)
+            bdt = b_nuc = b_nu = np.zeros(0)
+            bX0 = bX = np.zeros((0, inp["X0"].shape[1]))
+        nf, ni = n_good * nt, inp["X0"].shape[1]
+        X0 = np.empty((nf + len(row), ni))
+        X0[:nf].reshape(n_good, nt, ni)[...] = inp["X0"][:, None, :]
+        X0[nf:] = bX0
+        del bX0
+        X = np.empty_like(X0)
+        X[:nf] = out.pop("X").reshape(nf, ni)
+        X[nf:] = bX
+        del bX
+
+        def flat(v, extra):  # (n_good, n_times) or (n_good,) -> per pair, burned ones last
+            v = v.reshape(nf) if v.ndim == 2 else np.repeat(v, nt)
+            return np.concatenate([v, extra])
+
+        d = {"logT": flat(inp["logT"], inp["logT"][row]),
+             "logrho": flat(inp["logrho"], inp["logrho"][row]), "X0": X0,
+             "eps_nuc": flat(out["eps_nuc"], b_nuc), "eps_nu": flat(out["eps_nu"], b_nu),
+             "Ye": flat(out["Ye"], out["Ye"][row, jb]), "X": X,
+             "sample": flat(sample, sample[row]), "dt": flat(t, bdt),
+             "burned": np.concatenate([np.zeros(nf, bool), np.ones(len(row), bool)])}
     d["n_failed"] = int(np.count_nonzero(status != 0))
     d["meta"] = meta
     return d

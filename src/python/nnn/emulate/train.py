@@ -93,22 +93,45 @@ def _atomic_save(obj, path: Path):
     os.replace(tmp, path)
 
 
-def targets(d: dict, zeta: np.ndarray, x_floor: float):
+def targets(d: dict, zeta: np.ndarray, x_floor: float, block: int = 1 << 16,
+            release: bool = False):
     """Model inputs (p, 3 + n) and targets of the pairs in ``d`` (from
     :func:`nnn.emulate.dataset.load_pairs`): log10 X clipped at the floor, X, and the raw
     rates (dYe/dt [1/s], eps_nuc/dt [erg/g/s], eps_nu [erg/g/s]).  A pair whose inputs,
     composition or dYe is not finite is dropped (``ok``); an energy the data do not resolve
-    (NaN, burned-start pairs) stays NaN and is left out of the energy losses."""
-    x = np.concatenate([d["logT"][:, None], d["logrho"][:, None], np.log10(d["dt"])[:, None],
-                        d["X0"]], axis=1)
-    X = np.clip(d["X"], 0.0, None)
-    X = X / X.sum(axis=1, keepdims=True)
-    rates = np.stack([(X @ zeta - d["X0"] @ zeta) / d["dt"], d["eps_nuc"] / d["dt"],
-                      d["eps_nu"]], axis=1)
-    ok = np.isfinite(x).all(1) & np.isfinite(X).all(1) & np.isfinite(rates[:, 0])
-    return (x[ok].astype(np.float32), np.log10(np.clip(X[ok], x_floor, None)).astype(np.float32),
-            X[ok].astype(np.float32), rates[ok], ok)
+    (NaN, burned-start pairs) stays NaN and is left out of the energy losses.
 
+    Computed in float64 ``block`` pairs at a time (dYe is a difference of two sums near 0.5)
+    and stored in float32; ``release`` drops ``d["X0"]`` and ``d["X"]`` when done, so that a
+    large set's float64 copies and float32 results are not all held at once."""
+    n, ni = d["X0"].shape
+    x = np.empty((n, 3 + ni), np.float32)
+    lx = np.empty((n, ni), np.float32)
+    Xf = np.empty((n, ni), np.float32)
+    rates = np.empty((n, 3))
+    ok = np.empty(n, bool)
+    for a in range(0, n, block):
+        s = slice(a, min(a + block, n))
+        xb = np.concatenate([d["logT"][s, None], d["logrho"][s, None],
+                             np.log10(d["dt"][s])[:, None], d["X0"][s]], axis=1)
+        X = np.clip(d["X"][s], 0.0, None)
+        X = X / X.sum(axis=1, keepdims=True)
+        rates[s] = np.stack([(X @ zeta - d["X0"][s] @ zeta) / d["dt"][s],
+                             d["eps_nuc"][s] / d["dt"][s], d["eps_nu"][s]], axis=1)
+        ok[s] = np.isfinite(xb).all(1) & np.isfinite(X).all(1) & np.isfinite(rates[s, 0])
+        x[s], Xf[s] = xb, X
+        lx[s] = np.log10(np.clip(X, x_floor, None))
+    if release:
+        del d["X0"], d["X"]
+    if ok.all():
+        return x, lx, Xf, rates, ok
+    return x[ok], lx[ok], Xf[ok], rates[ok], ok
+
+
+#: Training pairs the energy head's phase uses at most (2,097,152: all of them for the
+#: shipped 65,536-sample sets' 1.47 M; a seeded subset of larger sets, whose features would
+#: not fit in memory: 5.9 M pairs x 384 features are 9 GB)
+ENERGY_HEAD_MAX_PAIRS = 1 << 21
 
 #: A prediction's |dYe| is capped at this multiple of the largest |dYe| of the training pairs
 DYE_MAX_MARGIN = 1.5
@@ -179,7 +202,7 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
     d = ds.load_pairs(data, burned_starts=burned_starts, seed=seed)
     meta = d["meta"]
     zeta = np.asarray(meta["Z"], float) / np.asarray(meta["A"], float)
-    x_all, lx_all, X_all, rates, ok = targets(d, zeta, x_floor)
+    x_all, lx_all, X_all, rates, ok = targets(d, zeta, x_floor, release=True)
     sample = d["sample"][ok]
     samples = np.unique(sample)
     rng = np.random.default_rng(seed)
@@ -233,6 +256,8 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
 
     xt, lxt, Xt, rt = rows(tr)
     xv, lxv, Xv, rv = rows(va)
+    # the split holds copies: the whole arrays go (6 GB for 262,144 mesa_80 samples)
+    del T, x_all, lx_all, X_all, r_all
 
     # ------------------------------------------------------------ phase 1
     opt = torch.optim.Adam(model.parameters(), lr=lr)
@@ -322,11 +347,18 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
             ths.append(th)
         return torch.cat(hs), torch.cat(ths)
 
-    ht, tht = features(xt)
+    # the head learns from the frozen trunk's features, held for all its pairs at once
+    # (4 bytes x width each): beyond ENERGY_HEAD_MAX_PAIRS a seeded subset of them
+    e_rows = torch.arange(len(tr), device=dev)
+    if len(tr) > ENERGY_HEAD_MAX_PAIRS:
+        pick = torch.randperm(len(tr), generator=torch.Generator().manual_seed(seed + 2))
+        e_rows = pick[:ENERGY_HEAD_MAX_PAIRS].sort().values.to(dev)
+    ht, tht = features(xt[e_rows])
     hv, thv = features(xv)
-    e_hist = _fit_head(lambda h, th: model.energies(h, th), model.energy, ht, tht, rt[:, 1:],
-                       hv, thv, rv[:, 1:], energy_epochs, lr, batch_size, seed, progress,
-                       "energies")
+    e_hist = _fit_head(lambda h, th: model.energies(h, th), model.energy, ht, tht,
+                       rt[e_rows, 1:], hv, thv, rv[:, 1:], energy_epochs, lr, batch_size, seed,
+                       progress, "energies")
+    del ht, tht
 
     # ------------------------------------------------------------ phase 3: error estimate
     with torch.no_grad():
