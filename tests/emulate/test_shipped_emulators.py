@@ -38,6 +38,23 @@ def test_shipped_model_loads_by_name_with_metadata(shipped):
         assert len(paper[who]["eq6_rel"]) == 9
 
 
+def test_default_preset_recreates_the_shipped_models(shipped):
+    """``python -m nnn.pipeline --preset default`` is documented to retrain the shipped
+    models: its data set, architecture and trainer settings are the ones each file records."""
+    from nnn.emulate.pipeline import PRESETS, _per_network
+
+    net, m = shipped
+    cfg = PRESETS["default"]
+    tr = m.meta["training"]
+    assert net in cfg["networks"]
+    assert tr["dataset"]["n_samples"] == cfg["n_samples"][net]
+    assert tr["dataset"]["seed"] == cfg["seed"][net]
+    assert tr["config"]["arch"]["name"] == cfg["arch"]
+    assert tr["config"]["epochs"] == _per_network(cfg, "epochs", net)
+    assert tr["config"]["w_ye"] == _per_network(cfg, "w_ye", net)
+    assert tr["config"]["burned_starts"] == _per_network(cfg, "burned_starts", net)
+
+
 def test_shipped_model_meets_its_regression_record(shipped):
     net, m = shipped
     stored = m.meta["regression"]

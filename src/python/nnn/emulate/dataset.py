@@ -423,7 +423,7 @@ def load_pairs(path, dt=None, keep_failed=False, burned_starts=0, seed=0):
     n_good, nt = t.shape
     sample = np.flatnonzero(good)
     if cols is not None:
-        d = {k: v for k, v in inp.items()}
+        d = dict(inp)
         d.update({k: v[np.arange(n_good), cols] for k, v in out.items()})
         d["sample"], d["dt"] = sample, t[np.arange(n_good), cols]
         d["burned"] = np.zeros(n_good, bool)
