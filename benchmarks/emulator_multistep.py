@@ -180,7 +180,8 @@ def figure(path, res, label):
         for who, c in (("predictor", "C0"), ("fallback", "C3")):
             if who not in rows[0]:
                 continue
-            name = label if who == "predictor" else f"{label} + fallback"
+            # the legend names the predictor short: the title carries the full label
+            name = "predictor" if who == "predictor" else "predictor + fallback"
             ax.semilogy(k, [r[who][f"{key}_median"] for r in rows], color=c, label=f"{name} median")
             ax.semilogy(k, [r[who][f"{key}_max"] for r in rows], color=c, ls="--", label="max")
         if key == "ye":
