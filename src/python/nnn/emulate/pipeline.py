@@ -47,17 +47,12 @@ PRESETS = {
 
 def _per_network(cfg, key, network):
     """A preset setting that is either one value or {network: value} (the trainer's default
-    for a network the dict lacks)."""
+    for a network the dict lacks; None, the trainer's own choice, for a setting without one,
+    such as threads)."""
     from nnn.emulate.train import DEFAULTS
 
-    v = cfg.get(key, DEFAULTS[key])
-    return v.get(network, DEFAULTS[key]) if isinstance(v, dict) else v
-
-
-def _threads(cfg, network):
-    """Training threads: one value, {network: value} or None (the trainer's default)."""
-    v = cfg.get("threads")
-    return v.get(network) if isinstance(v, dict) else v
+    v = cfg.get(key, DEFAULTS.get(key))
+    return v.get(network, DEFAULTS.get(key)) if isinstance(v, dict) else v
 
 
 def run_network(network, cfg, out: Path, progress=True) -> dict:
@@ -83,7 +78,8 @@ def run_network(network, cfg, out: Path, progress=True) -> dict:
     s = train(data, out, arch=cfg["arch"], epochs=_per_network(cfg, "epochs", network),
               patience=cfg["patience"], max_minutes=cfg["max_minutes"],
               energy_epochs=cfg["energy_epochs"], err_epochs=cfg["err_epochs"], resume=True,
-              n_threads=_threads(cfg, network), w_ye=_per_network(cfg, "w_ye", network),
+              n_threads=_per_network(cfg, "threads", network),
+              w_ye=_per_network(cfg, "w_ye", network),
               burned_starts=_per_network(cfg, "burned_starts", network),
               device=cfg.get("device") or "cpu", progress=progress)
     timings["train_s"] = time.perf_counter() - t0

@@ -349,16 +349,17 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
 
     # the head learns from the frozen trunk's features, held for all its pairs at once
     # (4 bytes x width each): beyond ENERGY_HEAD_MAX_PAIRS a seeded subset of them
-    e_rows = torch.arange(len(tr), device=dev)
+    xe, re = xt, rt
     if len(tr) > ENERGY_HEAD_MAX_PAIRS:
         pick = torch.randperm(len(tr), generator=torch.Generator().manual_seed(seed + 2))
         e_rows = pick[:ENERGY_HEAD_MAX_PAIRS].sort().values.to(dev)
-    ht, tht = features(xt[e_rows])
+        xe, re = xt[e_rows], rt[e_rows]
+    ht, tht = features(xe)
     hv, thv = features(xv)
-    e_hist = _fit_head(lambda h, th: model.energies(h, th), model.energy, ht, tht,
-                       rt[e_rows, 1:], hv, thv, rv[:, 1:], energy_epochs, lr, batch_size, seed,
-                       progress, "energies")
-    del ht, tht
+    e_hist = _fit_head(lambda h, th: model.energies(h, th), model.energy, ht, tht, re[:, 1:],
+                       hv, thv, rv[:, 1:], energy_epochs, lr, batch_size, seed, progress,
+                       "energies")
+    del ht, tht, xe, re
 
     # ------------------------------------------------------------ phase 3: error estimate
     with torch.no_grad():
