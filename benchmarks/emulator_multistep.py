@@ -17,7 +17,9 @@ Three chains per zone, each step starting from the chain's own previous composit
 * the engine's chain (rtol 1e-8, atol 1e-12): the reference history;
 * the predictor's chain; the engine also burns each of its steps from the predictor's
   previous output (the *local* reference), which separates the error made in one step from
-  the drift accumulated;
+  the drift accumulated.  Summed over the steps, the predictor's Ye change minus the local
+  reference's is the Ye drift its dYe alone makes (*dYe head*); the rest of the drift comes
+  from the captures of a composition that has drifted from the engine's;
 * with ``--threshold``, the predictor's chain with fallback: a zone whose error estimate
   ``err`` exceeds the threshold is burned by the engine in that step (skipped, and said so,
   when the predictor has no ``err``, as persistence has none).
@@ -103,6 +105,7 @@ def run(predict, net, n_steps=120, n_zones=16, threshold=None, seed=0, n_threads
     ee, ep, ef = (np.zeros(n_zones) for _ in range(3))
     alive = np.ones(n_zones, bool)
     n_sanitised = 0
+    ye_head = np.zeros(n_zones)  # sum over steps of Ye(prediction) - Ye(local reference)
     has_err = None
     rows = []
     for k in tqdm(range(n_steps), desc="steps", disable=not progress):
@@ -115,6 +118,7 @@ def run(predict, net, n_steps=120, n_zones=16, threshold=None, seed=0, n_threads
         xl, dl, ok = engine_step(net, T[k], rho[k], xp_in, dt[k], n_threads)
         alive &= ok & np.isfinite(p["X"]).all(axis=1)
         local = mt.eq5_per_test(p["X"], xl, Z, A) / electron_fraction(xl, A, Z)
+        ye_head += electron_fraction(np.asarray(p["X"], float), A, Z) - electron_fraction(xl, A, Z)
         has_err = "err" in p if has_err is None else has_err
         fb_frac = None
         if threshold is not None and has_err:
@@ -131,8 +135,8 @@ def run(predict, net, n_steps=120, n_zones=16, threshold=None, seed=0, n_threads
         xe, ee = xe_new, ee + de
         xp, ep = np.asarray(p["X"], float), ep + np.asarray(p["eps_nuc"], float)
         rows.append(step_stats(k + 1, float(dt[:k + 1].sum()), xe, ee, xp, ep,
-                               None if fb_frac is None else xf, ef, local, fb_frac, A, Z,
-                               X0, alive))
+                               None if fb_frac is None else xf, ef, local, ye_head, fb_frac,
+                               A, Z, X0, alive))
     return {"T": T, "rho": rho, "dt": dt, "rows": rows, "alive": alive,
             "n_sanitised": n_sanitised, "has_err": bool(has_err)}
 
@@ -149,7 +153,7 @@ def _drift(x, e, xe, ee, A, Z, alive):
             for s, f in (("median", np.median), ("max", np.max))}
 
 
-def step_stats(k, t, xe, ee, xp, ep, xf, ef, local, fb_frac, A, Z, X0, alive):
+def step_stats(k, t, xe, ee, xp, ep, xf, ef, local, ye_head, fb_frac, A, Z, X0, alive):
     if not alive.any():
         raise RuntimeError(f"every zone's engine burn has failed by step {k}")
     ye0, ye_e = electron_fraction(X0, A, Z), electron_fraction(xe, A, Z)
@@ -158,7 +162,9 @@ def step_stats(k, t, xe, ee, xp, ep, xf, ef, local, fb_frac, A, Z, X0, alive):
            "engine_eps_cum_median": float(np.median(ee[alive])),
            "predictor": _drift(xp, ep, xe, ee, A, Z, alive),
            "local_eq5_median": float(np.median(local[alive])),
-           "local_eq5_max": float(np.max(local[alive]))}
+           "local_eq5_max": float(np.max(local[alive])),
+           "ye_head_median": float(np.median(np.abs(ye_head)[alive] / ye_e[alive])),
+           "ye_head_max": float(np.max(np.abs(ye_head)[alive] / ye_e[alive]))}
     if xf is not None:
         row["fallback"] = _drift(xf, ef, xe, ee, A, Z, alive)
         row["fallback_fraction"] = fb_frac
@@ -187,6 +193,8 @@ def figure(path, res, label):
         if key == "ye":
             ax.semilogy(k, [r["engine_ye_change_median"] for r in rows], color="0.5", ls=":",
                         label="engine's own |dYe|/Ye")
+            ax.semilogy(k, [r["ye_head_median"] for r in rows], color="C2", ls="-.",
+                        label="dYe head alone (median)")
         if key == "eq5":
             ax.semilogy(k, [r["local_eq5_median"] for r in rows], color="C2", ls="-.",
                         label="one-step error (median)")
@@ -219,7 +227,7 @@ def print_table(res, label):
           "local reference")
     hdr = (f"{'step':>5s} {'t [s]':>8s} {'Ye drift med':>12s} {'Ye drift max':>12s} "
            f"{'eps_cum med':>11s} {'Abar med':>9s} {'eq5 med':>9s} {'1-step eq5':>10s} "
-           f"{'eng |dYe|/Ye':>12s}")
+           f"{'eng |dYe|/Ye':>12s} {'dYe head med':>12s}")
     for who in ("predictor", "fallback"):
         if who not in rows[0]:
             if who == "fallback":
@@ -234,7 +242,7 @@ def print_table(res, label):
                 print(f"{r['step']:5d} {r['t']:8.3g} {d['ye_median']:12.3e} {d['ye_max']:12.3e} "
                       f"{d['eps_cum_median']:11.3e} {d['abar_median']:9.2e} "
                       f"{d['eq5_median']:9.2e} {r['local_eq5_median']:10.2e} "
-                      f"{r['engine_ye_change_median']:12.3e}"
+                      f"{r['engine_ye_change_median']:12.3e} {r['ye_head_median']:12.3e}"
                       + (f"  {r['fallback_fraction']:8.1%}" if who == "fallback" else ""))
 
 

@@ -29,7 +29,8 @@ enum nnn_status {
   NNN_INTEGRATOR_FAILED = 3, /* the stiff integrator could not reach dt */
   NNN_EMULATOR_FILE = 4,     /* emulator model missing, corrupt or mismatched */
   NNN_INTERNAL = 5,
-  NNN_OUT_OF_DOMAIN = 6      /* a self-heating burn's T left the rates' range; message names T and t */
+  NNN_OUT_OF_DOMAIN = 6      /* a self-heating burn's T left the rates' range, or electron captures
+                                carried a zone past the network's physics; the message names which */
 };
 
 typedef struct nnn_network nnn_network;

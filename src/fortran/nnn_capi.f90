@@ -17,7 +17,7 @@ module nnn_capi
   integer, parameter, public :: NNN_INTEGRATOR_FAILED = 3
   integer, parameter, public :: NNN_EMULATOR_FILE = 4
   integer, parameter, public :: NNN_INTERNAL = 5
-  integer, parameter, public :: NNN_OUT_OF_DOMAIN = 6  ! a self-heating T left the rates' range
+  integer, parameter, public :: NNN_OUT_OF_DOMAIN = 6  ! a self-heating T left the rates' range, or captures the network's physics
 
   !> struct nnn_options
   type, bind(C), public :: nnn_options_c

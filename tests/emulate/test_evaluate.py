@@ -233,6 +233,23 @@ def test_multistep_benchmark_identities(small_net):
         assert r["fallback"]["eq5_max"] < 1e-9 and r["fallback"]["eps_cum_max"] < 1e-9
         assert r["predictor"]["eps_cum_median"] == 1.0
 
+    # the engine as the predictor: its chain is the engine's, its local reference its own
+    # step (from the input renormalised: round-off), so the drift and the dYe head's share
+    # of it are round-off
+    def engine(logT, logrho, X0, dt):
+        X, eps, ok = ms.engine_step(small_net, 10.0 ** logT, 10.0 ** logrho, X0, dt, 1)
+        assert ok.all()
+        return {"X": X, "eps_nuc": eps}
+
+    res = ms.run(engine, small_net, n_steps=4, n_zones=3, progress=False)
+    for r in res["rows"]:
+        assert r["ye_head_max"] < 1e-14 and r["predictor"]["ye_max"] < 1e-14
+        assert r["predictor"]["eq5_max"] < 1e-12
+    # persistence changes nothing, so its dYe head misses the whole local Ye change
+    res = ms.run(None, small_net, n_steps=4, n_zones=3, progress=False)
+    assert res["rows"][0]["ye_head_median"] == pytest.approx(
+        res["rows"][0]["engine_ye_change_median"], rel=1e-3)
+
 
 @pytest.mark.parametrize("name", ["paper", "train-like", "ood"])
 def test_a_small_set_is_the_start_of_a_large_one(small_net, name):

@@ -123,7 +123,7 @@ class Bdf : public Integrator {
     double t0 = 0, tau = s.t, tau_end = t_end;
     double tau_floor = 0;  // h at the last re-origin: resolution is relative to it after
     while (tau < tau_end) {
-      check_progress("bdf", s, t_end, opt);
+      check_progress("bdf", net_, s, t_end, opt, /*stop_past_network_limit=*/true);
       double h = h_;
       bool accepted = false;
       double error_norm = 0;

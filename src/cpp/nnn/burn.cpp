@@ -12,6 +12,7 @@
 #include "format.hpp"
 #include "integrator.hpp"
 #include "kinetics.hpp"
+#include "network_limit.hpp"
 
 namespace nnn {
 
@@ -27,78 +28,6 @@ std::unique_ptr<Integrator> make_integrator(const std::string& name, const Netwo
 
 namespace {
 std::string where(int zone) { return zone >= 0 ? " (zone " + repr(zone) + ")" : ""; }
-
-// A failed burn whose Ye has come down to the lowest Z/A of the network's
-// iron-group nuclei (A >= 40: fe56, 0.4643, in mesa_80) has run past the end
-// of the network's physics: it can hold further captured electrons only in
-// free neutrons, where real matter makes more neutron-rich nuclei. That is
-// context for the caller, not the integrator's failure: the floor is no
-// barrier to it (mesa_80 at 1e10 K, 1e10 g/cm^3 reaches Ye 0.21 by 1e4 s
-// once bdf restarts from its own history; docs/domain.md).
-//
-// Before the floor the same limit shows as mass piled up in the most
-// neutron-rich isotope of each element that the network has (its edge):
-// mesa_151 at 10^9.75 K, 1e10 g/cm^3 has 91 % of its mass in ni65, ca49 and
-// fe61 from ~2000 s on, at Ye 0.42 (its floor, ca49, is 0.408), and bdf
-// fails at 5e4 s. Named when electron captures have lowered Ye during the
-// burn and at least half the mass sits on the edge.
-std::string network_limit_note(const Network& net, const std::vector<double>& Y0,
-                               const std::vector<double>& Y) {
-  const int n = net.n_species();
-  auto ye_of = [&](const std::vector<double>& y) {
-    double zy = 0, ay = 0;
-    for (int i = 0; i < n; ++i) {
-      zy += net.isotopes[i].Z * y[i];
-      ay += net.isotopes[i].A * y[i];
-    }
-    return zy / ay;
-  };
-  double floor = 1;
-  std::string name;
-  int z_max = 0;
-  for (const Isotope& s : net.isotopes) z_max = std::max(z_max, s.Z);
-  std::vector<int> max_A(z_max + 1, 0);  // per Z: the network's most neutron-rich isotope
-  for (const Isotope& s : net.isotopes) {
-    const double za = static_cast<double>(s.Z) / s.A;
-    if (s.A >= 40 && za < floor) {
-      floor = za;
-      name = s.name;
-    }
-    max_A[s.Z] = std::max(max_A[s.Z], s.A);  // Z >= 0: checked by the loader
-  }
-  const double ye = ye_of(Y);
-  if (!name.empty() && ye < floor + 1e-3)
-    return "; Ye = " + repr(ye) + " has reached " + repr(floor) + " (" + name +
-           "), the lowest Z/A of the network's nuclei with A >= 40: beyond it the network holds "
-           "further captured electrons only in free neutrons, past its physics (use a network with "
-           "more neutron-rich iron-group nuclei, or a shorter dt)";
-  if (!(ye < ye_of(Y0) - 1e-3)) return "";
-  std::vector<std::pair<double, int>> edge;  // (X, species) on the neutron-rich edge
-  double x_edge = 0, sum_x = 0;
-  for (int i = 0; i < n; ++i) {
-    const Isotope& s = net.isotopes[i];
-    const double x = std::max(Y[i], 0.0) * s.A;
-    sum_x += x;
-    if (s.A >= 40 && s.A == max_A[s.Z]) {
-      edge.emplace_back(x, i);
-      x_edge += x;
-    }
-  }
-  if (!(x_edge >= 0.5 * sum_x)) return "";
-  std::sort(edge.rbegin(), edge.rend());
-  auto frac = [](double x) {  // a mass fraction, to 3 digits (context, not a value to reuse)
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3g", x);
-    return std::string(buf);
-  };
-  std::string top;
-  for (size_t k = 0; k < edge.size() && k < 3; ++k)
-    top += (k ? ", " : "") + net.isotopes[edge[k].second].name + " " + frac(edge[k].first / sum_x);
-  return "; electron captures have taken Ye from " + repr(ye_of(Y0)) + " to " + repr(ye) + " and " +
-         frac(x_edge / sum_x) + " of the mass sits in the most neutron-rich isotope of its element "
-         "that the network has (" + top + "): the composition is at the network's neutron-rich "
-         "edge, past its physics (use a network with more neutron-rich nuclei, or a shorter dt)";
-}
 }  // namespace
 
 static BurnResult burn_with(const Network& net, const Thermo& th, const double* X0,
@@ -282,6 +211,7 @@ static BurnResult burn_with(const Network& net, const Thermo& th, const double* 
   s.Y.resize(n);
   std::vector<double> Y0(n);
   for (int i = 0; i < n; ++i) Y0[i] = s.Y[i] = X0[i] / sum / iso[i].A;
+  s.ye0 = electron_fraction_of_molar(net, Y0.data());
 
   BurnSystem sys(net, th);
   s.T = th.T0;
@@ -343,7 +273,9 @@ static BurnResult burn_with(const Network& net, const Thermo& th, const double* 
   } catch (const Error& e) {
     res.status = e.status();
     res.message = e.what();
-    if (e.status() == Status::IntegratorFailed) res.message += network_limit_note(net, Y0, s.Y);
+    // (also after an integrator's stop past the network's physics, OutOfDomain)
+    if (e.status() == Status::IntegratorFailed || e.status() == Status::OutOfDomain)
+      res.message += network_limit_note(net, s.ye0, s.Y.data());
     // a self-heating burn that failed after leaving the domain says so
     if (e.status() == Status::IntegratorFailed && !sys.domain_message().empty()) {
       res.status = Status::OutOfDomain;

@@ -65,6 +65,7 @@ struct BurnState {
   double T = 0;            // K (self-heating: the variable; otherwise T(t))
   double e_nu_th = 0;      // thermal neutrino energy lost since t = 0 (erg/g)
   double t = 0;            // s
+  double ye0 = 0;          // Ye at t = 0 (where the network's physics ends: network_limit.hpp)
   // work counters: accepted and rejected steps, right-hand sides (including
   // those inside Jacobians), Jacobian evaluations, LU factorisations
   long n_steps = 0, n_rejected = 0, n_rhs = 0, n_jac = 0, n_lu = 0;

@@ -67,7 +67,7 @@ class Rodas4 : public Integrator {
     }
     bool last_rejected = false;
     while (s.t < t_end) {
-      check_progress("rodas4", s, t_end, opt);
+      check_progress("rodas4", net_, s, t_end, opt, /*stop_past_network_limit=*/false);
       double h = std::min(h_, t_end - s.t);
       const bool hits_end = (h == t_end - s.t);
       if (h <= 1e-15 * std::max(s.t, 1e-20) || h < 1e-30)

@@ -13,7 +13,7 @@ enum class Status : int {
   IntegratorFailed = 3,// step size underflow, too many steps, non-finite state
   EmulatorFile = 4,    // missing, corrupt or mismatched emulator model
   Internal = 5,        // a bug: please report
-  OutOfDomain = 6,     // a burn's state left the rates' or EOS's domain (self-heating T)
+  OutOfDomain = 6,     // a burn's state left the rates' or EOS's domain (self-heating T), or its captures the network's physics
 };
 
 class Error : public std::runtime_error {

@@ -254,7 +254,8 @@ class Network:
 
         ``rtol``/``atol`` apply to every mass fraction. Raises ValueError for
         bad input and BurnError if the integrator fails (or a self-heating T
-        leaves the rates' range: status 6, out of domain)."""
+        leaves the rates' range, or electron captures carry the zone past the
+        network's physics: status 6, out of domain)."""
         tlist = self._times(dt, times)
         if X is None:
             raise ValueError("X (the initial composition) is required")
