@@ -7,8 +7,10 @@ star could put it) and dt from 1e-12 to 1e6 s, one zone per burn on one
 thread, at the default tolerances. Each burn ends in one of:
 
 - ``ok``: burned (steps and wall time recorded);
-- ``refused``: ``ValueError`` (the engine names a limit it will not burn past);
-- ``failed``: ``BurnError`` or a non-finite result (an integrator failure);
+- ``refused``: ``ValueError`` (the engine names a limit it will not burn past), or
+  ``BurnError`` with status 6, out of domain (it names the limit it stopped at: electron
+  captures past the network's physics; in self-heating burns also T or the EOS, below);
+- ``failed``: any other ``BurnError`` or a non-finite result (an integrator failure);
 
 Results are appended to a JSONL file as they come, so an interrupted sweep
 resumes where it stopped (``--out`` again). The summary prints failures per
@@ -84,7 +86,8 @@ def key(net, lt, lr, comp, dt):
     return f"{net}|{lt:.4f}|{lr:.4f}|{comp}|{dt:.3e}"
 
 
-OUT_OF_DOMAIN = 6  # nnn's status: a self-heating T left the rates' range, or the EOS's
+OUT_OF_DOMAIN = 6  # nnn's status: a self-heating T left the rates' range, or the EOS's,
+#                   or electron captures carried the zone past the network's physics
 
 
 def burn_one(net, lt, lr, comp, dt, max_steps, self_heating=False):
@@ -103,7 +106,7 @@ def burn_one(net, lt, lr, comp, dt, max_steps, self_heating=False):
     except ValueError as e:
         rec.update(outcome="refused", steps=0, message=str(e))
     except nnn.BurnError as e:
-        out_of_domain = self_heating and e.status == OUT_OF_DOMAIN
+        out_of_domain = e.status == OUT_OF_DOMAIN  # refused, with the reason named
         rec.update(outcome="refused" if out_of_domain else "failed", steps=0,
                    message=str(e.args[0]) if e.args else str(e))
     rec["seconds"] = time.perf_counter() - t0
