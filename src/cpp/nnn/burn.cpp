@@ -3,8 +3,6 @@
 #include <atomic>
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <sstream>
 #include <thread>
 
 #include "burn_system.hpp"
