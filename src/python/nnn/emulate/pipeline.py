@@ -34,13 +34,14 @@ PRESETS = {
               "seed": {"mesa_80": 0}, "arch": "small", "epochs": 200, "patience": 8,
               "max_minutes": 2.0, "energy_epochs": 10, "err_epochs": 10, "n_test": 100,
               "sets": ["paper"]},
-    # mesa_80: 262,144 samples, 20 epochs on 2 threads (72 min); mesa_151: 65,536, 30 on 1
+    # mesa_80: 262,144 samples, 20 epochs on 2 threads (72 min); mesa_151: 131,072, 14 on 2
+    # threads (32 min)
     "default": {"networks": ["mesa_80", "mesa_151"],
-                "n_samples": {"mesa_80": 262144, "mesa_151": 65536},
+                "n_samples": {"mesa_80": 262144, "mesa_151": 131072},
                 "seed": {"mesa_80": 1, "mesa_151": 2}, "arch": "small",
-                "epochs": {"mesa_80": 20, "mesa_151": 30},
+                "epochs": {"mesa_80": 20, "mesa_151": 14},
                 "patience": 8, "max_minutes": None, "energy_epochs": 40, "err_epochs": 60,
-                "w_ye": 3.0, "burned_starts": 8, "threads": {"mesa_80": 2, "mesa_151": 1},
+                "w_ye": 3.0, "burned_starts": 8, "threads": {"mesa_80": 2, "mesa_151": 2},
                 "n_test": 700, "sets": ["paper", "train-like", "ood"]},
 }
 
