@@ -59,8 +59,7 @@ ARCHS = {
 
 #: Shared defaults of the command line and :func:`train`.
 DEFAULTS = {"arch": "small", "epochs": 60, "patience": 8, "lr": 1e-3, "batch_size": 1024,
-            "val_frac": 0.1, "w_xlin": 10.0, "w_ye": 1.0, "w_eps": 0.3, "w_cap": 0.0,
-            "x_floor": mdl.X_FLOOR,
+            "val_frac": 0.1, "w_xlin": 10.0, "w_ye": 1.0, "w_eps": 0.3, "x_floor": mdl.X_FLOOR,
             "energy_epochs": 40, "err_epochs": 60, "seed": 0, "ye_scale_quantile": 0.5,
             "burned_starts": 0}
 
@@ -154,37 +153,8 @@ def masked_l1(pred, target):
     return (pred - torch.where(known, target, pred)).abs().sum() / known.sum().clamp(min=1)
 
 
-def capture_weights(network, x, sample):
-    """d(dYe/dt)/dX_i (1/s) of each sample's weak rates, (n_samples, n) float32, and the row
-    of each pair in it.
-
-    Strong reactions conserve charge, so sum_k Z_k dY_k/dt is the weak rates' alone, and they
-    are linear in Y (captures and decays of one nucleus): dYe/dt = sum_i w_i Y_i with
-    w = Z^T J, J = d(dY/dt)/dY of the engine at the sample's (T, rho) and its first input
-    composition (the tables depend on it only through rho Ye).  Returned divided by A_i, per
-    mass fraction.  ``x``: the pairs' inputs (logT, logrho, log10 dt, X0...); ``sample``:
-    their sample ids."""
-    import nnn
-
-    net = nnn.Network.load(network)
-    Z, A = np.asarray(net.Z, float), np.asarray(net.A, float)
-    ids, first, row = np.unique(sample, return_index=True, return_inverse=True)
-    w = np.empty((len(ids), len(Z)), np.float32)
-    for k, i in enumerate(first):
-        X0 = np.clip(x[i, 3:].astype(float), 0.0, None)
-        J = np.asarray(net.jacobian(10.0 ** float(x[i, 0]), 10.0 ** float(x[i, 1]), X0 / X0.sum()))
-        w[k] = (Z @ J) / A
-    return w, row
-
-
-def composition_losses(model, xb, lxb, Xb, rb, log_floor10, cap=None):
-    """(L1 log10 X, sum_i |dX_i|, L1 dYe rate, L1 energies, L1 capture rate), each a mean
-    over the batch.
-
-    The last (0 without ``cap``, the pairs' :func:`capture_weights` over the dYe rate's
-    scale) is the error of the weak rates' dYe/dt that the predicted composition implies,
-    normalised as the dYe rate: what a chained step's Ye feels of this step's composition
-    (in chains the Ye drift came from captures on a composition that had burned too far)."""
+def composition_losses(model, xb, lxb, Xb, rb, log_floor10):
+    """(L1 log10 X, sum_i |dX_i|, L1 dYe rate, L1 energies), each a mean over the batch."""
     # the composition is tilted to the TRUE Ye (teacher forcing): measured on the small model,
     # 16,384 mesa_80 samples, 60 epochs, best validation sum |dX| 0.348 against 0.358 when
     # tilted to the dYe head's prediction
@@ -194,17 +164,14 @@ def composition_losses(model, xb, lxb, Xb, rb, log_floor10, cap=None):
     l_lin = (torch.exp(logx) - Xb).abs().sum(dim=1).mean()
     l_ye = (r - rb[:, 0]).abs().mean()
     l_e = masked_l1(e, rb[:, 1:])
-    if cap is None:
-        return l_log, l_lin, l_ye, l_e, torch.zeros((), device=xb.device)
-    l_cap = (torch.asinh((torch.exp(logx) * cap).sum(1)) - torch.asinh((Xb * cap).sum(1))).abs().mean()
-    return l_log, l_lin, l_ye, l_e, l_cap
+    return l_log, l_lin, l_ye, l_e
 
 
 def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
           epochs=DEFAULTS["epochs"], patience=DEFAULTS["patience"], lr=DEFAULTS["lr"],
           batch_size=DEFAULTS["batch_size"], val_frac=DEFAULTS["val_frac"],
           w_xlin=DEFAULTS["w_xlin"], w_ye=DEFAULTS["w_ye"], w_eps=DEFAULTS["w_eps"],
-          w_cap=DEFAULTS["w_cap"], x_floor=DEFAULTS["x_floor"], energy_epochs=DEFAULTS["energy_epochs"],
+          x_floor=DEFAULTS["x_floor"], energy_epochs=DEFAULTS["energy_epochs"],
           err_epochs=DEFAULTS["err_epochs"], seed=DEFAULTS["seed"],
           ye_scale_quantile=DEFAULTS["ye_scale_quantile"],
           burned_starts=DEFAULTS["burned_starts"], max_samples=None,
@@ -212,7 +179,8 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
           snapshots=False):
     """Train (or resume) the emulator of dataset ``data``; export ``OUT/<network>.pt``.
     Returns the training summary (also written to ``OUT/<network>.json``).  ``snapshots``:
-    also keep each epoch's weights (``checkpoints/<network>_epoch<NNN>.pt``)."""
+    also keep each epoch's weights and validation losses
+    (``checkpoints/<network>_epoch<NNN>.pt``), e.g. to score them on chained steps."""
     from tqdm.auto import tqdm
 
     n_threads = mdl.set_threads(n_threads)
@@ -225,8 +193,6 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
             raise ValueError(f"{name} must be >= 1, got {v!r}")
     if not lr > 0:
         raise ValueError(f"lr must be > 0, got {lr!r}")
-    if not w_cap >= 0:
-        raise ValueError(f"w_cap must be >= 0, got {w_cap!r}")
     if not 0.0 < ye_scale_quantile < 1.0:
         raise ValueError(f"ye_scale_quantile must be in (0, 1), got {ye_scale_quantile!r}")
     a = dict(ARCHS[arch], name=arch)
@@ -241,12 +207,6 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
     zeta = np.asarray(meta["Z"], float) / np.asarray(meta["A"], float)
     x_all, lx_all, X_all, rates, ok = targets(d, zeta, x_floor, release=True)
     sample = d["sample"][ok]
-    cap_w = cap_row = None
-    if w_cap > 0:
-        if progress:
-            print(f"capture weights of {len(np.unique(sample))} samples (engine Jacobians) ...",
-                  file=sys.stderr)
-        cap_w, cap_row = capture_weights(meta["network"], x_all, sample)
     samples = np.unique(sample)
     rng = np.random.default_rng(seed)
     samples = rng.permutation(samples)
@@ -287,7 +247,6 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
               "val_frac": val_frac, "w_xlin": w_xlin, "w_ye": w_ye, "w_eps": w_eps,
               "x_floor": x_floor, "seed": seed, "max_samples": max_samples, "epochs": epochs,
               "ye_scale_quantile": ye_scale_quantile, "burned_starts": int(burned_starts),
-              **({"w_cap": w_cap} if w_cap > 0 else {}),
               "network_hash": meta["network_hash"]}
     config = json.loads(json.dumps(config))
     T = {k: torch.from_numpy(v) for k, v in (("x", x_all), ("lx", lx_all), ("X", X_all),
@@ -300,13 +259,6 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
 
     xt, lxt, Xt, rt = rows(tr)
     xv, lxv, Xv, rv = rows(va)
-    # per pair: its sample's capture weights over the dYe rate's scale (gathered per batch)
-    cap_tab = None if cap_w is None else torch.from_numpy(cap_w / np.float32(scales[0])).to(dev)
-    cap_t = None if cap_w is None else torch.from_numpy(cap_row[tr]).to(dev)
-    cap_v = None if cap_w is None else torch.from_numpy(cap_row[va]).to(dev)
-
-    def cap(rows_, i):
-        return None if cap_tab is None else cap_tab[rows_[i]]
     # the split holds copies: the whole arrays go (6 GB for 262,144 mesa_80 samples)
     del T, x_all, lx_all, X_all, r_all
 
@@ -333,10 +285,10 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
     @torch.no_grad()
     def val_losses(batch=16384):
         model.eval()
-        tot = np.zeros(5)
+        tot = np.zeros(4)
         for s in range(0, len(va), batch):
             sl = slice(s, s + batch)
-            ls = composition_losses(model, xv[sl], lxv[sl], Xv[sl], rv[sl], lf10, cap(cap_v, sl))
+            ls = composition_losses(model, xv[sl], lxv[sl], Xv[sl], rv[sl], lf10)
             tot += np.array([float(v) for v in ls]) * xv[sl].shape[0]
         return (tot / len(va)).tolist()
 
@@ -348,10 +300,10 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
         te = time.perf_counter()
         model.train()
         # summed on the device: a float() per batch would wait for the GPU every step
-        tot = torch.zeros(5, dtype=torch.float64, device=dev)
+        tot = torch.zeros(4, dtype=torch.float64, device=dev)
         for i in _batches(len(tr), int(batch_size), gen, dev):
-            ls = composition_losses(model, xt[i], lxt[i], Xt[i], rt[i], lf10, cap(cap_t, i))
-            loss = ls[0] + w_xlin * ls[1] + w_ye * ls[2] + w_eps * ls[3] + w_cap * ls[4]
+            ls = composition_losses(model, xt[i], lxt[i], Xt[i], rt[i], lf10)
+            loss = ls[0] + w_xlin * ls[1] + w_ye * ls[2] + w_eps * ls[3]
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -446,7 +398,7 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
         "stop_reason": stop, "train_time_s": t_train, "device": str(dev),
         "cpu_threads": n_threads, "config": config, "n_parameters": mdl.n_parameters(model),
         "best_val": {"names": ["L1 log10 X", "sum_i |dX_i|", "L1 dYe rate (norm.)",
-                               "L1 energies (norm.)", "L1 capture rate (norm.)"], "values": hist[best_epoch - 1]["val"]},
+                               "L1 energies (norm.)"], "values": hist[best_epoch - 1]["val"]},
         "energy_head_val_l1": min(e_hist) if e_hist else None,
         "error_estimate": {"val_l1_log10": min(err_hist) if err_hist else None,
                            "spearman_vs_true_eq5": err_rank},
@@ -504,8 +456,7 @@ def build_parser():
     p.add_argument("--burned-starts", type=int, default=DEFAULTS["burned_starts"],
                    help="extra pairs per sample that start from its own burned composition "
                         "(shipped models: 8)")
-    for k in ("lr", "val_frac", "w_xlin", "w_ye", "w_eps", "w_cap", "x_floor",
-              "ye_scale_quantile"):
+    for k in ("lr", "val_frac", "w_xlin", "w_ye", "w_eps", "x_floor", "ye_scale_quantile"):
         p.add_argument("--" + k.replace("_", "-"), type=float, default=DEFAULTS[k])
     p.add_argument("--max-samples", type=int, default=None, help="use only this many samples")
     p.add_argument("--max-minutes", type=float, default=None,
@@ -524,7 +475,7 @@ def main(argv=None):
     a = build_parser().parse_args(argv)
     kw = {k: getattr(a, k) for k in ("arch", "first", "width", "depth", "epochs", "patience",
                                      "batch_size", "energy_epochs", "err_epochs", "seed", "lr",
-                                     "val_frac", "w_xlin", "w_ye", "w_eps", "w_cap", "x_floor",
+                                     "val_frac", "w_xlin", "w_ye", "w_eps", "x_floor",
                                      "ye_scale_quantile", "burned_starts",
                                      "max_samples", "max_minutes", "resume", "device",
                                      "snapshots")}
