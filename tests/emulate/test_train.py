@@ -154,3 +154,30 @@ def test_snapshots_keep_every_epoch_and_the_exported_one(dataset, tmp_path):
     trunk = {k: v for k, v in module.state_dict().items() if k.startswith("trunk.")}
     best = kept[s["best_epoch"] - 1]["model"]
     assert trunk and all(torch.equal(v, best[k]) for k, v in trunk.items())
+
+
+def test_keep_epoch_exports_that_epochs_weights(dataset, tmp_path):
+    """--keep-epoch N exports epoch N's weights (phases 2-3 on them), also when a finished
+    phase 1 is resumed and N's weights come from its snapshot."""
+    kw = dict(arch="tiny", epochs=2, patience=5, batch_size=64, energy_epochs=1,
+              err_epochs=1, seed=2, progress=False, n_threads=1, snapshots=True)
+
+    def trunk(s):
+        module, _ = read_meta(s["model"])
+        return {k: v for k, v in module.state_dict().items() if k.startswith("trunk.")}
+
+    def snapshot(epoch):
+        p = tmp_path / "checkpoints" / f"approx21_cr60_plus_co56_epoch{epoch:03d}.pt"
+        return torch.load(p, weights_only=False)["model"]
+
+    s = train(dataset, tmp_path, keep_epoch=1, **kw)
+    assert s["kept_epoch"] == 1 and s["kept_by"] == "keep_epoch"
+    assert s["kept_val"] == s["history"][0]["val"]
+    t1, e1, e2 = trunk(s), snapshot(1), snapshot(2)
+    assert all(torch.equal(v, e1[k]) for k, v in t1.items())
+    assert not all(torch.equal(v, e2[k]) for k, v in t1.items())
+    again = train(dataset, tmp_path, keep_epoch=2, resume=True, **kw)
+    assert again["kept_epoch"] == 2 and again["history"] == s["history"]
+    assert all(torch.equal(v, e2[k]) for k, v in trunk(again).items())
+    with pytest.raises(ValueError, match=r"keep_epoch must be in \[1, epochs = 2\], got 3"):
+        train(dataset, tmp_path / "bad", keep_epoch=3, **kw)

@@ -176,11 +176,14 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
           ye_scale_quantile=DEFAULTS["ye_scale_quantile"],
           burned_starts=DEFAULTS["burned_starts"], max_samples=None,
           max_minutes=None, n_threads=None, resume=False, progress=True, device="cpu",
-          snapshots=False):
+          snapshots=False, keep_epoch=None):
     """Train (or resume) the emulator of dataset ``data``; export ``OUT/<network>.pt``.
     Returns the training summary (also written to ``OUT/<network>.json``).  ``snapshots``:
     also keep each epoch's weights and validation losses
-    (``checkpoints/<network>_epoch<NNN>.pt``), e.g. to score them on chained steps."""
+    (``checkpoints/<network>_epoch<NNN>.pt``), e.g. to score them on chained steps.
+    ``keep_epoch``: export the weights of that epoch of phase 1 instead of those of the best
+    validation loss (an epoch chosen on chained steps; its snapshot is used when resuming a
+    finished phase 1)."""
     from tqdm.auto import tqdm
 
     n_threads = mdl.set_threads(n_threads)
@@ -191,6 +194,8 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
     for name, v in (("batch_size", batch_size), ("epochs", epochs), ("patience", patience)):
         if int(v) < 1:
             raise ValueError(f"{name} must be >= 1, got {v!r}")
+    if keep_epoch is not None and not 1 <= int(keep_epoch) <= int(epochs):
+        raise ValueError(f"keep_epoch must be in [1, epochs = {epochs}], got {keep_epoch!r}")
     if not lr > 0:
         raise ValueError(f"lr must be > 0, got {lr!r}")
     if not 0.0 < ye_scale_quantile < 1.0:
@@ -268,6 +273,7 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
     gen = torch.Generator().manual_seed(seed)
     ck1 = ckdir / f"{network}_phase1.pt"
     hist, epoch, best, best_state, bad, t_train = [], 0, math.inf, None, 0, 0.0
+    kept_state = None
     if resume and ck1.exists():
         ck = torch.load(ck1, map_location=dev, weights_only=False)
         if ck["config"] != config:
@@ -280,6 +286,9 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
         gen.set_state(ck["gen"])
         hist, epoch, best, best_state, bad = ck["hist"], ck["epoch"], ck["best"], \
             ck["best_state"], ck["bad"]
+        # the weights kept by the run that wrote the checkpoint, if it kept the same epoch
+        if keep_epoch is not None and ck.get("kept_epoch") == int(keep_epoch):
+            kept_state = ck["kept_state"]
         t_train = ck["train_time"]
 
     @torch.no_grad()
@@ -321,12 +330,16 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
             best_state = {k: t.detach().cpu().clone() for k, t in model.state_dict().items()}
         else:
             bad += 1
+        if keep_epoch is not None and epoch == int(keep_epoch):
+            kept_state = {k: t.detach().cpu().clone() for k, t in model.state_dict().items()}
         if snapshots:
             _atomic_save({"epoch": epoch, "val": v, "model": model.state_dict()},
                          ckdir / f"{network}_epoch{epoch:03d}.pt")
         _atomic_save({"model": model.state_dict(), "opt": opt.state_dict(),
                       "sched": sched.state_dict(), "gen": gen.get_state(), "hist": hist,
                       "epoch": epoch, "best": best, "best_state": best_state, "bad": bad,
+                      "kept_state": kept_state,
+                      "kept_epoch": None if kept_state is None else int(keep_epoch),
                       "config": config, "train_time": t_train}, ck1)
         bar.update(1)
         bar.set_postfix(val_log=f"{v[0]:.3g}", val_dX=f"{v[1]:.3g}", val_ye=f"{v[2]:.3g}",
@@ -337,9 +350,21 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
             stop = f"time limit ({max_minutes} min)"
             break
     bar.close()
-    model.load_state_dict(best_state)
     best_epoch = 1 + int(np.argmin([h["val"][0] + w_xlin * h["val"][1] + w_ye * h["val"][2]
                                     for h in hist]))
+
+    if keep_epoch is None:
+        model.load_state_dict(best_state)
+        kept = best_epoch
+    else:
+        kept = int(keep_epoch)
+        snap = ckdir / f"{network}_epoch{kept:03d}.pt"
+        if kept_state is None and snap.exists():
+            kept_state = torch.load(snap, map_location=dev, weights_only=False)["model"]
+        if kept_state is None:
+            raise ValueError(f"keep_epoch {kept} was not reached: phase 1 stopped after "
+                             f"{epoch} epochs ({stop})")
+        model.load_state_dict(kept_state)
 
     # ------------------------------------------------------------ phase 2: energies
     model.eval()
@@ -395,10 +420,12 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
                     "n_pairs_train": int(len(tr)), "n_pairs_val": int(len(va)),
                     "n_burned_start_pairs": int(d["burned"][ok].sum())},
         "nnn_commit": _git_commit(), "epochs": epoch, "best_epoch": best_epoch,
+        "kept_epoch": kept, "kept_by": "best validation" if keep_epoch is None else "keep_epoch",
         "stop_reason": stop, "train_time_s": t_train, "device": str(dev),
         "cpu_threads": n_threads, "config": config, "n_parameters": mdl.n_parameters(model),
         "best_val": {"names": ["L1 log10 X", "sum_i |dX_i|", "L1 dYe rate (norm.)",
                                "L1 energies (norm.)"], "values": hist[best_epoch - 1]["val"]},
+        "kept_val": hist[kept - 1]["val"],
         "energy_head_val_l1": min(e_hist) if e_hist else None,
         "error_estimate": {"val_l1_log10": min(err_hist) if err_hist else None,
                            "spearman_vs_true_eq5": err_rank},
@@ -467,6 +494,8 @@ def build_parser():
     p.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     p.add_argument("--snapshots", action="store_true",
                    help="keep every epoch's weights in OUT/checkpoints/")
+    p.add_argument("--keep-epoch", type=int, default=None,
+                   help="export this epoch's weights instead of the best validation epoch's")
     p.add_argument("--no-progress", action="store_true")
     return p
 
@@ -478,7 +507,7 @@ def main(argv=None):
                                      "val_frac", "w_xlin", "w_ye", "w_eps", "x_floor",
                                      "ye_scale_quantile", "burned_starts",
                                      "max_samples", "max_minutes", "resume", "device",
-                                     "snapshots")}
+                                     "snapshots", "keep_epoch")}
     try:
         s = train(a.data, a.out, n_threads=a.threads, progress=not a.no_progress, **kw)
     except (ValueError, FileNotFoundError) as e:
