@@ -45,9 +45,10 @@ def score(run: Path, epoch: int, network: str, n_zones: int, seed: int, n_thread
     import emulator_multistep as ms
     from nnn.emulate.burn import load_network
     from nnn.emulate.model import LoadedModel, read_meta
+    from nnn.emulate.train import snapshot_path
 
     model_file = run / f"{network}.pt"
-    snap = run / "checkpoints" / f"{network}_epoch{epoch:03d}.pt"
+    snap = snapshot_path(run, network, epoch)
     if not model_file.exists() or not snap.exists():
         raise FileNotFoundError(f"need {str(model_file)!r} and {str(snap)!r} (train with "
                                 "--snapshots)")

@@ -8,7 +8,7 @@ import torch
 from conftest import subprocess_env
 from nnn.emulate import dataset as ds
 from nnn.emulate.model import ModelMismatchError, check_network, load_model, read_meta
-from nnn.emulate.train import train
+from nnn.emulate.train import snapshot_path, train
 
 
 def test_two_epochs_loss_falls(trained):
@@ -139,6 +139,11 @@ def test_energy_head_on_a_subset_of_a_large_set(dataset, tmp_path, monkeypatch):
     assert again["energy_head_val_l1"] == part["energy_head_val_l1"]
 
 
+def _trunk(model_path):
+    """The trunk's weights of an exported model file."""
+    module, _ = read_meta(model_path)
+    return {k: v for k, v in module.state_dict().items() if k.startswith("trunk.")}
+
 
 def test_snapshots_keep_every_epoch_and_the_exported_one(dataset, tmp_path):
     """--snapshots keeps each epoch's weights and validation losses; the exported model's
@@ -150,8 +155,7 @@ def test_snapshots_keep_every_epoch_and_the_exported_one(dataset, tmp_path):
     assert [p.name.split("_")[-1] for p in snaps] == ["epoch001.pt", "epoch002.pt"]
     kept = [torch.load(p, weights_only=False) for p in snaps]
     assert [k["val"] for k in kept] == [h["val"] for h in s["history"]]
-    module, _ = read_meta(s["model"])
-    trunk = {k: v for k, v in module.state_dict().items() if k.startswith("trunk.")}
+    trunk = _trunk(s["model"])
     best = kept[s["best_epoch"] - 1]["model"]
     assert trunk and all(torch.equal(v, best[k]) for k, v in trunk.items())
 
@@ -162,22 +166,18 @@ def test_keep_epoch_exports_that_epochs_weights(dataset, tmp_path):
     kw = dict(arch="tiny", epochs=2, patience=5, batch_size=64, energy_epochs=1,
               err_epochs=1, seed=2, progress=False, n_threads=1, snapshots=True)
 
-    def trunk(s):
-        module, _ = read_meta(s["model"])
-        return {k: v for k, v in module.state_dict().items() if k.startswith("trunk.")}
-
     def snapshot(epoch):
-        p = tmp_path / "checkpoints" / f"approx21_cr60_plus_co56_epoch{epoch:03d}.pt"
+        p = snapshot_path(tmp_path, "approx21_cr60_plus_co56", epoch)
         return torch.load(p, weights_only=False)["model"]
 
     s = train(dataset, tmp_path, keep_epoch=1, **kw)
     assert s["kept_epoch"] == 1 and s["kept_by"] == "keep_epoch"
     assert s["kept_val"] == s["history"][0]["val"]
-    t1, e1, e2 = trunk(s), snapshot(1), snapshot(2)
+    t1, e1, e2 = _trunk(s["model"]), snapshot(1), snapshot(2)
     assert all(torch.equal(v, e1[k]) for k, v in t1.items())
     assert not all(torch.equal(v, e2[k]) for k, v in t1.items())
     again = train(dataset, tmp_path, keep_epoch=2, resume=True, **kw)
     assert again["kept_epoch"] == 2 and again["history"] == s["history"]
-    assert all(torch.equal(v, e2[k]) for k, v in trunk(again).items())
+    assert all(torch.equal(v, e2[k]) for k, v in _trunk(again["model"]).items())
     with pytest.raises(ValueError, match=r"keep_epoch must be in \[1, epochs = 2\], got 3"):
         train(dataset, tmp_path / "bad", keep_epoch=3, **kw)

@@ -137,6 +137,16 @@ ENERGY_HEAD_MAX_PAIRS = 1 << 21
 DYE_MAX_MARGIN = 1.5
 
 
+def snapshot_path(out, network: str, epoch: int) -> Path:
+    """Where ``--snapshots`` keeps epoch ``epoch``'s weights of a run written to ``out``."""
+    return Path(out) / "checkpoints" / f"{network}_epoch{int(epoch):03d}.pt"
+
+
+def _cpu_copy(model) -> dict:
+    """The model's weights and buffers, detached and copied to the CPU."""
+    return {k: t.detach().cpu().clone() for k, t in model.state_dict().items()}
+
+
 def _batches(n, batch_size, gen, device=None):
     """Shuffled index batches, on ``device`` (the generator stays on the CPU, so the
     order does not depend on the device)."""
@@ -196,6 +206,7 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
             raise ValueError(f"{name} must be >= 1, got {v!r}")
     if keep_epoch is not None and not 1 <= int(keep_epoch) <= int(epochs):
         raise ValueError(f"keep_epoch must be in [1, epochs = {epochs}], got {keep_epoch!r}")
+    keep_epoch = None if keep_epoch is None else int(keep_epoch)
     if not lr > 0:
         raise ValueError(f"lr must be > 0, got {lr!r}")
     if not 0.0 < ye_scale_quantile < 1.0:
@@ -287,7 +298,7 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
         hist, epoch, best, best_state, bad = ck["hist"], ck["epoch"], ck["best"], \
             ck["best_state"], ck["bad"]
         # the weights kept by the run that wrote the checkpoint, if it kept the same epoch
-        if keep_epoch is not None and ck.get("kept_epoch") == int(keep_epoch):
+        if keep_epoch is not None and ck.get("kept_epoch") == keep_epoch:
             kept_state = ck["kept_state"]
         t_train = ck["train_time"]
 
@@ -327,19 +338,19 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
         comp = v[0] + w_xlin * v[1] + w_ye * v[2]
         if comp < best:
             best, bad = comp, 0
-            best_state = {k: t.detach().cpu().clone() for k, t in model.state_dict().items()}
+            best_state = _cpu_copy(model)
         else:
             bad += 1
-        if keep_epoch is not None and epoch == int(keep_epoch):
-            kept_state = {k: t.detach().cpu().clone() for k, t in model.state_dict().items()}
+        if epoch == keep_epoch:
+            kept_state = _cpu_copy(model)
         if snapshots:
             _atomic_save({"epoch": epoch, "val": v, "model": model.state_dict()},
-                         ckdir / f"{network}_epoch{epoch:03d}.pt")
+                         snapshot_path(out, network, epoch))
         _atomic_save({"model": model.state_dict(), "opt": opt.state_dict(),
                       "sched": sched.state_dict(), "gen": gen.get_state(), "hist": hist,
                       "epoch": epoch, "best": best, "best_state": best_state, "bad": bad,
                       "kept_state": kept_state,
-                      "kept_epoch": None if kept_state is None else int(keep_epoch),
+                      "kept_epoch": None if kept_state is None else keep_epoch,
                       "config": config, "train_time": t_train}, ck1)
         bar.update(1)
         bar.set_postfix(val_log=f"{v[0]:.3g}", val_dX=f"{v[1]:.3g}", val_ye=f"{v[2]:.3g}",
@@ -357,8 +368,8 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
         model.load_state_dict(best_state)
         kept = best_epoch
     else:
-        kept = int(keep_epoch)
-        snap = ckdir / f"{network}_epoch{kept:03d}.pt"
+        kept = keep_epoch
+        snap = snapshot_path(out, network, kept)
         if kept_state is None and snap.exists():
             kept_state = torch.load(snap, map_location=dev, weights_only=False)["model"]
         if kept_state is None:
