@@ -10,7 +10,7 @@ own subprocess (order reversed every other round, so that a drift of the machine
 falls on both) and keeps, per case, the best thread-CPU time over the rounds. Two sets of
 cases, at the default integrator, atol = rtol x 1e-4:
 
-* ``single``: the issue's case (si28 0.6 + s32 0.4, 3.5e9 K, 1e8 g/cm^3) at dt = 1e-3, 1 and
+* ``single``: the issue's case (si28 0.6 + s32 0.4, 3.5e9 K, 1e8 g/cm^3) at dt = 1e-6, 1e-3, 1 and
   100 s, rtol 1e-8, and dt = 1 s at rtol 1e-10: ms per burn (best of ``--repeats``), steps
   and X(si28) to 13 digits, which show whether results changed bit for bit;
 * ``vode``: the four cases of the issue's VODE table (dt = 1 and 100 s at rtol/atol 1e-8/1e-12
@@ -62,7 +62,7 @@ if cases in ("single", "vode"):
     X[names.index("si28")], X[names.index("s32")] = 0.6, 0.4
     if cases == "single":
         runs = [(dt, rtol, rtol * 1e-4, None) for dt, rtol in
-                ((1e-3, 1e-8), (1.0, 1e-8), (100.0, 1e-8), (1.0, 1e-10))]
+                ((1e-6, 1e-8), (1e-3, 1e-8), (1.0, 1e-8), (100.0, 1e-8), (1.0, 1e-10))]
     else:  # (dt, rtol, atol, VODE's ms) of the table
         runs = [(1.0, 1e-8, 1e-12, 63), (1.0, 1e-10, 1e-14, 94), (100.0, 1e-8, 1e-12, 77),
                 (100.0, 1e-10, 1e-14, 123)]

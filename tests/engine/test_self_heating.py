@@ -99,23 +99,31 @@ def test_nse_runaway_at_high_density_burns():
     bounced at its round-off: T led 13,984 of 14,060 Newton failures and the
     burn used up 20,000 attempts before 0.05 s (500,000 steps, 57 s, before
     1 s). With T's round-off floor in Newton's test (bdf.cpp, round_off) it
-    takes ~3500. Checked against energy conservation (the EOS) and the same
-    burn at rtol 1e-10, which agree with rtol 1e-12 to ~1e-7 in T (the
-    round-off floor of this state)."""
+    takes ~3000 (~2700 since dY/dt sums net reaction fluxes). Checked against
+    energy conservation (the EOS) and the same burn at rtol 1e-10.
+
+    In NSE the result is chaotic at its round-off floor: over 8 starts with
+    T0 moved by k x 1e-12 (k = 0..7) the largest deviations were 2.6e-5 / 2.8e-5
+    in the EOS energy against eps_nuc, 1.6e-6 / 2.3e-6 in T, 3.6e-6 / 5.3e-6
+    in X, 1.6e-5 / 2.2e-5 in eps_nuc and 2.9e-8 / 1.2e-8 in Ye (engine before /
+    after the net reaction fluxes, both against one rtol 1e-10 burn). Three
+    starts are checked at about twice those."""
     net = nnn.Network.load(A21)
     T0, rho = 3e9, 1e9
     times = np.array([1e-3, 1e-2, 0.05])
-    r = net.burn(T=T0, rho=rho, X=CO, times=times, self_heating=True, max_steps=20000)
-    assert np.all(r.T > 8e9)  # in NSE
-    e0 = internal_energy(net, T0, rho, net.composition(CO))
-    de = np.array([internal_energy(net, r.T[k], rho, r.X[k]) - e0 for k in range(len(times))])
-    assert np.all(np.abs(de / r.eps_nuc - 1) < 1e-5), de / r.eps_nuc - 1
     tight = net.burn(T=T0, rho=rho, X=CO, times=times, self_heating=True, rtol=1e-10, atol=1e-14)
-    print(f"steps {r.n_steps} (+{r.n_rejected} rejected), rtol 1e-10: {tight.n_steps}; T {r.T}")
-    assert np.max(np.abs(r.T / tight.T - 1)) < 2e-6
-    assert np.max(np.abs(r.X - tight.X)) < 5e-6
-    assert np.max(np.abs(r.eps_nuc / tight.eps_nuc - 1)) < 2e-5
-    assert np.max(np.abs(r.Ye - tight.Ye)) < 1e-8
+    for k in range(3):
+        T = T0 * (1 + k * 1e-12)
+        r = net.burn(T=T, rho=rho, X=CO, times=times, self_heating=True, max_steps=20000)
+        assert np.all(r.T > 8e9)  # in NSE
+        e0 = internal_energy(net, T, rho, net.composition(CO))
+        de = np.array([internal_energy(net, r.T[j], rho, r.X[j]) - e0 for j in range(len(times))])
+        print(f"steps {r.n_steps} (+{r.n_rejected} rejected), rtol 1e-10: {tight.n_steps}; T {r.T}")
+        assert np.all(np.abs(de / r.eps_nuc - 1) < 6e-5), de / r.eps_nuc - 1
+        assert np.max(np.abs(r.T / tight.T - 1)) < 5e-6
+        assert np.max(np.abs(r.X - tight.X)) < 1e-5
+        assert np.max(np.abs(r.eps_nuc / tight.eps_nuc - 1)) < 5e-5
+        assert np.max(np.abs(r.Ye - tight.Ye)) < 6e-8
 
 
 @pytest.mark.parametrize("name", [A21, "mesa_80"])
@@ -142,15 +150,20 @@ def test_burns_from_the_edges_of_the_rate_range(T0, rho, X):
     outside the range, its T column was NaN and every step failed ("step
     size underflow (h = 4e-323 s at t = 0 s)"). It is one-sided there now.
     Checked by energy conservation and against rtol 1e-10 (rodas4 does not
-    finish the NSE burn at 1e10 K in 500,000 steps)."""
+    finish the NSE burn at 1e10 K in 500,000 steps). The NSE state at 1 s
+    is chaotic at its round-off floor: over 8 starts 1e10 K x (1 - k 1e-12)
+    the EOS energy was off eps_nuc by up to 3.3e-5 / 1.0e-5 and T off the
+    rtol 1e-10 burn by up to 4.2e-6 / 1.0e-6 (engine before / after the net
+    reaction fluxes, which halved this burn's steps, ~2500 -> ~1250)."""
     net = nnn.Network.load(A21)
     r = net.burn(T=T0, rho=rho, X=X, dt=1.0, self_heating=True, integrator="bdf")
     e0 = internal_energy(net, T0, rho, net.composition(X))
     de = internal_energy(net, r.T, rho, r.X) - e0
-    assert abs(de - r.eps_nuc) <= 1e-5 * max(abs(r.eps_nuc), 1e6), (de, r.eps_nuc)
+    nse = T0 == 1e10  # the round-off floor's spread, above
+    assert abs(de - r.eps_nuc) <= (6e-5 if nse else 1e-5) * max(abs(r.eps_nuc), 1e6), (de, r.eps_nuc)
     ref = net.burn(T=T0, rho=rho, X=X, dt=1.0, self_heating=True, integrator="bdf",
                    rtol=1e-10, atol=1e-14)
-    assert abs(r.T / ref.T - 1) < 1e-6
+    assert abs(r.T / ref.T - 1) < (8e-6 if nse else 1e-6)
     assert np.max(np.abs(r.X - ref.X)) < 1e-5  # NSE at ~8e9 K: round-off ~1e-6
 
 

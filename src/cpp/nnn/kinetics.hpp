@@ -126,6 +126,8 @@ class Kinetics {
   std::vector<char> ye_weight_;
   double ye_ = 0;                // Ye of the last update()
   mutable std::vector<double> flux_;  // per flux slot, for ydot
+  mutable std::vector<double> reaction_flux_;  // per reaction (FluxLayout), for ydot
+  mutable std::vector<double> reaction_size_;  // per reaction: sum of its rates' |flux|
   mutable std::vector<double> ybuf_;  // |Y| for ydot
   mutable std::vector<char> negbuf_;  // Y < 0 for ydot
   // Evaluators in the order update() needs them, flattened so that the

@@ -391,6 +391,85 @@ std::vector<std::vector<int>> Network::jacobian_pattern() const {
   return out;
 }
 
+namespace {
+
+// A rate's change of Y per unit flux: (species, coefficient) by species, a
+// species listed twice (reactant and product) summed, zeros dropped.
+std::vector<std::pair<int, double>> stoichiometry(const Term& t) {
+  std::map<int, double> c;
+  for (size_t q = 0; q < t.species.size(); ++q) c[t.species[q]] += t.coef[q];
+  std::vector<std::pair<int, double>> v;
+  for (const auto& [sp, x] : c)
+    if (x != 0.0) v.emplace_back(sp, x);
+  return v;
+}
+
+}  // namespace
+
+void Network::set_reactions(FluxLayout& L, const std::vector<int>& slot) const {
+  // Why: the sum over terms is the larger half of dY/dt's cost, and nearly
+  // every rate has a reverse with the opposite stoichiometry; f_fwd - f_rev
+  // taken once per reaction halves the terms (and near equilibrium it is the
+  // accurate order of the subtraction).
+  const size_t nm = network_rates.size();
+  const int n = n_species();
+  std::map<std::vector<std::pair<int, double>>, int> index;  // oriented stoichiometry -> reaction
+  std::vector<std::vector<std::pair<int, double>>> reaction_st;
+  std::vector<std::vector<std::pair<int, double>>> members;  // (slot, sign) per reaction
+  for (size_t m = 0; m < nm; ++m) {
+    auto st = stoichiometry(rates[network_rates[m]].term);
+    auto neg = st;
+    for (auto& e : neg) e.second = -e.second;
+    auto it = index.find(st);
+    double sign = 1;
+    if (it == index.end() && (it = index.find(neg)) != index.end()) sign = -1;
+    if (it == index.end()) {
+      it = index.emplace(st, static_cast<int>(reaction_st.size())).first;
+      reaction_st.push_back(st);
+      members.emplace_back();
+    }
+    members[it->second].emplace_back(slot[m], sign);
+  }
+  // forward-reverse pairs first (members +1, -1 at 2r, 2r + 1): the flux
+  // pass takes them without a loop or a sign
+  const size_t nr = reaction_st.size();
+  auto is_pair = [&](size_t r) { return members[r].size() == 2 && members[r][1].second == -1.0; };
+  std::vector<size_t> order;
+  for (size_t r = 0; r < nr; ++r)
+    if (is_pair(r)) order.push_back(r);
+  L.n_reaction_pairs = static_cast<int>(order.size());
+  for (size_t r = 0; r < nr; ++r)
+    if (!is_pair(r)) order.push_back(r);
+  std::vector<std::vector<std::pair<int, double>>> st_sorted(nr), members_sorted(nr);
+  for (size_t r = 0; r < nr; ++r) {
+    st_sorted[r] = std::move(reaction_st[order[r]]);
+    members_sorted[r] = std::move(members[order[r]]);
+  }
+  reaction_st = std::move(st_sorted);
+  members = std::move(members_sorted);
+  L.reaction_begin.assign(1, 0);
+  for (size_t r = 0; r < nr; ++r) {
+    for (const auto& [s, sign] : members[r]) {
+      L.reaction_slot.push_back(s);
+      L.reaction_sign.push_back(sign);
+    }
+    L.reaction_begin.push_back(static_cast<int>(L.reaction_slot.size()));
+  }
+  L.net_begin.assign(static_cast<size_t>(n) + 1, 0);
+  for (size_t r = 0; r < nr; ++r)
+    for (const auto& e : reaction_st[r]) ++L.net_begin[e.first + 1];
+  for (int i = 0; i < n; ++i) L.net_begin[i + 1] += L.net_begin[i];
+  L.net_reaction.resize(static_cast<size_t>(L.net_begin[n]));
+  L.net_coef.resize(static_cast<size_t>(L.net_begin[n]));
+  std::vector<int> next(L.net_begin.begin(), L.net_begin.end() - 1);
+  for (size_t r = 0; r < nr; ++r)
+    for (const auto& [sp, coef] : reaction_st[r]) {
+      const int k = next[sp]++;
+      L.net_reaction[k] = static_cast<int>(r);
+      L.net_coef[k] = coef;
+    }
+}
+
 void Network::set_flux_layout() {
   FluxLayout L;
   const size_t nm = network_rates.size();
@@ -446,6 +525,7 @@ void Network::set_flux_layout() {
       L.term_coef[k] = t.coef[q];
     }
   }
+  set_reactions(L, slot);
   L.fac_begin.push_back(0);
   L.rate_species_begin.push_back(0);
   for (size_t m = 0; m < nm; ++m) {
