@@ -86,7 +86,7 @@ class Bdf : public Integrator {
     // C_q sqrt(1 + sum_j binom(q + 1, j + 1)^2) times theirs (0.77, 0.75,
     // 0.83, 1.8, 5.1 at q = 1 .. 5). Each state is off by its round-off
     // floor plus the residual Newton's test leaves (up to twice the floor,
-    // conv_scale_): 3x the floor. The error test's tolerances are floored at
+    // Newton's test): 3x the floor. The error test's tolerances are floored at
     // noise_gain_[q] = max(1, 3 x that) times the round-off floor (2.3, 2.2,
     // 2.5, 5.4, 15). Measured: with 1x, mesa_80 Si at 3.5e9 K, 1e8 g/cm^3,
     // 100 s, rtol 1e-10 rejected 69 steps in runs whose error did not fall
@@ -280,8 +280,16 @@ class Bdf : public Integrator {
   void set_scale(const std::vector<double>& y, std::vector<double>& scale, const IntegratorOptions& opt) {
     // tolerances on mass fractions X_i = A_i Y_i; on e_nu an absolute
     // tolerance of atol x 1 MeV per nucleon, since e_nu starts from 0
-    const double* A = net_.A.data();
-    for (int i = 0; i < n_; ++i) scale[i] = (opt.atol + opt.rtol * A[i] * std::abs(y[i])) / A[i];
+    // (atol + rtol A_i |Y_i|) / A_i with atol / A_i taken once per burn: a
+    // bdf step sets two scales (with Newton's 1/scale below, divisions were
+    // ~1 % of a mesa_80 burn at dt = 1e-6 s)
+    if (atol_over_A_.size() != static_cast<size_t>(n_) || atol_of_scale_ != opt.atol) {
+      atol_over_A_.resize(n_);
+      for (int i = 0; i < n_; ++i) atol_over_A_[i] = opt.atol / net_.A[i];
+      atol_of_scale_ = opt.atol;
+    }
+    const double* aA = atol_over_A_.data();
+    for (int i = 0; i < n_; ++i) scale[i] = aA[i] + opt.rtol * std::abs(y[i]);
     scale[n_] = e_nu_atol(net_, opt) + opt.rtol * std::abs(y[n_]);
     sys_->scale_extra(y.data(), opt.rtol, e_nu_atol(net_, opt), scale.data());
   }
@@ -290,6 +298,15 @@ class Bdf : public Integrator {
     // the quotients in a loop of their own (vectorised); the sum stays in order
     double* x = ratio_.data();
     for (int i = 0; i < nv_; ++i) x[i] = v[i] / scale[i];
+    double s = 0;
+    for (int i = 0; i < nv_; ++i) s += x[i] * x[i];
+    return std::sqrt(s / nv_);
+  }
+  // the same with 1/scale given: Newton's norm, taken 2-4 times per step
+  // with one scale
+  double norm_inv(const std::vector<double>& v, const std::vector<double>& inv_scale) {
+    double* x = ratio_.data();
+    for (int i = 0; i < nv_; ++i) x[i] = v[i] * inv_scale[i];
     double s = 0;
     for (int i = 0; i < nv_; ++i) s += x[i] * x[i];
     return std::sqrt(s / nv_);
@@ -374,12 +391,12 @@ class Bdf : public Integrator {
       if (k == 0) {
         for (int i = n_; i < nv_; ++i) floor_weight_[i] = row_floor_[i] ? 0.2 : 0.0;
         for (int i = 0; i < nv_; ++i)
-          conv_scale_[i] = std::max(scale[i], floor_weight_[i] * noise_[i] / kNewtonTol);
+          inv_conv_scale_[i] = 1.0 / std::max(scale[i], floor_weight_[i] * noise_[i] * (1.0 / kNewtonTol));
       }
       // (1/c - J) dy = f - (psi + d)/c  <=>  (I - cJ) dy = c f - psi - d
       for (int i = 0; i < nv_; ++i) dy[i] = f[i] - (psi[i] + d[i]) / c;
       solve(c, dy);
-      const double dy_norm = norm(dy, conv_scale_);
+      const double dy_norm = norm_inv(dy, inv_conv_scale_);
       if (!std::isfinite(dy_norm)) return false;
       for (int i = 0; i < nv_; ++i) {
         y[i] += dy[i];
@@ -397,7 +414,7 @@ class Bdf : public Integrator {
   void record_newton_leader(const std::vector<double>& dy) {
     int top = 0;
     for (int i = 1; i < nv_; ++i)
-      if (std::abs(dy[i] / conv_scale_[i]) > std::abs(dy[top] / conv_scale_[top])) top = i;
+      if (std::abs(dy[i] * inv_conv_scale_[i]) > std::abs(dy[top] * inv_conv_scale_[top])) top = i;
     newton_led_ = top;
   }
 
@@ -588,7 +605,7 @@ class Bdf : public Integrator {
   void start(BurnState& s, double t_end, const IntegratorOptions& opt) {
     D_.assign(static_cast<size_t>(kMaxOrder + 3) * nv_, 0.0);
     gross_.assign(nv_, 0.0);
-    conv_scale_.assign(nv_, 0.0);
+    inv_conv_scale_.assign(nv_, 0.0);
     ratio_.assign(nv_, 0.0);
     floor_weight_.assign(nv_, 2.0);  // species: 2; the extra rows set in newton()
     noise_.assign(nv_, 0.0);
@@ -634,10 +651,12 @@ class Bdf : public Integrator {
   int n_ = 0, nv_ = 0;
   double gamma_[kMaxOrder + 1], alpha_[kMaxOrder + 1], error_const_[kMaxOrder + 1];
   double noise_gain_[kMaxOrder + 1] = {1, 1, 1, 1, 1, 1};
-  std::vector<double> D_, gross_, conv_scale_, noise_, noise_accepted_, yjac_, signed_;
+  std::vector<double> D_, gross_, inv_conv_scale_, noise_, noise_accepted_, yjac_, signed_;
   std::vector<double> ratio_;         // norm()'s quotients
   std::vector<double> floor_weight_;  // Newton's test: floor = weight x noise (2 species, 0.2/0 extra rows)
   double h_ = 0, lu_c_ = 0, crate_ = 1.0, mass0_ = 1.0;
+  std::vector<double> atol_over_A_;  // set_scale's atol / A_i, for atol_of_scale_
+  double atol_of_scale_ = -1;
   int order_ = 1, n_equal_ = 0;
   long jac_steps_ = 0;                    // s.n_steps at the last Jacobian
   long n_lu_built_ = 0, noise_lu_ = -1;  // iteration matrices built; the one of noise_
