@@ -372,3 +372,23 @@ def test_bdf_newton_sees_the_e_nu_rows_round_off(name, logT, logrho, X, ref_rtol
     assert np.max(np.abs(r.X - ref.X)) < 1e-4
     assert abs(r.eps_nuc - ref.eps_nuc) < 1e-3 * abs(ref.eps_nuc)
     assert abs(r.eps_nu - ref.eps_nu) < 1e-3 * abs(ref.eps_nu)
+
+
+def test_neutron_exhaustion_is_not_stepped_over():
+    """approx21, o16 + cr60 at 3.26e9 K, 5.56e8 g/cm3 (a zone of
+    benchmarks/tail_latency.py): as the free neutrons ran out at t ~ 0.88 s
+    bdf accepted an order-5 step that took Y_n to -8.7e-8 (the predictor
+    extrapolates the decline through zero and the corrector agrees, so the
+    error test passed); Y_p then drifted negative and co56 ran away ("composition
+    diverged (X_co56 = 1.52)", bdf and rodas4 alike; 5 of 2048 such zones). A
+    step that carries an abundance from above its tolerance to below minus it
+    is now rejected and cut short of the zero. Checked against the same burn
+    at rtol 1e-10."""
+    net = nnn.Network.load(APPROX21)
+    X0 = {"n": 1.7e-5, "o16": 0.56986, "cr60": 0.430123}
+    r = net.burn(3.26e9, 5.56e8, X0, dt=100.0)
+    tight = net.burn(3.26e9, 5.56e8, X0, dt=100.0, rtol=1e-10, atol=1e-14)
+    print(r.n_steps, tight.n_steps, np.abs(r.X - tight.X).max())
+    assert np.abs(r.X - tight.X).max() < 1e-7
+    assert abs(r.Ye - tight.Ye) < 1e-9
+    assert r.X.min() > -1e-12
