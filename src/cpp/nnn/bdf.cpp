@@ -301,14 +301,9 @@ class Bdf : public Integrator {
   void set_scale(const std::vector<double>& y, std::vector<double>& scale, const IntegratorOptions& opt) {
     // tolerances on mass fractions X_i = A_i Y_i; on e_nu an absolute
     // tolerance of atol x 1 MeV per nucleon, since e_nu starts from 0
-    // (atol + rtol A_i |Y_i|) / A_i with atol / A_i taken once per burn: a
-    // bdf step sets two scales (with Newton's 1/scale below, divisions were
-    // ~1 % of a mesa_80 burn at dt = 1e-6 s)
-    if (atol_over_A_.size() != static_cast<size_t>(n_) || atol_of_scale_ != opt.atol) {
-      atol_over_A_.resize(n_);
-      for (int i = 0; i < n_; ++i) atol_over_A_[i] = opt.atol / net_.A[i];
-      atol_of_scale_ = opt.atol;
-    }
+    // (atol + rtol A_i |Y_i|) / A_i with atol / A_i taken once per burn
+    // (start()): a bdf step sets two scales (with Newton's 1/scale below,
+    // divisions were ~1 % of a mesa_80 burn at dt = 1e-6 s)
     const double* aA = atol_over_A_.data();
     for (int i = 0; i < n_; ++i) scale[i] = aA[i] + opt.rtol * std::abs(y[i]);
     scale[n_] = e_nu_atol(net_, opt) + opt.rtol * std::abs(y[n_]);
@@ -625,6 +620,8 @@ class Bdf : public Integrator {
 
   void start(BurnState& s, double t_end, const IntegratorOptions& opt) {
     D_.assign(static_cast<size_t>(kMaxOrder + 3) * nv_, 0.0);
+    atol_over_A_.resize(n_);
+    for (int i = 0; i < n_; ++i) atol_over_A_[i] = opt.atol / net_.A[i];
     gross_.assign(nv_, 0.0);
     inv_conv_scale_.assign(nv_, 0.0);
     ratio_.assign(nv_, 0.0);
@@ -676,8 +673,7 @@ class Bdf : public Integrator {
   std::vector<double> ratio_;         // norm()'s quotients
   std::vector<double> floor_weight_;  // Newton's test: floor = weight x noise (2 species, 0.2/0 extra rows)
   double h_ = 0, lu_c_ = 0, crate_ = 1.0, mass0_ = 1.0;
-  std::vector<double> atol_over_A_;  // set_scale's atol / A_i, for atol_of_scale_
-  double atol_of_scale_ = -1;
+  std::vector<double> atol_over_A_;  // set_scale's atol / A_i (start())
   int order_ = 1, n_equal_ = 0;
   long jac_steps_ = 0;                    // s.n_steps at the last Jacobian
   long n_lu_built_ = 0, noise_lu_ = -1;  // iteration matrices built; the one of noise_

@@ -285,7 +285,7 @@ Kinetics::Kinetics(const Network& net, double T, double rho)
   }
   // the network's flux slots and terms (Network::flux_layout, built at load)
   const FluxLayout& L = net.flux_layout;
-  if (L.slot_rate.size() != nm || L.term_begin.size() != static_cast<size_t>(n) + 1)
+  if (L.slot_rate.size() != nm || L.net_begin.size() != static_cast<size_t>(n) + 1)
     throw Error(Status::Internal, "network '" + net.name + "': flux layout not built (Network::set_flux_layout)");
   k_slot_.resize(nm);
   for (size_t s = 0; s < nm; ++s) k_slot_[s] = k_const_[L.slot_rate[s]];

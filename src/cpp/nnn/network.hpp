@@ -88,8 +88,7 @@ struct Constants {
 // burn's Kinetics used to rebuild them, ~17 us of a mesa_80 burn's ~140 us
 // set-up. Network rates are grouped by their number of Y factors (a
 // compile-time trip count per group); rate q of group g has its flux in slot
-// g.first_slot + q, and species i has
-//   dY_i/dt = sum term_coef[k] * flux[term_slot[k]], k in term_begin[i] .. term_begin[i+1).
+// g.first_slot + q; dY/dt sums the reactions' net fluxes (below).
 struct FluxLayout {
   struct Group {
     int n_fac = 0;                          // Y factors of each rate (a species repeated p times for Y^p)
@@ -100,16 +99,15 @@ struct FluxLayout {
   };
   std::vector<Group> groups;
   std::vector<int> slot_rate;               // flux slot -> network rate m
-  std::vector<int> term_begin, term_slot;   // per species, in increasing rate order
-  std::vector<double> term_coef;
   // Reactions: the rates that change Y by the same vector up to its sign (a
   // forward rate and its detailed-balance reverse, or two channels of one
   // reaction) share a net flux, reaction_flux[r] = sum reaction_sign[k] *
   // flux[reaction_slot[k]], k in reaction_begin[r] .. reaction_begin[r+1)
   // (its first rate, sign +1, orients it), and
   //   dY_i/dt = sum net_coef[k] * reaction_flux[net_reaction[k]], k in net_begin[i] .. net_begin[i+1).
-  // mesa_80: 610 rates in 306 reactions, 2023 terms in 1012. The per-rate
-  // terms above remain for the gross sum |coef flux| (Kinetics::ydot).
+  // mesa_80: 610 rates in 306 reactions, 2023 per-rate terms in 1012. The
+  // sums are gathered per species (independent sums: faster than scattering
+  // each flux, where n, p, he4 serialise hundreds of read-modify-writes).
   // The first n_reaction_pairs reactions are a rate minus one other rate.
   int n_reaction_pairs = 0;
   std::vector<int> reaction_begin, reaction_slot;

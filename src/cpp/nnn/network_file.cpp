@@ -507,24 +507,6 @@ void Network::set_flux_layout() {
       L.slot_rate.push_back(m);
     }
   }
-  // dY_i/dt gathered per species (independent sums: faster than scattering
-  // each flux, where n, p, he4 serialise hundreds of read-modify-writes); a
-  // counting sort, in increasing rate order within each species
-  L.term_begin.assign(static_cast<size_t>(n) + 1, 0);
-  for (size_t m = 0; m < nm; ++m)
-    for (int sp : rates[network_rates[m]].term.species) ++L.term_begin[sp + 1];
-  for (int i = 0; i < n; ++i) L.term_begin[i + 1] += L.term_begin[i];
-  L.term_slot.resize(static_cast<size_t>(L.term_begin[n]));
-  L.term_coef.resize(static_cast<size_t>(L.term_begin[n]));
-  std::vector<int> next(L.term_begin.begin(), L.term_begin.end() - 1);
-  for (size_t m = 0; m < nm; ++m) {
-    const Term& t = rates[network_rates[m]].term;
-    for (size_t q = 0; q < t.species.size(); ++q) {
-      const int k = next[t.species[q]]++;
-      L.term_slot[k] = slot[m];
-      L.term_coef[k] = t.coef[q];
-    }
-  }
   set_reactions(L, slot);
   L.fac_begin.push_back(0);
   L.rate_species_begin.push_back(0);
