@@ -49,17 +49,19 @@ def test_bc_states_and_thresholds(small_suite):
 
 def test_occ_keeps_the_best_validation_state(small_suite):
     """The kept autoencoder reproduces the lowest validation MSE of training, not the last epoch's."""
-    X, ok, split, process = split_arrays(small_suite, "Er")
-    for proc in ("r", "s"):
-        m = small_suite.occ("OCC-L", proc, "Er")
-        val = ok & (split == "val") & (process == proc)
-        mse = float(m.reconstruction_error(X[val]).mean())
-        assert mse <= float(np.nanmin(m.val_loss_)) * (1 + 1e-5)
-        assert mse < float(m.val_loss_[-1])  # the last epoch is worse
-        assert 0 < m.best_epoch_ < m.epochs
-    assert {k: m.best_epoch_ for k, m in small_suite.models.items() if k.startswith("OCC")} == {
-        "OCC-L_r_Er": 915, "OCC-L_r_Pb": 411, "OCC-L_s_Er": 1498, "OCC-L_s_Pb": 888,
-        "OCC-S_r_Er": 518, "OCC-S_r_Pb": 706, "OCC-S_s_Er": 944, "OCC-S_s_Pb": 942}
+    # (every OCC of the suite; the kept epochs themselves differ between CPUs,
+    # 915 / 1227 / ... on one and 915 / 1498 / ... on another: float32 Adam
+    # over 1500 epochs, so they are not pinned)
+    for subset in ("Er", "Pb"):
+        X, ok, split, process = split_arrays(small_suite, subset)
+        for size in ("OCC-L", "OCC-S"):
+            for proc in ("r", "s"):
+                m = small_suite.occ(size, proc, subset)
+                val = ok & (split == "val") & (process == proc)
+                mse = float(m.reconstruction_error(X[val]).mean())
+                assert mse <= float(np.nanmin(m.val_loss_)) * (1 + 1e-5)
+                assert mse < float(m.val_loss_[-1])  # the last epoch is worse
+                assert 0 < m.best_epoch_ < m.epochs
 
 
 def test_occ_trained_on_r_accepts_r_and_rejects_s(small_suite):

@@ -165,8 +165,21 @@ class Bdf : public Integrator {
         set_scale(y_pred, scale, opt);
         const double c = h / alpha_[order_];
         bool converged = false;
-        if ((!lu_valid_ || c != lu_c_) && !jac_fresh_ && s.n_steps - jac_steps_ >= kJacMaxAge)
+        // After a Newton failure the Jacobian belongs to the failed attempt's
+        // predicted state, not to this one's (h was cut): evaluate it here.
+        // Retried with the old one (as CVODE does), a self-heating burn in
+        // NSE diverged at once: a Jacobian 0.07 % off in T mispredicts the
+        // T response of fluxes ~1e12 /s by ~1e15 tolerances. Measured:
+        // mesa_80, H/He from 1e7 K at 1e8 g/cm^3, self-heating to 2.7 s (NSE
+        // at 9.9e9 K): 8753 steps and 7316 rejected -> 3147 and 141; the
+        // quick self-heating sweep's time 125 -> 87 s, its slowest mesa_151
+        // burn 12,260 -> 2688 steps; the constant-T medium sweep: 43 of 3120
+        // mesa burns changed, its slowest 4626 -> 3259 and 10,699 -> 9023.
+        if (jac_due_)
           update_jacobian(s, t_abs, y_pred);
+        else if ((!lu_valid_ || c != lu_c_) && !jac_fresh_ && s.n_steps - jac_steps_ >= kJacMaxAge)
+          update_jacobian(s, t_abs, y_pred);
+        jac_due_ = false;
         bool fresh_jac = jac_fresh_;
         while (true) {
           if (!lu_valid_ || c != lu_c_) {
@@ -184,6 +197,7 @@ class Bdf : public Integrator {
           // fresh Jacobian gets its round-off floor in Newton's test
           if (fresh_jac && newton_led_ >= n_) row_floor_[newton_led_] = 1;
           ++n_fail;
+          jac_due_ = true;
           h *= 0.5;
           change_D(order_, 0.5);
           n_equal_ = 0;
@@ -477,8 +491,9 @@ class Bdf : public Integrator {
   //
   // A self-heating burn's T has one too: f_T = sum_i c_i dY_i/dt - ... sums
   // the species' rates with their energy weights, so their round-off enters
-  // its row directly (b_T = c . eps gross) and through the solve (J_TY . dY):
-  // x_T = (b_T + J_TY . dY) / Schur, from the same signed solves. Measured:
+  // its row as b_T = c . b_Y, which leaves the T row's own part 0, and
+  // reaches x_T through the solve: BurnSystem::T_response(0, w), from the
+  // same signed solves. Measured:
   // approx21, C/O, self-heating from 3e9 K at 1e9 g/cm^3 (NSE at ~8e9 K from
   // ~1 ms), 0.05 s: T led 13,984 of 14,060 Newton failures and the burn
   // ended at 20,000 attempts (12,045 steps, 7959 rejected); to 1 s it took
@@ -488,15 +503,12 @@ class Bdf : public Integrator {
     const int iT = sys_->T_index();
     for (int i = 0; i < n_; ++i) noise[i] = kEps * gross[i];
     for (int i = n_; i < nv_; ++i) noise[i] = 0;
-    const double b_T = iT >= 0 ? sys_->T_share(noise.data()) : 0;
-    double b_T_signed = 0;
     auto fill_signed = [&] {
       signed_.assign(nv_, 0.0);
       for (int i = 0; i < n_; ++i) {
         const bool minus = (static_cast<unsigned>(i) * 2654435761u) >> 7 & 1u;  // Knuth's hash
         signed_[i] = (minus ? -kEps : kEps) * gross[i];
       }
-      if (iT >= 0) b_T_signed = sys_->T_share(signed_.data());
     };
     // where the last floor needed the second solve, this one will too
     // (nearly always): both in one pass over the factors
@@ -508,7 +520,7 @@ class Bdf : public Integrator {
       sys_->solve_species(noise.data());
     }
     double e_nu_noise = std::abs(sys_->e_nu_response(noise.data()));
-    double T_noise = iT >= 0 ? std::abs(sys_->T_response(b_T, noise.data())) : 0;
+    double T_noise = iT >= 0 ? std::abs(sys_->T_response(0.0, noise.data())) : 0;
     double ratio = 0;
     for (int i = 0; i < n_; ++i) {
       noise[i] = std::abs(noise[i]);
@@ -522,7 +534,7 @@ class Bdf : public Integrator {
       }
       for (int i = 0; i < n_; ++i) noise[i] = std::max(noise[i], std::abs(signed_[i]));
       e_nu_noise = std::max(e_nu_noise, std::abs(sys_->e_nu_response(signed_.data())));
-      if (iT >= 0) T_noise = std::max(T_noise, std::abs(sys_->T_response(b_T_signed, signed_.data())));
+      if (iT >= 0) T_noise = std::max(T_noise, std::abs(sys_->T_response(0.0, signed_.data())));
     }
     noise[n_] = e_nu_noise;
     if (iT >= 0) noise[iT] = T_noise;
@@ -610,11 +622,12 @@ class Bdf : public Integrator {
   // O(1) in Y at h = 1e-5 s, Newton diverged at every h and the error test
   // then asked for h < 1e-17 s: step size underflow (tests/engine/test_domain.py).
   void restart(BurnState& s) {
-    std::vector<double> y(nv_);
-    sys_->pack(s, y.data());
     std::fill(D_.begin() + 2 * static_cast<size_t>(nv_), D_.end(), 0.0);
     order_ = 1;
     n_equal_ = 0;
+    if (jac_due_) return;  // the next attempt evaluates it at its predicted state
+    std::vector<double> y(nv_);
+    sys_->pack(s, y.data());
     update_jacobian(s, s.t, y);
   }
 
@@ -632,6 +645,7 @@ class Bdf : public Integrator {
     signed_due_ = false;
     row_floor_.assign(nv_, 0);
     newton_led_ = -1;
+    jac_due_ = false;
     std::vector<double> y(nv_), f(nv_), scale(nv_);
     sys_->pack(s, y.data());
     mass0_ = mass_sum(net_, y.data());
@@ -683,6 +697,7 @@ class Bdf : public Integrator {
   long steps_at_origin_ = -1;              // s.n_steps at the clock's last re-origin
   int newton_led_ = -1;                    // the largest term of the last failing Newton correction
   bool lu_valid_ = false, jac_fresh_ = false;
+  bool jac_due_ = false;  // a Newton failure: the next attempt takes a Jacobian at its own prediction
 };
 
 }  // namespace

@@ -44,7 +44,6 @@ BurnSystem::BurnSystem(const Network& net, const Thermo& thermo)
   LU_.assign(net.lu.packed_size(), 0.0);
   nu_.assign(n_, 0.0);
   colT_.assign(nv_, 0.0);
-  rowT_.assign(n_, 0.0);
   u_.assign(n_, 0.0);
   ypert_.assign(nv_, 0.0);
   if (iT_ >= 0) c_T_.assign(n_, 0.0);
@@ -169,17 +168,11 @@ int BurnSystem::jacobian(double t, const double* y, bool exact, double* f, doubl
   }
   kin_.add_jacobian_packed(y, J_.data(), exact);
   nu_ = kin_.nu_coef();
-  // T row: f_T = (sum_i c_i dY_i/dt - eps_nu - ...) / c_v with c_i held fixed
-  std::fill(rowT_.begin(), rowT_.end(), 0.0);
+  // T row: f_T = sum_i c_i dY_i/dt + (losses) / c_v with c_i held fixed
+  inv_cv_ = 1.0 / cv_;
   std::vector<double>& c = c_T_;  // energy weight of each dY_i/dt
   for (int i = 0; i < n_; ++i)
-    c[i] = (w_mass_[i] - e_sumY_ - e_sumZY_ * net_.isotopes[i].Z) / cv_;
-  const std::vector<int>& entries = net_.lu.entries();
-  for (size_t k = 0; k < entries.size(); ++k) {
-    const int i = entries[k] / n_, j = entries[k] % n_;
-    rowT_[j] += c[i] * J_[k];
-  }
-  for (int j = 0; j < n_; ++j) rowT_[j] -= nu_[j] / cv_;
+    c[i] = (w_mass_[i] - e_sumY_ - e_sumZY_ * net_.isotopes[i].Z) * inv_cv_;
   // T column: central difference of the whole right-hand side, one-sided
   // from f(y) where T -+ dT would leave the rates' range (from T0 = 1e7 K or
   // 1e10 K the column was NaN and every step failed: "step size underflow
@@ -200,6 +193,13 @@ int BurnSystem::jacobian(double t, const double* y, bool exact, double* f, doubl
   const double* lo = down ? fminus_.data() : f_base_.data();
   const double width = (up ? dT : 0.0) + (down ? dT : 0.0);
   for (int i = 0; i < nv_; ++i) colT_[i] = (hi[i] - lo[i]) / width;
+  // J_TT with c (c_v and the EOS weights) held fixed, as in the T row:
+  // c . J_YT minus the losses' T-derivatives / c_v. The T-dependence of c
+  // adds (dc/dT) . f_Y, which at a predicted state off the NSE manifold
+  // (|f_Y| of its fast relaxation, eps_nuc ~ 1e19 erg/g/s against ~1e15 on
+  // it) was +0.04..0.8 /s: the Schur complement below turned negative for
+  // steps of 10-100 s in a steady NSE and factor() refused them.
+  dT_rest_ = -(colT_[n_] + (ith_ >= 0 ? colT_[ith_] : 0.0)) * inv_cv_;
   return 1 + up + down;  // (every rhs() call moves the rates to its own T first)
 }
 
@@ -210,19 +210,31 @@ bool BurnSystem::factor(double d) {
   if (iT_ < 0) return true;
   std::copy(colT_.begin(), colT_.begin() + n_, u_.begin());
   lu.solve(LU_.data(), u_.data());
-  double dot = 0;
-  for (int j = 0; j < n_; ++j) dot += rowT_[j] * u_[j];
-  schur_ = d - colT_[iT_] - dot;
+  // Schur = d - J_TT - J_TY . u with J_TY = c^T J_YY - nu^T / c_v and
+  // J_YY u = d u - J_YT (u = A^-1 J_YT): d (1 - c . u) - dT_rest + nu . u / c_v.
+  // Written as d - J_TT - J_TY . u it is a difference of terms ~1e10 /s
+  // (c . J_YT in NSE) for a result that can be ~1e-2 /s: the finite
+  // difference's ~1e-9 in J_TT made its sign noise and factor() refused
+  // steps of 25-100 s in a steady 5.3e9 K NSE (mesa_151, self-heating H/He
+  // at 1e6 g/cm^3, docs/domain.md). In NSE 1 - c . u = 1 + c_v,NSE / c_v >= 1.
+  double cu = 0, nuu = 0;
+  for (int j = 0; j < n_; ++j) {
+    cu += c_T_[j] * u_[j];
+    nuu += nu_[j] * u_[j];
+  }
+  schur_ = d * (1 - cu) - dT_rest_ + nuu * inv_cv_;
   // like the LU's pivots: a non-positive Schur complement means a step
   // longer than the thermal runaway's e-folding time, which must shrink
   return std::isfinite(schur_) && schur_ > 0;
 }
 
 void BurnSystem::solve(double* b) const {
+  // the T row's own part of b_T (before b_Y is overwritten by w)
+  const double b_T_own = iT_ >= 0 ? b[iT_] - T_share(b) : 0.0;
   net_.lu.solve(LU_.data(), b);  // w = A^-1 b_Y in b[0..n)
   double xT = 0;
   if (iT_ >= 0) {
-    xT = T_response(b[iT_], b);
+    xT = T_response(b_T_own, b);
     for (int j = 0; j < n_; ++j) b[j] += u_[j] * xT;
     b[iT_] = xT;
   }
@@ -249,10 +261,14 @@ double BurnSystem::T_share(const double* b_Y) const {
   return s;
 }
 
-double BurnSystem::T_response(double b_T, const double* dY) const {
-  double dot = 0;
-  for (int j = 0; j < n_; ++j) dot += rowT_[j] * dY[j];
-  return (b_T + dot) / schur_;
+double BurnSystem::T_response(double b_T_own, const double* w) const {
+  // x_T = (b_T + J_TY . w) / Schur, J_TY . w = c^T (d w - b_Y) - nu . w / c_v
+  double cw = 0, nuw = 0;
+  for (int j = 0; j < n_; ++j) {
+    cw += c_T_[j] * w[j];
+    nuw += nu_[j] * w[j];
+  }
+  return (b_T_own + d_ * cw - nuw * inv_cv_) / schur_;
 }
 
 int BurnSystem::time_derivative(double t, double h, const double* y, const double* f, double* ft) {
@@ -282,6 +298,15 @@ void BurnSystem::accept(double t, const double* y) {
     if (!(T >= kRateTMin && T <= kRateTMax))
       throw Error(Status::OutOfDomain, "self-heating burn: T = " + fmt(T) +
                                            " K left the rate range [" + fmt(kRateTMin) + ", " + fmt(kRateTMax) + "] K at t = " + fmt(t) + " s");
+    // Within kEdgeStop of an edge, with trials beyond it rejected: the runaway
+    // leaves the range, and creeping up to the edge costs thousands of steps
+    // of ever smaller h (mesa_80, H/He, 1e8 g/cm^3 from 1e7 K: 7356 accepted
+    // and 7357 rejected steps within 1e-2 s of the edge, t = 3.0098 s)
+    const bool at_edge = T >= kRateTMax * (1 - kEdgeStop) || T <= kRateTMin * (1 + kEdgeStop);
+    if (at_edge && !domain_msg_.empty())
+      throw Error(Status::OutOfDomain, "self-heating burn: T = " + fmt(T) + " K reached the edge of the rate range [" +
+                                           fmt(kRateTMin) + ", " + fmt(kRateTMax) + "] K at t = " + fmt(t) +
+                                           " s, and a step beyond it was tried (" + domain_msg_ + ")");
   }
 }
 

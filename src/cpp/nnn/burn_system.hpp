@@ -26,11 +26,15 @@
 // network's sparse LU for the composition block and, for the T row and
 // column, a Schur complement (one extra sparse solve per factorisation):
 //   A = d I - J_YY,  u = A^-1 J_YT,  x_T = (b_T + J_TY . A^-1 b_Y) / (d - J_TT - J_TY . u).
-// J_YT and J_TT (the T column) are central finite differences of the whole
-// right-hand side in T (relative step kDlnT); J_TY (the T row) is
-// (sum_i c_i J_ij - nu_j) / c_v with the energy weights c_i held fixed
-// (the Y-dependence of c_v and of the EOS derivatives is left out: the
-// iteration matrix needs only to be close).
+// J_YT (the species' T column) is a central finite difference of their
+// right-hand side in T (relative step kDlnT). The T row is that of
+// f_T = c . f_Y + (losses) / c_v with the energy weights c_i = dT per dY_i
+// held fixed (their dependence on Y and T, through c_v and the EOS, is left
+// out: the iteration matrix needs only to be close): J_TY = c^T J_YY - nu^T / c_v,
+// J_TT = c . J_YT - d(losses)/dT / c_v. With J_YY u = d u - J_YT the Schur
+// complement is d (1 - c . u) + ..., and J_TY . A^-1 b_Y = c^T (d A^-1 b_Y - b_Y) - ...:
+// factor() and solve() use those forms, which never subtract c . J_YT
+// (~1e10 /s in NSE) from itself (see factor()).
 #pragma once
 
 #include <limits>
@@ -102,13 +106,12 @@ class BurnSystem {
   // The e_nu component that solve() gives for a species part dY (length
   // n_species) and b_e = 0: sum_i (d e_nu/dY_i) dY_i / d.
   double e_nu_response(const double* dY) const;
-  // Self-heating: the index of T in y (-1 otherwise); the T row's share of a
-  // species right-hand side b_Y, b_T = sum_i c_i b_i (f_T is that sum of the
-  // dY_i/dt, so their round-off reaches it); and the T component that solve()
-  // gives for (b_Y, b_T) when A^-1 b_Y = dY: (b_T + J_TY . dY) / Schur.
+  // Self-heating: the index of T in y (-1 otherwise); and the T component
+  // that solve() gives for (b_Y, b_T) when A^-1 b_Y = w, from the T row's
+  // own part b_T - c . b_Y (f_T is sum_i c_i dY_i/dt plus losses, so the
+  // species' round-off reaches b_T as c . b_Y and that part is 0 for it).
   int T_index() const { return iT_; }
-  double T_share(const double* b_Y) const;
-  double T_response(double b_T, const double* dY) const;
+  double T_response(double b_T_own, const double* w) const;
   // History burns: forward difference df/dt at (t, y) over a small part of
   // (t, t + h), for Rosenbrock methods; returns the RHS evaluations (0 when
   // autonomous, ft untouched).
@@ -127,23 +130,29 @@ class BurnSystem {
   Kinetics& kinetics() { return kin_; }
 
   static constexpr double kDlnT = 1e-6;  // relative T step of the finite-difference T column
+  static constexpr double kEdgeStop = 1e-6;  // relative distance to a rate-range edge that counts as reaching it (accept())
 
  private:
   // Move the rates to the conditions at (t, y); false (and f = NaN) if out of domain.
   bool move_to(double t, const double* y, double* f);
   // Self-heating: the T equation and thermal losses into f (after kin_.ydot); false if the EOS rejects y.
   bool heating(double t, double T, const double* y, double* f);
+  double T_share(const double* b_Y) const;  // c . b_Y: the species' share of the T row
 
   const Network& net_;
   Thermo th_;
   Kinetics kin_;
   int n_ = 0, nv_ = 0, iT_ = -1, ith_ = -1;
   std::vector<double> J_, work_, LU_, nu_;  // J_YY (packed, lu.entries() order), factor() scratch, factors, d e_nu/dY
-  std::vector<double> colT_, rowT_, u_;  // d f / dT (all of y), d f_T / dY, A^-1 J_YT
+  std::vector<double> colT_, u_;  // d f / dT (all of y), A^-1 J_YT
   double schur_ = 1, d_ = 0;
+  // T row: J_TY = c^T J_YY - nu^T / c_v and J_TT = c . J_YT + dT_rest_ (below)
+  double inv_cv_ = 0;     // 1 / c_v at the last jacobian()
+  double dT_rest_ = 0;    // d(f_T - c . f_Y)/dT at fixed c: what J_TT has beyond c . J_YT
   std::vector<double> w_mass_;           // per species: -N_A dm_i c^2 (erg/mol)
   // cached by heating() for the T row: c_v and the energy weight of each dY_i/dt
-  double cv_ = 0, e_sumY_ = 0, e_sumZY_ = 0;  // de_comp/dt = e_sumY_ d(sum Y)/dt + e_sumZY_ d(sum Z Y)/dt
+  double cv_ = 0, e_sumY_ = 0, e_sumZY_ = 0;
+  // de_comp/dt = e_sumY_ d(sum Y)/dt + e_sumZY_ d(sum Z Y)/dt
   std::vector<double> c_T_;              // c_i: f_T = sum_i c_i dY_i/dt - ..., at the last jacobian()
   std::vector<double> ypert_, fplus_, fminus_, f_base_;
   double eta_last_ = std::numeric_limits<double>::quiet_NaN();  // EOS Newton start (self-heating)
