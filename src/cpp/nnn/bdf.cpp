@@ -171,10 +171,12 @@ class Bdf : public Integrator {
         // NSE diverged at once: a Jacobian 0.07 % off in T mispredicts the
         // T response of fluxes ~1e12 /s by ~1e15 tolerances. Measured:
         // mesa_80, H/He from 1e7 K at 1e8 g/cm^3, self-heating to 2.7 s (NSE
-        // at 9.9e9 K): 8753 steps and 7316 rejected -> 3147 and 141; the
-        // quick self-heating sweep's time 125 -> 87 s, its slowest mesa_151
-        // burn 12,260 -> 2688 steps; the constant-T medium sweep: 43 of 3120
-        // mesa burns changed, its slowest 4626 -> 3259 and 10,699 -> 9023.
+        // at 9.9e9 K): 8753 steps and 7316 rejected -> 3147 and 141 (this
+        // alone); with BurnSystem's cancellation-free Schur complement in
+        // both, the quick self-heating sweep 125 -> 87 s, its slowest mesa_151
+        // burn 12,260 -> 2688 steps (Fe group, 1e10 K, 1e10 g/cm^3, 1e6 s:
+        // 9485 + 6139 rejected -> 2107 + 491); the constant-T medium sweep: 43
+        // of 3120 mesa burns changed, its slowest 4626 -> 3259 and 10,699 -> 9380.
         if (jac_due_)
           update_jacobian(s, t_abs, y_pred);
         else if ((!lu_valid_ || c != lu_c_) && !jac_fresh_ && s.n_steps - jac_steps_ >= kJacMaxAge)
