@@ -109,7 +109,8 @@ def test_nse_runaway_at_high_density_burns():
     1e-10, over three starts T0 (1 + k 1e-12); measured over eight (k =
     0..7): 2.0e-6 (EOS energy vs eps_nuc), 9.4e-8 (T), 1.8e-7 (X), 1.6e-6
     (eps_nuc), 4.6e-9 (Ye) at most (before: 2.8e-5, 2.3e-6, 5.3e-6, 2.2e-5,
-    1.2e-8 to 0.05 s); the bounds are ~2.5x those."""
+    1.2e-8 to 0.05 s); the bounds are ~5x those (the spread is round-off's
+    and was measured on one CPU)."""
     net = nnn.Network.load(A21)
     T0, rho = 3e9, 1e9
     times = np.array([1e-3, 1e-2, 0.05, 1.0])
@@ -121,11 +122,11 @@ def test_nse_runaway_at_high_density_burns():
         e0 = internal_energy(net, T, rho, net.composition(CO))
         de = np.array([internal_energy(net, r.T[j], rho, r.X[j]) - e0 for j in range(len(times))])
         print(f"steps {r.n_steps} (+{r.n_rejected} rejected), rtol 1e-10: {tight.n_steps}; T {r.T}")
-        assert np.all(np.abs(de / r.eps_nuc - 1) < 5e-6), de / r.eps_nuc - 1
-        assert np.max(np.abs(r.T / tight.T - 1)) < 2.5e-7
-        assert np.max(np.abs(r.X - tight.X)) < 5e-7
-        assert np.max(np.abs(r.eps_nuc / tight.eps_nuc - 1)) < 4e-6
-        assert np.max(np.abs(r.Ye - tight.Ye)) < 1.2e-8
+        assert np.all(np.abs(de / r.eps_nuc - 1) < 1e-5), de / r.eps_nuc - 1
+        assert np.max(np.abs(r.T / tight.T - 1)) < 5e-7
+        assert np.max(np.abs(r.X - tight.X)) < 1e-6
+        assert np.max(np.abs(r.eps_nuc / tight.eps_nuc - 1)) < 8e-6
+        assert np.max(np.abs(r.Ye - tight.Ye)) < 2.5e-8
 
 
 HHE = {"p": 0.70, "he4": 0.28, "c12": 0.003, "n14": 0.011, "o16": 0.006}
