@@ -372,8 +372,8 @@ def test_dense_nse_burn_stops_at_the_networks_edge_not_after_max_steps():
     (benchmarks/domain_sweep.py --self-heating): approx21, Fe group from 1e8 K
     at 1e10 g/cm3, heated into NSE, where captures pile the mass into fe56
     (Ye 0.489 -> 0.464 by t ~ 0.2 s). At the default tolerances it finishes
-    in ~800 steps since bdf takes a Jacobian at each retry's own predicted
-    state (it took > 20,000 before); at rtol 1e-11 it still grinds (1.5 s)."""
+    in ~800 steps since a self-heating bdf takes a Jacobian at each retry's
+    own predicted state (it took > 20,000 before); at rtol 1e-11 it still grinds (1.5 s)."""
     with pytest.raises(nnn.BurnError) as e:
         nnn.Network.load("approx21_cr60_plus_co56").burn(
             T=1e8, rho=1e10, X={"ni56": 0.6, "fe54": 0.2, "fe56": 0.2}, dt=1.0, self_heating=True,

@@ -165,18 +165,21 @@ class Bdf : public Integrator {
         set_scale(y_pred, scale, opt);
         const double c = h / alpha_[order_];
         bool converged = false;
-        // After a Newton failure the Jacobian belongs to the failed attempt's
-        // predicted state, not to this one's (h was cut): evaluate it here.
-        // Retried with the old one (as CVODE does), a self-heating burn in
-        // NSE diverged at once: a Jacobian 0.07 % off in T mispredicts the
+        // Self-heating: after a Newton failure the Jacobian belongs to the
+        // failed attempt's predicted state, not to this one's (h was cut):
+        // evaluate it here. Retried with the old one (as CVODE does), a burn
+        // in NSE diverged at once: a Jacobian 0.07 % off in T mispredicts the
         // T response of fluxes ~1e12 /s by ~1e15 tolerances. Measured:
         // mesa_80, H/He from 1e7 K at 1e8 g/cm^3, self-heating to 2.7 s (NSE
         // at 9.9e9 K): 8753 steps and 7316 rejected -> 3147 and 141 (this
         // alone); with BurnSystem's cancellation-free Schur complement in
         // both, the quick self-heating sweep 125 -> 87 s, its slowest mesa_151
         // burn 12,260 -> 2688 steps (Fe group, 1e10 K, 1e10 g/cm^3, 1e6 s:
-        // 9485 + 6139 rejected -> 2107 + 491); the constant-T medium sweep: 43
-        // of 3120 mesa burns changed, its slowest 4626 -> 3259 and 10,699 -> 9380.
+        // 9485 + 6139 rejected -> 2107 + 491), no burn of it > 1.5x slower.
+        // Not at constant T or along a history, where T is no variable: there
+        // the medium domain sweep changed 115 of 4680 burns' steps, 0.1 % more
+        // in all, one 9x (mesa_151, C/O, 10^8.5 K, 1e10 g/cm^3, 1e6 s: 326 ->
+        // 2935 steps, 2314 rejected, 3335 Jacobians), so they keep the old rule.
         if (jac_due_)
           update_jacobian(s, t_abs, y_pred);
         else if ((!lu_valid_ || c != lu_c_) && !jac_fresh_ && s.n_steps - jac_steps_ >= kJacMaxAge)
@@ -199,7 +202,7 @@ class Bdf : public Integrator {
           // fresh Jacobian gets its round-off floor in Newton's test
           if (fresh_jac && newton_led_ >= n_) row_floor_[newton_led_] = 1;
           ++n_fail;
-          jac_due_ = true;
+          jac_due_ = sys.T_index() >= 0;
           h *= 0.5;
           change_D(order_, 0.5);
           n_equal_ = 0;
@@ -699,7 +702,7 @@ class Bdf : public Integrator {
   long steps_at_origin_ = -1;              // s.n_steps at the clock's last re-origin
   int newton_led_ = -1;                    // the largest term of the last failing Newton correction
   bool lu_valid_ = false, jac_fresh_ = false;
-  bool jac_due_ = false;  // a Newton failure: the next attempt takes a Jacobian at its own prediction
+  bool jac_due_ = false;  // a self-heating Newton failure: the next attempt takes a Jacobian at its own prediction
 };
 
 }  // namespace
