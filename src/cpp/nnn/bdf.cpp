@@ -180,9 +180,7 @@ class Bdf : public Integrator {
         // the medium domain sweep changed 115 of 4680 burns' steps, 0.1 % more
         // in all, one 9x (mesa_151, C/O, 10^8.5 K, 1e10 g/cm^3, 1e6 s: 326 ->
         // 2935 steps, 2314 rejected, 3335 Jacobians), so they keep the old rule.
-        if (jac_due_)
-          update_jacobian(s, t_abs, y_pred);
-        else if ((!lu_valid_ || c != lu_c_) && !jac_fresh_ && s.n_steps - jac_steps_ >= kJacMaxAge)
+        if (jac_due_ || ((!lu_valid_ || c != lu_c_) && !jac_fresh_ && s.n_steps - jac_steps_ >= kJacMaxAge))
           update_jacobian(s, t_abs, y_pred);
         jac_due_ = false;
         bool fresh_jac = jac_fresh_;

@@ -217,11 +217,8 @@ bool BurnSystem::factor(double d) {
   // difference's ~1e-9 in J_TT made its sign noise and factor() refused
   // steps of 25-100 s in a steady 5.3e9 K NSE (mesa_151, self-heating H/He
   // at 1e6 g/cm^3, docs/domain.md). In NSE 1 - c . u = 1 + c_v,NSE / c_v >= 1.
-  double cu = 0, nuu = 0;
-  for (int j = 0; j < n_; ++j) {
-    cu += c_T_[j] * u_[j];
-    nuu += nu_[j] * u_[j];
-  }
+  double cu, nuu;
+  c_nu_dots(u_.data(), cu, nuu);
   schur_ = d * (1 - cu) - dT_rest_ + nuu * inv_cv_;
   // like the LU's pivots: a non-positive Schur complement means a step
   // longer than the thermal runaway's e-folding time, which must shrink
@@ -263,12 +260,17 @@ double BurnSystem::T_share(const double* b_Y) const {
 
 double BurnSystem::T_response(double b_T_own, const double* w) const {
   // x_T = (b_T + J_TY . w) / Schur, J_TY . w = c^T (d w - b_Y) - nu . w / c_v
-  double cw = 0, nuw = 0;
-  for (int j = 0; j < n_; ++j) {
-    cw += c_T_[j] * w[j];
-    nuw += nu_[j] * w[j];
-  }
+  double cw, nuw;
+  c_nu_dots(w, cw, nuw);
   return (b_T_own + d_ * cw - nuw * inv_cv_) / schur_;
+}
+
+void BurnSystem::c_nu_dots(const double* v, double& c_dot, double& nu_dot) const {
+  c_dot = nu_dot = 0;
+  for (int j = 0; j < n_; ++j) {
+    c_dot += c_T_[j] * v[j];
+    nu_dot += nu_[j] * v[j];
+  }
 }
 
 int BurnSystem::time_derivative(double t, double h, const double* y, const double* f, double* ft) {

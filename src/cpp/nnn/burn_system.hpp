@@ -138,6 +138,7 @@ class BurnSystem {
   // Self-heating: the T equation and thermal losses into f (after kin_.ydot); false if the EOS rejects y.
   bool heating(double t, double T, const double* y, double* f);
   double T_share(const double* b_Y) const;  // c . b_Y: the species' share of the T row
+  void c_nu_dots(const double* v, double& c_dot, double& nu_dot) const;  // c . v and nu . v (one pass)
 
   const Network& net_;
   Thermo th_;
@@ -148,11 +149,10 @@ class BurnSystem {
   double schur_ = 1, d_ = 0;
   // T row: J_TY = c^T J_YY - nu^T / c_v and J_TT = c . J_YT + dT_rest_ (below)
   double inv_cv_ = 0;     // 1 / c_v at the last jacobian()
-  double dT_rest_ = 0;    // d(f_T - c . f_Y)/dT at fixed c: what J_TT has beyond c . J_YT
+  double dT_rest_ = 0;    // what J_TT has beyond c . J_YT: -d(losses)/dT / c_v (c, c_v fixed)
   std::vector<double> w_mass_;           // per species: -N_A dm_i c^2 (erg/mol)
   // cached by heating() for the T row: c_v and the energy weight of each dY_i/dt
-  double cv_ = 0, e_sumY_ = 0, e_sumZY_ = 0;
-  // de_comp/dt = e_sumY_ d(sum Y)/dt + e_sumZY_ d(sum Z Y)/dt
+  double cv_ = 0, e_sumY_ = 0, e_sumZY_ = 0;  // de_comp/dt = e_sumY_ d(sum Y)/dt + e_sumZY_ d(sum Z Y)/dt
   std::vector<double> c_T_;              // c_i: f_T = sum_i c_i dY_i/dt - ..., at the last jacobian()
   std::vector<double> ypert_, fplus_, fminus_, f_base_;
   double eta_last_ = std::numeric_limits<double>::quiet_NaN();  // EOS Newton start (self-heating)
