@@ -157,7 +157,7 @@ def test_ye_tilt_converges_for_peaked_compositions():
     h[:, 0] = torch.from_numpy(np.arcsinh((target - ye0) / SCALES[0]))  # dt = 1 s
     with torch.no_grad():
         m.comp_out.weight[len(A), 0] = 1.0
-        logx, _ = m.composition(torch.from_numpy(x), h, m.n_tilt, m.lam_max)
+        logx, _ = m.composition(torch.from_numpy(x), m.comp_out(h), m.n_tilt, m.lam_max)
     ye = torch.exp(logx).numpy() @ ZETA
     # the target as the model sees it: the dYe rate passes through float32 (round-off 1e-7)
     seen = ye0 + np.sinh(h[:, 0].double().numpy()) * float(m.scales[0])
@@ -182,7 +182,7 @@ def test_ye_tilt_reaches_targets_far_outside_the_untilted_support():
     with torch.no_grad():
         m.comp_out.weight[len(A), 0] = 1.0
         m.comp_out.bias[:7] = -270.0                   # + ln(1e-14) = -302 below nucleus 7
-        logx, _ = m.composition(torch.from_numpy(x), h, m.n_tilt, m.lam_max)
+        logx, _ = m.composition(torch.from_numpy(x), m.comp_out(h), m.n_tilt, m.lam_max)
     ye = torch.exp(logx).numpy() @ ZETA
     seen = 0.5 + np.sinh(h[:, 0].double().numpy()) * float(m.scales[0])
     np.testing.assert_allclose(ye, seen, rtol=0, atol=1e-12)
@@ -213,7 +213,7 @@ def test_ye_tilt_converges_where_ye_of_lam_is_a_step():
         m.skip.zero_()                                            # logits = the stored ones
         m.comp_out.bias[:n] = torch.from_numpy(case["logp"]).float()
         m.comp_out.bias[n] = 0.0
-        logx, _ = m.composition(torch.from_numpy(x), h, m.n_tilt, m.lam_max)
+        logx, _ = m.composition(torch.from_numpy(x), m.comp_out(h), m.n_tilt, m.lam_max)
     seen = X0[0] @ zeta + np.sinh(float(h[0, 0])) * float(m.scales[0])
     assert abs(seen - 0.4869) < 1e-3
     np.testing.assert_allclose(torch.exp(logx).numpy() @ zeta, seen, rtol=0, atol=1e-12)
@@ -322,10 +322,58 @@ def test_rescript_bf16_trunk_runs_the_trunk_in_bfloat16(tmp_path):
     with torch.inference_mode():
         ya, yb = a(x64).numpy(), b(x64).numpy()
         h, _ = b.hidden(x64.float())
-        _, r = b.composition(x64, h, int(b.n_tilt), float(b.lam_max))
+        _, r = b.composition(x64, b.comp_out(h), int(b.n_tilt), float(b.lam_max))
     n = len(A)
     np.testing.assert_allclose(yb[:, :n].sum(1), 1.0, atol=1e-14)
     seen = X0 @ ZETA + np.sinh(r.numpy()) * SCALES[0] * 0.1           # dt = 0.1 s
     np.testing.assert_allclose(yb[:, :n] @ ZETA, seen, rtol=0, atol=1e-12)
     eq5 = np.abs(yb[:, :n] - ya[:, :n]) @ ZETA
     assert 0 < eq5.max() < 0.05
+
+
+def _tilt_cases():
+    """(zeta, logp (rows, n), Ye targets, iterations): the hard cases of the tests above."""
+    from pathlib import Path
+
+    import nnn
+
+    rng = np.random.default_rng(5)
+    logits = 10.0 * rng.standard_normal((400, len(A)))          # peaked compositions
+    peaked = logits - np.log(np.exp(logits).sum(1, keepdims=True))
+    ye0 = np.exp(peaked) @ ZETA
+    target = ye0 + rng.uniform(-0.01, 0.01, 400)
+    keep = (target > 1e-3) & (target < 1 - 1e-3)
+    far = np.full((3, len(A)), -302.0)                            # e^-302 off one nucleus
+    far[:, 7] = 0.0
+    far -= np.log(np.exp(far).sum(1, keepdims=True))
+    net = nnn.Network.load("mesa_80")
+    iso = list(net.isotopes)
+    zeta80 = np.asarray(net.Z, float) / np.asarray(net.A, float)
+    X = np.full(len(iso), 1e-30)                                  # Si burning, protons e^-60
+    X[iso.index("si28")], X[iso.index("s32")], X[iso.index("fe54")] = 0.9, 0.0999, 1e-4
+    X[iso.index("p")] = np.exp(-60.0)
+    si = np.log(X / X.sum())
+    case = np.load(Path(__file__).parent / "data" / "tilt_step_case.npz")
+    step = case["logp"] - np.log(np.exp(case["logp"]).sum())
+    return [(ZETA, peaked[keep], target[keep], 80),
+            (ZETA, far, np.array([0.48, 0.49, 0.499]), 80),
+            (zeta80, np.stack([si, si, si, step]),
+             np.array([0.49999, 0.499999, 0.4999999, float(case["ye_target"])]), 8)]
+
+
+def test_libnnn_ye_tilt_passes_the_same_hard_cases():
+    """libnnn assembles the composition in C++ (src/cpp/emulator/assembly.cpp) with its own
+    copy of the tilt: on every hard case above it reaches the target Ye to round-off, within
+    the same iterations, and its multiplier is the torch tilt's."""
+    from nnn import _emulator
+
+    for zeta, logp, target, n_iter in _tilt_cases():
+        m = BurnStepNet([f"i{k}" for k in range(len(zeta))], zeta, DOMAIN, SCALES, first=16,
+                        width=16, depth=2).eval()
+        lam = _emulator.ye_tilt(zeta, logp, target, m.lam_max, n_iter)
+        ye = torch.softmax(torch.from_numpy(logp + lam[:, None] * zeta), dim=1).numpy() @ zeta
+        np.testing.assert_allclose(ye, target, rtol=0, atol=1e-13)
+        with torch.no_grad():
+            lam_torch = m.tilt(torch.from_numpy(logp), torch.from_numpy(target), n_iter,
+                               m.lam_max).numpy()
+        np.testing.assert_allclose(lam, lam_torch, rtol=1e-9, atol=1e-9)

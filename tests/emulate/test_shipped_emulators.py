@@ -94,3 +94,55 @@ def test_bf16_trunk_copy_keeps_the_shipped_accuracy(tmp_path):
     assert not b.used_fallback.any()
     zeta = np.asarray(em32.network.Z, float) / np.asarray(em32.network.A, float)
     assert (np.abs(a.X - b.X) @ zeta).max() < 0.02
+
+
+DT_GRID = np.logspace(-6, 2, 9)  # the paper's nine dt
+
+
+def test_libnnn_assembly_equals_the_model_forward(shipped):
+    """libnnn runs a BurnStepNet's network part (forward_parts) in TorchScript and assembles
+    X, eps_nuc, eps_nu and err in C++ (src/cpp/emulator/assembly.cpp, 3-4x cheaper than the
+    module's own forward, docs/emulators.md "Cost"); the module's forward, run by Python
+    torch on the same batch, is the definition.  On 64 paper-set zones at the nine dt they
+    agree to round-off: X to 1e-13 (the tilt's root moves with Ye0's summation order), Ye to
+    2e-15, eps_nuc to 1e-13 of the network's q spread, eps_nu and err to 1e-13."""
+    import torch
+
+    import nnn
+    from nnn.emulate import runtime
+    from nnn.emulate.burn import load_network
+    from nnn.emulate.evaluate import SMALL_NET, set_inputs
+
+    if not runtime.has_libtorch():
+        pytest.skip("libnnn built without libtorch: the C++ path is not available")
+    net, m = shipped
+    em = nnn.Emulator.load(net, check_energy=False, check_dye=False)
+    inp = set_inputs("paper", 64, load_network(net), load_network(SMALL_NET))
+    T, rho, X0 = 10.0 ** inp["logT"], 10.0 ** inp["logrho"], inp["X0"]
+    zeta = np.asarray(em.network.Z, float) / np.asarray(em.network.A, float)
+    q = np.asarray(m.module.q.double().numpy())
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as libnnn runs it: the same float32 kernels, bit for bit
+    try:
+        _compare_at_every_dt(em, m, inp, T, rho, X0, zeta, q)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _compare_at_every_dt(em, m, inp, T, rho, X0, zeta, q):
+    import torch
+
+    n = len(zeta)
+    for dt in DT_GRID:
+        b = em.burn_batch(T, rho, X0, dt, n_threads=1)
+        assert (b.path == 0).all()
+        x = np.concatenate([inp["logT"][:, None], inp["logrho"][:, None],
+                            np.full((len(T), 1), np.log10(dt)), X0 / X0.sum(1, keepdims=True)], 1)
+        with torch.inference_mode():
+            ref = m.module(torch.from_numpy(x)).numpy()
+        np.testing.assert_allclose(b.X, ref[:, :n] / ref[:, :n].sum(1, keepdims=True), rtol=0,
+                                   atol=1e-13, err_msg=f"dt = {dt}")
+        np.testing.assert_allclose(b.Ye, ref[:, :n] @ zeta, rtol=0, atol=2e-15)
+        np.testing.assert_allclose(b.eps_nuc, ref[:, n], rtol=1e-13, atol=1e-13 * np.ptp(q))
+        np.testing.assert_allclose(b.eps_nu, ref[:, n + 1], rtol=1e-13)
+        np.testing.assert_allclose(b.err, ref[:, n + 2], rtol=1e-13)

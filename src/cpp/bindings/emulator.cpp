@@ -10,6 +10,7 @@
 #include <pybind11/stl.h>
 
 #include "common.hpp"
+#include "emulator/assembly.hpp"
 #include "emulator/emulator.hpp"
 #include "nnn/burn.hpp"
 #include "nnn/network.hpp"
@@ -104,6 +105,24 @@ PYBIND11_MODULE(_emulator, m) {
         "The emulator settings' defaults (one definition: nnn::emulator::Config)");
   m.def("check_config", [](const py::dict& d) { em_ns::check_config(config_from(d)); },
         "Raise ValueError naming the first invalid setting");
+  m.def("ye_tilt", [](Array zeta, Array logp, Array ye_t, double lam_max, int n_tilt) {
+        // libnnn's Ye tilt (src/cpp/emulator/assembly.cpp), for tests against
+        // BurnStepNet.tilt: one multiplier per row of logp (rows, n)
+        const auto z = zeta.unchecked<1>();
+        const auto lp = logp.unchecked<2>();
+        const auto yt = ye_t.unchecked<1>();
+        if (lp.shape(1) != z.shape(0) || lp.shape(0) != yt.shape(0))
+          throw py::value_error("ye_tilt: logp must be (len(ye_t), len(zeta))");
+        em_ns::AssemblyConstants c;
+        c.n = static_cast<int>(z.shape(0));
+        c.zeta.assign(z.data(0), z.data(0) + c.n);
+        c.lam_max = lam_max;
+        c.n_tilt = n_tilt;
+        std::vector<double> lam(yt.shape(0));
+        for (py::ssize_t r = 0; r < yt.shape(0); ++r) lam[r] = em_ns::ye_tilt(c, lp.data(r, 0), yt(r));
+        return py::array_t<double>(lam.size(), lam.data());
+      }, py::arg("zeta"), py::arg("logp"), py::arg("ye_t"), py::arg("lam_max"), py::arg("n_tilt"),
+      "libnnn's Ye tilt multipliers (tests)");
   py::dict paths;
   paths["emulator"] = static_cast<int>(em_ns::Path::Emulator);
   paths["domain"] = static_cast<int>(em_ns::Path::FallbackDomain);

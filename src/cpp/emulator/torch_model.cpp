@@ -5,7 +5,9 @@
 #include <torch/version.h>
 
 #include <cstring>
+#include <optional>
 
+#include "assembly.hpp"
 #include "model.hpp"
 #include "nnn/status.hpp"
 
@@ -49,7 +51,12 @@ std::string first_line(const std::string& s) {
 class TorchModel final : public EmulatorModel {
  public:
   TorchModel(torch::jit::Module m, torch::Device dev, std::string path)
-      : module_(std::move(m)), device_(dev), path_(std::move(path)) {}
+      : module_(std::move(m)), device_(dev), path_(std::move(path)) {
+    // A BurnStepNet (it has forward_parts): libnnn runs the network part in
+    // TorchScript and assembles the result in C++ (assembly.hpp), 3-4x faster
+    // than its forward; any other model runs its forward.
+    if (module_.find_method("forward_parts")) assembly_ = read_assembly();
+  }
 
   int forward(const double* in, int n, int n_in, double* out, int n_out,
               int torch_threads) const override {
@@ -61,35 +68,18 @@ class TorchModel final : public EmulatorModel {
     at::Tensor x = torch::from_blob(const_cast<double*>(in), {n, n_in},
                                     torch::TensorOptions().dtype(torch::kFloat64));
     if (!device_.is_cpu()) x = x.to(device_);
-    at::Tensor y;
-    try {
-      // Module is a handle to shared, immutable-after-load state; running one
-      // method from many threads at once is supported by the TorchScript
-      // interpreter (every call has its own stack and frames).
-      std::vector<c10::IValue> args{x};
-      c10::IValue r = const_cast<torch::jit::Module&>(module_).forward(std::move(args));
-      if (!r.isTensor())
-        throw Error(Status::EmulatorFile, "model '" + path_ + "': forward returned " +
-                                              r.tagKind() + ", expected a Tensor");
-      y = r.toTensor();
-    } catch (const Error&) {
-      throw;
-    } catch (const c10::Error& e) {
-      throw Error(Status::EmulatorFile, forward_failed(n, n_in, e.what_without_backtrace()));
-    } catch (const std::exception& e) {  // torch::jit::JITException and friends
-      throw Error(Status::EmulatorFile, forward_failed(n, n_in, e.what()));
+    if (assembly_) {
+      if (n_in != assembly_->n + 3 || n_out != assembly_->n + 3)
+        throw Error(Status::EmulatorFile, "model '" + path_ + "' has " + std::to_string(assembly_->n) +
+                                              " isotopes; called with " + std::to_string(n_in) +
+                                              " inputs and " + std::to_string(n_out) + " outputs");
+      at::Tensor parts = run("forward_parts", x, n, n_in, assembly_->n + 4);
+      if (parts.scalar_type() != torch::kFloat32) parts = parts.to(torch::kFloat32);
+      assemble(*assembly_, parts.data_ptr<float>(), in, n, out);
+      return used;
     }
-    if (y.dim() != 2 || y.size(0) != n || y.size(1) != n_out)
-      throw Error(Status::EmulatorFile, "model '" + path_ + "': forward returned shape " +
-                                            c10::str(y.sizes()) + ", expected (" + std::to_string(n) +
-                                            ", " + std::to_string(n_out) + ")");
-    if (!y.is_floating_point())
-      throw Error(Status::EmulatorFile, "model '" + path_ + "': forward returned " +
-                                            std::string(c10::toString(y.scalar_type())) +
-                                            ", expected a floating-point tensor");
+    at::Tensor y = run("forward", x, n, n_in, n_out);
     if (y.scalar_type() != torch::kFloat64) y = y.to(torch::kFloat64);
-    if (!y.is_cpu()) y = y.cpu();
-    y = y.contiguous();
     std::memcpy(out, y.data_ptr<double>(), sizeof(double) * static_cast<size_t>(n) * n_out);
     return used;
   }
@@ -128,14 +118,85 @@ class TorchModel final : public EmulatorModel {
   }
 
  private:
-  std::string forward_failed(int n, int n_in, const std::string& what) const {
+  std::string forward_failed(const char* method, int n, int n_in, const std::string& what) const {
     // TorchScript errors carry the traceback first; the last line is the reason
     std::string s = what;
     while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
     const auto p = s.rfind('\n');
     const std::string reason = p == std::string::npos ? s : s.substr(p + 1);
-    return "model '" + path_ + "': forward failed on input of shape (" + std::to_string(n) + ", " +
+    return "model '" + path_ + "': " + method + " failed on input of shape (" + std::to_string(n) + ", " +
            std::to_string(n_in) + "): " + reason;
+  }
+
+  // method(x): its floating-point (n, n_cols) result, contiguous, on the CPU
+  at::Tensor run(const char* method, const at::Tensor& x, int n, int n_in, int n_cols) const {
+    at::Tensor y;
+    try {
+      // Module is a handle to shared, immutable-after-load state; running one
+      // method from many threads at once is supported by the TorchScript
+      // interpreter (every call has its own stack and frames).
+      c10::IValue r = const_cast<torch::jit::Module&>(module_).get_method(method)({x});
+      if (!r.isTensor())
+        throw Error(Status::EmulatorFile, "model '" + path_ + "': " + method + " returned " +
+                                              r.tagKind() + ", expected a Tensor");
+      y = r.toTensor();
+    } catch (const Error&) {
+      throw;
+    } catch (const c10::Error& e) {
+      throw Error(Status::EmulatorFile, forward_failed(method, n, n_in, e.what_without_backtrace()));
+    } catch (const std::exception& e) {  // torch::jit::JITException and friends
+      throw Error(Status::EmulatorFile, forward_failed(method, n, n_in, e.what()));
+    }
+    if (y.dim() != 2 || y.size(0) != n || y.size(1) != n_cols)
+      throw Error(Status::EmulatorFile, "model '" + path_ + "': " + method + " returned shape " +
+                                            c10::str(y.sizes()) + ", expected (" + std::to_string(n) +
+                                            ", " + std::to_string(n_cols) + ")");
+    if (!y.is_floating_point())
+      throw Error(Status::EmulatorFile, "model '" + path_ + "': " + method + " returned " +
+                                            std::string(c10::toString(y.scalar_type())) +
+                                            ", expected a floating-point tensor");
+    if (!y.is_cpu()) y = y.cpu();
+    return y.contiguous();
+  }
+
+  // BurnStepNet's constants (nnn.emulate.model), each checked for its type
+  std::optional<AssemblyConstants> read_assembly() const {
+    auto tensor = [&](const char* name, int64_t size) {
+      const c10::IValue v = attr(name);
+      if (!v.isTensor()) wrong_type(name, v, "Tensor");
+      const at::Tensor t = v.toTensor().detach().to(torch::kCPU, torch::kFloat64).contiguous().reshape({-1});
+      if (size >= 0 && t.numel() != size)
+        throw Error(Status::EmulatorFile, "model '" + path_ + "': attribute '" + name + "' has " +
+                                              std::to_string(t.numel()) + " elements, expected " +
+                                              std::to_string(size));
+      return std::vector<double>(t.data_ptr<double>(), t.data_ptr<double>() + t.numel());
+    };
+    auto number = [&](const char* name) {
+      const c10::IValue v = attr(name);
+      if (!v.isDouble() && !v.isInt()) wrong_type(name, v, "float");
+      return v.isDouble() ? v.toDouble() : static_cast<double>(v.toInt());
+    };
+    AssemblyConstants c;
+    const c10::IValue n_iso = attr("n_iso");
+    if (!n_iso.isInt()) wrong_type("n_iso", n_iso, "int");
+    c.n = static_cast<int>(n_iso.toInt());
+    c.skip = tensor("skip", c.n);
+    c.zeta = tensor("zeta", c.n);
+    c.q = tensor("q", c.n);
+    c.log_floor = tensor("log_floor", 1)[0];
+    const std::vector<double> scales = tensor("scales", 3);
+    c.dye_scale = scales[0];
+    c.eps_nuc_scale = scales[1];
+    c.eps_nu_scale = scales[2];
+    c.dye_max = tensor("dye_max", 1)[0];
+    c.ye_lo = number("zlo");
+    c.ye_hi = number("zhi");
+    c.lam_max = number("lam_max");
+    c.n_tilt = static_cast<int>(number("n_tilt"));
+    const c10::IValue e = attr("eps_from_composition");
+    if (!e.isBool()) wrong_type("eps_from_composition", e, "bool");
+    c.eps_from_composition = e.toBool();
+    return c;
   }
 
   c10::IValue attr(const std::string& name) const {
@@ -152,6 +213,7 @@ class TorchModel final : public EmulatorModel {
   torch::jit::Module module_;
   torch::Device device_;
   std::string path_;
+  std::optional<AssemblyConstants> assembly_;  // set for a BurnStepNet
 };
 
 }  // namespace

@@ -168,16 +168,17 @@ class BurnStepNet(nn.Module):
             return self.trunk(z.to(torch.bfloat16)).to(z.dtype), th
         return self.trunk(z), th
 
-    def composition(self, x: torch.Tensor, h: torch.Tensor, n_newton: int, lam_max: float,
+    def composition(self, x: torch.Tensor, out: torch.Tensor, n_newton: int, lam_max: float,
                     r_tilt: Optional[torch.Tensor] = None, log: bool = True
                     ) -> Tuple[torch.Tensor, torch.Tensor]:
-        """(ln X (N, n), or X with ``log=False``, normalised dYe rate (N,)) from the hidden
-        layer, in the dtype of ``x`` (float32 in training; float64 at inference, so that X0,
+        """(ln X (N, n), or X with ``log=False``, normalised dYe rate (N,)) from the
+        composition head's output ``out`` = comp_out(h) (N, n + 1: logits, dYe rate),
+        in the dtype of ``x`` (float32 in training; float64 at inference, so that X0,
         Ye0 and the tilt keep double precision: at dt = 1e-6 s the true |dYe| is ~1e-9,
         below float32's resolution of Ye).  The composition is tilted to the Ye of the
         predicted dYe rate, or of ``r_tilt`` (normalised) when given: training passes the true
         rate."""
-        out = self.comp_out(h).to(x.dtype)
+        out = out.to(x.dtype)
         n = self.n_iso
         x0 = x[:, 3:]
         lx0 = torch.clamp(torch.log(torch.clamp(x0, min=1e-300)), min=self.log_floor.to(x.dtype))
@@ -288,23 +289,36 @@ class BurnStepNet(nn.Module):
         the composition head then learns without the dYe head's errors, which early in
         training asked for tilts far outside the data and stalled it)."""
         h, th = self.hidden(x)
-        logx, r = self.composition(x, h, 8, self.lam_train, r_tilt)
+        logx, r = self.composition(x, self.comp_out(h), 8, self.lam_train, r_tilt)
         return logx, r, self.energies(h, th)
+
+    @torch.jit.export
+    def forward_parts(self, x: torch.Tensor) -> torch.Tensor:
+        """The network's share of :meth:`forward`: raw inputs (N, 3 + n) -> float32
+        (N, n + 4) [composition logits (n), normalised dYe rate, normalised eps_nuc/dt and
+        eps_nu, log10 err].  libnnn runs this and does the rest of :meth:`forward` (the
+        assembly: Ye tilt, softmax, energies) in C++, src/cpp/emulator/assembly.cpp, 3-4x
+        faster than these ~30 tensor operations per tilt iteration over (N, n) temporaries
+        (docs/emulators.md); :meth:`forward` stays the definition it is tested against."""
+        h, th = self.hidden(x.float())
+        return torch.cat([self.comp_out(h), self.energies(h, th), self.log_err(h, th)[:, None]],
+                         dim=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Raw inputs (N, 3 + n) -> [X, eps_nuc, eps_nu, err] (N, n + 3), float64: the trunk
         runs in float32, the composition is assembled in float64 from the float64 X0."""
         x64 = x.double()
-        h, th = self.hidden(x64.float())
-        X, r = self.composition(x64, h, self.n_tilt, self.lam_max, log=False)
-        e = torch.sinh(self.energies(h, th).double()) * self.scales[1:].double()
+        n = self.n_iso
+        parts = self.forward_parts(x64)
+        X, r = self.composition(x64, parts[:, :n + 1], self.n_tilt, self.lam_max, log=False)
+        e = torch.sinh(parts[:, n + 1:n + 3].double()) * self.scales[1:].double()
         dt = torch.pow(10.0, x64[:, 2:3])
         eps_nu = e[:, 1:2]
         if self.eps_from_composition:
             eps_nuc = ((x64[:, 3:] - X) @ self.q)[:, None] - eps_nu * dt
         else:
             eps_nuc = e[:, :1] * dt
-        err = torch.pow(10.0, self.log_err(h, th).double())[:, None]
+        err = torch.pow(10.0, parts[:, n + 3:n + 4].double())
         return torch.cat([X, eps_nuc, eps_nu, err], dim=1)
 
 

@@ -1,0 +1,253 @@
+// The BurnStepNet assembly in C++: see assembly.hpp. Compiled with
+// -fno-math-errno (CMakeLists.txt) so that the exp and log loops vectorise.
+#include "assembly.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+// glibc's libmvec has vector exp and log (AVX-512, AVX2, SSE2 variants, <= 4
+// ulp); GCC calls them from a loop once the functions are declared SIMD-capable,
+// which glibc's own headers do only under -ffast-math (whose finite-math
+// assumption this code cannot take: ln 0 = -inf marks the isotopes at the target
+// Ye). The loops are cloned per instruction set and picked at load (ifunc).
+// Measured on a 2-core Xeon (AMX): 1.4 ns per exp-and-sum element against 5.3
+// scalar.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
+extern "C" __attribute__((__simd__("notinbranch"))) double exp(double) noexcept;
+extern "C" __attribute__((__simd__("notinbranch"))) double log(double) noexcept;
+#define NNN_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define NNN_VECTOR_CLONES
+#endif
+
+namespace nnn::emulator {
+
+namespace {
+
+// Every per-isotope array is padded to whole blocks of kLanes (zeros, and -inf in
+// the logarithms, so that the padding adds nothing), and every sum and maximum is
+// kept per lane: eight independent chains in vector registers instead of one (the
+// order of the additions differs from torch's at round-off).
+constexpr int kLanes = 8;
+
+int padded(int n) { return (n + kLanes - 1) / kLanes * kLanes; }
+
+// kLanes doubles as one value (GCC and Clang vector extensions): one AVX-512
+// register in the avx512f clone, two or four in the others
+typedef double Lanes __attribute__((vector_size(kLanes * sizeof(double))));
+
+// (by reference: a vector returned by value warns of an ABI that differs between the clones)
+inline void load(Lanes& v, const double* p) { std::memcpy(&v, p, sizeof v); }
+
+inline double lanes_max(const Lanes& m) {
+  double r = m[0];
+  for (int k = 1; k < kLanes; ++k) r = m[k] > r ? m[k] : r;
+  return r;
+}
+
+inline double lanes_sum(const Lanes& m) {
+  double r = 0;
+  for (int k = 0; k < kLanes; ++k) r += m[k];
+  return r;
+}
+
+// The vector exp and log take libm's slow scalar path (20-50 ns a lane) for
+// arguments outside their fast range: exp of less than kExpUnderflow (where the
+// result is subnormal or 0), log of 0 or a subnormal. Results there are set with a
+// select after a clamped call. The clamp bounds are parameters, not constants:
+// given log(max(x, constant)) GCC calls log(x) and selects log(constant) after.
+
+// Below this exponent e^x is subnormal (2.2e-308) and counts as 0
+constexpr double kExpUnderflow = -708.0;
+// Arguments of log below this (ln 1e-300 = -690.8, far below any floor used here)
+constexpr double kLogTiny = 1e-300;
+
+// max_i (a_i + lam z_i) over n8 entries
+NNN_VECTOR_CLONES double max_shifted(const double* a, double lam, const double* z, int n8) {
+  Lanes m, ai, zi;
+  load(ai, a);
+  load(zi, z);
+  m = ai + lam * zi;
+  for (int i = kLanes; i < n8; i += kLanes) {
+    load(ai, a + i);
+    load(zi, z + i);
+    const Lanes u = ai + lam * zi;
+    m = m > u ? m : u;
+  }
+  return lanes_max(m);
+}
+
+// w_i = exp(a_i + lam z_i - shift) (0 where the exponent is below `underflow`) over
+// n8 entries; returns sum_i w_i
+NNN_VECTOR_CLONES double exp_shifted(const double* a, double lam, const double* z, double shift,
+                                     double underflow, int n8, double* w) {
+  for (int i = 0; i < n8; ++i) {
+    const double u = a[i] + lam * z[i] - shift;
+    const double e = std::exp(std::max(u, underflow));
+    w[i] = u < underflow ? 0.0 : e;
+  }
+  Lanes s = {}, wi;
+  for (int i = 0; i < n8; i += kLanes) {
+    load(wi, w + i);
+    s += wi;
+  }
+  return lanes_sum(s);
+}
+
+// sum_i a_i b_i over n8 entries
+NNN_VECTOR_CLONES double dot(const double* a, const double* b, int n8) {
+  Lanes s = {}, ai, bi;
+  for (int i = 0; i < n8; i += kLanes) {
+    load(ai, a + i);
+    load(bi, b + i);
+    s += ai * bi;
+  }
+  return lanes_sum(s);
+}
+
+// ln X0_i as the model's inputs see it: ln max(X0_i, tiny), floored at log_floor
+NNN_VECTOR_CLONES void log_abundance(const double* x0, double tiny, double log_floor, int n8, double* lx) {
+  for (int i = 0; i < n8; ++i) lx[i] = std::max(std::log(std::max(x0[i], tiny)), log_floor);
+}
+
+// b_i = ln(p_i |zeta_i - ye_t|) and the side of each isotope (plus_i, minus_i: 1 or 0);
+// an isotope at ye_t exactly is on neither side (b = -inf)
+NNN_VECTOR_CLONES void tilt_weights(const double* logp, const double* z, double ye_t, double tiny, int n8,
+                                    double* b, double* plus, double* minus) {
+  for (int i = 0; i < n8; ++i) {
+    const double d = z[i] - ye_t;
+    const double ln_d = std::log(std::max(std::abs(d), tiny));
+    b[i] = d != 0 ? logp[i] + ln_d : -std::numeric_limits<double>::infinity();
+    plus[i] = d > 0 ? 1.0 : 0.0;
+    minus[i] = d < 0 ? 1.0 : 0.0;
+  }
+}
+
+// One evaluation of the tilt's sums at lam, over n8 entries: s = {S+, sum+ w zeta,
+// S-, sum- w zeta}, all relative to one shift (the largest exponent), so that
+// neither overflows
+NNN_VECTOR_CLONES void tilt_sums(const double* b, const double* z, const double* plus, const double* minus,
+                                 double lam, double underflow, int n8, double* w, double s[4]) {
+  const double shift = max_shifted(b, lam, z, n8);
+  exp_shifted(b, lam, z, shift, underflow, n8, w);
+  Lanes sp = {}, spz = {}, sm = {}, smz = {}, wi, zi, pi, mi;
+  for (int i = 0; i < n8; i += kLanes) {
+    load(wi, w + i);
+    load(zi, z + i);
+    load(pi, plus + i);
+    load(mi, minus + i);
+    const Lanes wp = wi * pi, wm = wi * mi;
+    sp += wp;
+    spz += wp * zi;
+    sm += wm;
+    smz += wm * zi;
+  }
+  s[0] = lanes_sum(sp);
+  s[1] = lanes_sum(spz);
+  s[2] = lanes_sum(sm);
+  s[3] = lanes_sum(smz);
+}
+
+// The padded copies of the constants and the scratch of one assemble() call
+struct Workspace {
+  int n, n8;
+  std::vector<double> skip, zeta, q;         // constants, padded with 0
+  std::vector<double> x0, lx, logp, b, w, plus, minus;
+
+  explicit Workspace(const AssemblyConstants& c)
+      : n(c.n), n8(padded(c.n)), skip(n8, 0.0), zeta(n8, 0.0), q(n8, 0.0), x0(n8, 0.0), lx(n8),
+        logp(n8), b(n8), w(n8), plus(n8), minus(n8) {
+    std::copy(c.skip.begin(), c.skip.end(), skip.begin());
+    std::copy(c.zeta.begin(), c.zeta.end(), zeta.begin());
+    std::copy(c.q.begin(), c.q.end(), q.begin());
+  }
+};
+
+// BurnStepNet.tilt on the workspace's logp: safeguarded Newton on
+// phi(lam) = ln S+ - ln S-, S+- = sum over zeta_i >< ye_t of p_i |zeta_i - ye_t| e^(lam zeta_i)
+double tilt(const AssemblyConstants& c, Workspace& ws, double ye_t) {
+  const int n8 = ws.n8;
+  const double* z = ws.zeta.data();
+  tilt_weights(ws.logp.data(), z, ye_t, kLogTiny, n8, ws.b.data(), ws.plus.data(), ws.minus.data());
+  double lam = 0, lo = -c.lam_max, hi = c.lam_max, dx_old = 2 * c.lam_max;
+  double s[4];
+  for (int it = 0; it < c.n_tilt; ++it) {
+    // a side below e^-708 of the other gives phi = +-inf (or nan), and the step
+    // below is then a bisection (torch's: below e^-745)
+    tilt_sums(ws.b.data(), z, ws.plus.data(), ws.minus.data(), lam, kExpUnderflow, n8, ws.w.data(), s);
+    const double phi = std::log(s[0] / s[2]);  // one log: ln S+ - ln S-
+    const double dx = -phi / (s[1] / s[0] - s[3] / s[2]);
+    if (phi > 0) hi = lam;
+    else lo = lam;  // as torch.where(phi > 0, ...): a nan phi moves lo
+    bool ok = lam + dx > lo && lam + dx < hi;
+    if (std::abs(phi) <= 1e-9) return ok ? lam + dx : lam;
+    if (it >= 12) {
+      const bool two_sided = lo > -c.lam_max && hi < c.lam_max;
+      ok = ok && (2 * std::abs(dx) <= std::abs(dx_old) || !two_sided);
+    }
+    const double next = ok ? lam + dx : 0.5 * (lo + hi);
+    dx_old = next - lam;
+    lam = next;
+  }
+  return lam;
+}
+
+}  // namespace
+
+double ye_tilt(const AssemblyConstants& c, const double* logp, double ye_t) {
+  Workspace ws(c);
+  std::copy(logp, logp + c.n, ws.logp.begin());
+  std::fill(ws.logp.begin() + c.n, ws.logp.end(), -std::numeric_limits<double>::infinity());
+  return tilt(c, ws, ye_t);
+}
+
+void assemble(const AssemblyConstants& c, const float* parts, const double* in, int m, double* out) {
+  const int n = c.n, n_in = n + 3, n_parts = n + 4, n_out = n + 3;
+  Workspace ws(c);
+  const int n8 = ws.n8;
+  constexpr double minus_inf = -std::numeric_limits<double>::infinity();
+  std::fill(ws.logp.begin() + n, ws.logp.end(), minus_inf);
+  double* lp = ws.logp.data();
+  double* x0 = ws.x0.data();
+  for (int r = 0; r < m; ++r) {
+    const float* p = parts + static_cast<size_t>(r) * n_parts;
+    const double* x = in + static_cast<size_t>(r) * n_in;
+    double* y = out + static_cast<size_t>(r) * n_out;
+    const double dt = std::pow(10.0, x[2]);
+    std::copy(x + 3, x + 3 + n, x0);
+
+    // logits h_i + s_i ln X0_i through a log-softmax
+    log_abundance(x0, kLogTiny, c.log_floor, n8, ws.lx.data());
+    for (int i = 0; i < n; ++i) lp[i] = static_cast<double>(p[i]) + ws.skip[i] * ws.lx[i];
+    const double a_max = max_shifted(lp, 0, ws.zeta.data(), n8);
+    const double log_norm = a_max + std::log(exp_shifted(lp, 0, ws.zeta.data(), a_max, kExpUnderflow, n8,
+                                                         ws.w.data()));
+    for (int i = 0; i < n; ++i) lp[i] -= log_norm;
+
+    // the target Ye: Ye0 plus the dYe head's rate times dt, within the trained bounds
+    double x0_sum = 0;
+    for (int i = 0; i < n; ++i) x0_sum += x0[i];
+    const double ye0 = dot(x0, ws.zeta.data(), n8) / std::max(x0_sum, 1e-30);
+    const double dye = std::clamp(std::sinh(static_cast<double>(p[n])) * c.dye_scale * dt, -c.dye_max, c.dye_max);
+    const double ye_t = std::clamp(ye0 + dye, c.ye_lo, c.ye_hi);
+
+    // X = softmax(logp + lam zeta), written to w (padded), then to the output row
+    const double lam = tilt(c, ws, ye_t);
+    const double t_max = max_shifted(lp, lam, ws.zeta.data(), n8);
+    const double s = exp_shifted(lp, lam, ws.zeta.data(), t_max, kExpUnderflow, n8, ws.w.data());
+    for (int i = 0; i < n8; ++i) ws.w[i] /= s;
+    std::copy(ws.w.begin(), ws.w.begin() + n, y);
+
+    const double eps_nu = std::sinh(static_cast<double>(p[n + 2])) * c.eps_nu_scale;
+    const double eps_nuc = c.eps_from_composition
+                               ? dot(x0, ws.q.data(), n8) - dot(ws.w.data(), ws.q.data(), n8) - eps_nu * dt
+                               : std::sinh(static_cast<double>(p[n + 1])) * c.eps_nuc_scale * dt;
+    y[n] = eps_nuc;
+    y[n + 1] = eps_nu;
+    y[n + 2] = std::pow(10.0, static_cast<double>(p[n + 3]));
+  }
+}
+
+}  // namespace nnn::emulator
