@@ -293,36 +293,44 @@ def test_rescript_keeps_weights_metadata_and_outputs(tmp_path):
     b, meta_b = read_meta(dst)
     with torch.inference_mode():
         np.testing.assert_allclose(b(x).numpy(), a(x).numpy(), rtol=1e-12, atol=1e-15)
-    assert meta_b["rescripted"] == "test" and meta_b["trunk_dtype"] == "float32"
-    assert {k: v for k, v in meta_b.items() if k not in ("rescripted", "trunk_dtype")} == meta_a
+    assert meta_b["rescripted"] == "test" and meta_b["trunk_dtype"] == meta_b["heads_dtype"] == "float32"
+    assert {k: v for k, v in meta_b.items() if k not in ("rescripted", "trunk_dtype", "heads_dtype")} == meta_a
     assert float(b.dye_max) == 0.02
     for k, v in a.state_dict().items():
         assert torch.equal(b.state_dict()[k], v), k
 
 
-def test_rescript_bf16_trunk_runs_the_trunk_in_bfloat16(tmp_path):
-    """rescript(..., bf16_trunk=True) stores the trunk in bfloat16 and runs it there: the
-    composition still sums to 1 and carries exactly the Ye of the dYe head (the tilt stays
-    float64), and it differs from the float32 model by bf16 round-off (~1e-2 in the logits),
-    not more."""
+@pytest.mark.parametrize("heads", [False, True])
+def test_rescript_bf16_runs_the_network_in_bfloat16(tmp_path, heads):
+    """rescript(..., bf16_trunk=True[, bf16_heads=True]) stores the trunk (and the heads) in
+    bfloat16 and runs them there: the composition still sums to 1 and carries exactly the Ye
+    of the dYe head (the tilt stays float64), the error estimate keeps its centre, and it
+    differs from the float32 model by bf16 round-off (~1e-2 in the logits), not more."""
     from nnn.emulate.model import rescript
 
     x, X0 = _inputs(n=64, logdt=-1.0)
     torch.manual_seed(1)
     m = BurnStepNet(ISO, ZETA, DOMAIN, SCALES, first=16, width=16, depth=2, network="toy",
                     network_hash="a" * 64).eval()
+    with torch.no_grad():
+        m.err_log_center.fill_(-2.5)
     src = export(m, tmp_path / "src.pt", _toy_meta())
-    dst = rescript(src, tmp_path / "bf16.pt", bf16_trunk=True)
+    dst = rescript(src, tmp_path / "bf16.pt", bf16_trunk=True, bf16_heads=heads)
     a, _ = read_meta(src)
     b, meta_b = read_meta(dst)
     assert meta_b["trunk_dtype"] == "bfloat16"
+    assert meta_b["heads_dtype"] == ("bfloat16" if heads else "float32")
     assert all(v.dtype == torch.bfloat16 for k, v in b.state_dict().items() if k.startswith("trunk."))
-    assert b.comp_out.weight.dtype == torch.float32
+    want = torch.bfloat16 if heads else torch.float32
+    sd = b.state_dict()
+    assert all(sd[k].dtype == want for k in ("comp_out.weight", "energy.0.weight", "err_head.0.weight"))
     x64 = torch.from_numpy(np.concatenate([x[:, :3].double().numpy(), X0], 1))
     with torch.inference_mode():
         ya, yb = a(x64).numpy(), b(x64).numpy()
-        h, _ = b.hidden(x64.float())
-        _, r = b.composition(x64, b.comp_out(h), int(b.n_tilt), float(b.lam_max))
+        parts_a, parts_b = a.forward_parts(x64), b.forward_parts(x64)
+        r = parts_b[:, len(A)].double()
+    assert parts_b.dtype == torch.float32
+    np.testing.assert_allclose(parts_b[:, -1].numpy(), parts_a[:, -1].numpy(), atol=0.05)
     n = len(A)
     np.testing.assert_allclose(yb[:, :n].sum(1), 1.0, atol=1e-14)
     seen = X0 @ ZETA + np.sinh(r.numpy()) * SCALES[0] * 0.1           # dt = 0.1 s

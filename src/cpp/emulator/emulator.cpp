@@ -98,6 +98,12 @@ void check_network(const ModelInfo& m, const Network& net) {
 constexpr double kDomainSlack = 1e-10;
 bool inside(double v, const double iv[2]) { return v >= iv[0] - kDomainSlack && v <= iv[1] + kDomainSlack; }
 
+double sum_of(const double* x, int n) {
+  double s = 0;
+  for (int i = 0; i < n; ++i) s += x[i];
+  return s;
+}
+
 // i-1 such that g[i-1] < x <= g[i], within [0, size-2]: kinetics.cpp's lookup
 // (pynucastro's searchsorted), repeated here for the point evaluation below.
 int lower_index(const std::vector<double>& g, double x) {
@@ -189,6 +195,7 @@ std::shared_ptr<const Runtime> Runtime::load(std::shared_ptr<const Network> net,
   for (const Isotope& iso : N.isotopes) {
     const double q = iso.dm_MeV / iso.A * c.N_A * c.MeV2erg;
     em->q_.push_back(q);
+    em->zeta_.push_back(static_cast<double>(iso.Z) / iso.A);
     qmin = std::min(qmin, q);
     qmax = std::max(qmax, q);
   }
@@ -290,6 +297,12 @@ class Runtime::YeBound {
   std::unique_ptr<Kinetics> kin_;
 };
 
+double Runtime::ye_of(const double* X, double sum_X) const {
+  double zx = 0;
+  for (size_t i = 0; i < zeta_.size(); ++i) zx += zeta_[i] * X[i];
+  return zx / sum_X;
+}
+
 double Runtime::dye_rate_bound(double T, double rho, const double* X) const {
   YeBound b(*this);
   return b.rate(T, rho, X);
@@ -326,14 +339,10 @@ ZoneResults Runtime::burn(int n_zones, const double* T, const double* rho, const
   const Domain& D = info_.domain;
   const double logdt = std::log10(dt);
   std::vector<int> active;  // zones on the emulator path
-  std::vector<double> x0n(nx), ye0(n_zones);  // normalised input compositions, their Ye
+  std::vector<double> x0_sum(n_zones), ye0(n_zones);  // sum of the input X, its Ye
   for (int z = 0; z < n_zones; ++z) {
-    const double* x0 = X0 + static_cast<size_t>(z) * n;
-    double* x = &x0n[static_cast<size_t>(z) * n];
-    double s = 0;
-    for (int i = 0; i < n; ++i) s += x0[i];
-    for (int i = 0; i < n; ++i) x[i] = x0[i] / s;
-    ye0[z] = electron_fraction(net, x);
+    x0_sum[z] = sum_of(X0 + static_cast<size_t>(z) * n, n);
+    ye0[z] = ye_of(X0 + static_cast<size_t>(z) * n, x0_sum[z]);
     if (!inside(std::log10(T[z]), D.logT) || !inside(std::log10(rho[z]), D.logrho) || !inside(ye0[z], D.Ye))
       R.path[z] = static_cast<int>(Path::FallbackDomain);
     else if (!inside(logdt, D.logdt))
@@ -356,7 +365,10 @@ ZoneResults Runtime::burn(int n_zones, const double* T, const double* rho, const
       row[0] = std::log10(T[z]);
       row[1] = std::log10(rho[z]);
       row[2] = logdt;
-      std::copy(&x0n[static_cast<size_t>(z) * n], &x0n[static_cast<size_t>(z + 1) * n], row + 3);
+      // the input composition normalised: the model's X0 (and the checks' below)
+      const double* x0 = X0 + static_cast<size_t>(z) * n;
+      const double inv_sum = 1.0 / x0_sum[z];
+      for (int i = 0; i < n; ++i) row[3 + i] = x0[i] * inv_sum;
     }
     try {
       R.inference_threads = model_->forward(in.data(), m, n_in, out.data(), n_out, cfg.torch_threads);
@@ -386,8 +398,9 @@ ZoneResults Runtime::burn(int n_zones, const double* T, const double* rho, const
         continue;
       }
       double* x = &R.X[static_cast<size_t>(z) * n];
-      for (int i = 0; i < n; ++i) x[i] = std::max(0.0, y[i]) / s;
-      const double* xi = &x0n[static_cast<size_t>(z) * n];
+      const double inv_s = 1.0 / s;
+      for (int i = 0; i < n; ++i) x[i] = std::max(0.0, y[i]) * inv_s;
+      const double* xi = &in[static_cast<size_t>(r) * n_in + 3];
       if (cfg.check_energy) {
         double e = -eps_nu * dt;
         for (int i = 0; i < n; ++i) e += q_[i] * (xi[i] - x[i]);
@@ -398,7 +411,7 @@ ZoneResults Runtime::burn(int n_zones, const double* T, const double* rho, const
           continue;
         }
       }
-      const double ye = electron_fraction(net, x);
+      const double ye = ye_of(x, sum_of(x, n));
       // the bound is dye_atol plus a rate term >= 0: a change within dye_atol passes
       // whatever the rates, and only larger ones need them evaluated
       const double dye = std::abs(ye - ye0[z]);

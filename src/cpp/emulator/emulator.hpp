@@ -145,12 +145,15 @@ class Runtime {
     int evaluator;    // other rates: evaluator index in weak_net_
   };
   class YeBound;      // per-call evaluator of the bound (emulator.cpp)
+  // Ye of the mass fractions X (n_species) whose sum is sum_X
+  double ye_of(const double* X, double sum_X) const;
 
   std::shared_ptr<const Network> net_;
   std::unique_ptr<EmulatorModel> model_;
   ModelInfo info_;
   std::vector<double> q_;  // erg/g per unit X_i converted to rest mass, mass_excess_i / A_i N_A MeV
   double q_span_ = 0;      // max q - min q
+  std::vector<double> zeta_;  // Z_i / A_i: Ye = sum_i zeta_i X_i / sum_i X_i
   // the |dYe| bound: tabular weak rates are evaluated from their tables
   // (WeakTable::column/column_value, as Kinetics does); the other weak rates
   // (ReacLib decays, captures) by Kinetics on weak_net_, a network of those

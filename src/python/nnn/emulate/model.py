@@ -134,6 +134,8 @@ class BurnStepNet(nn.Module):
                                                dtype=torch.float64))
         # err head output: log10 of the eq-5 distance, centred here (set by the trainer)
         self.register_buffer("err_log_center", torch.tensor(-3.0).float())
+        # added to forward_parts' bf16 heads: err_log_center on the last column, 0 elsewhere
+        self.register_buffer("parts_offset", torch.zeros(n + 4))
         # largest |dYe| a prediction may take (set by the trainer: 1.5x the largest of its
         # training pairs, 0.053 for mesa_80): a dYe head extrapolating off its data once
         # sent a train-like zone from Ye 0.49 to 0.14 in 1 s
@@ -155,17 +157,23 @@ class BurnStepNet(nn.Module):
         # trunk in bfloat16 (set by rescript(..., bf16_trunk=True)): on CPUs with bf16 units
         # (AVX512_BF16, AMX) its matmuls run 2x faster; heads and the tilt stay as they are
         self.bf16_trunk = False
+        # heads in bfloat16 too (rescript(..., bf16_heads=True)): in float32 the composition,
+        # energy and error heads' matmuls took 1.3 of 3.9 us/zone of a bf16-trunk forward on
+        # an AMX Xeon (torch profiler, batch 1000), 4-5x what AMX takes for them in bf16
+        self.bf16_heads = False
 
     # -------------------------------------------------------------- the pieces
     def hidden(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        """(last hidden layer of the trunk, scaled thermo inputs (N, 3))."""
+        """(last hidden layer of the trunk (float32; bfloat16 with bf16 trunk and heads),
+        scaled thermo inputs (N, 3))."""
         th = (x[:, :3] - self.in_center) / self.in_half
         x0 = x[:, 3:]
         lx = torch.clamp(torch.log(torch.clamp(x0, min=1e-37)), min=self.log_floor)
         lxs = 1.0 + 2.0 * lx / (-self.log_floor)  # [log_floor, 0] -> [-1, 1]
         z = torch.cat([th, x0, lxs], dim=1)
         if self.bf16_trunk:
-            return self.trunk(z.to(torch.bfloat16)).to(z.dtype), th
+            h = self.trunk(z.to(torch.bfloat16))
+            return (h if self.bf16_heads else h.to(z.dtype)), th
         return self.trunk(z), th
 
     def composition(self, x: torch.Tensor, out: torch.Tensor, n_newton: int, lam_max: float,
@@ -301,6 +309,11 @@ class BurnStepNet(nn.Module):
         faster than these ~30 tensor operations per tilt iteration over (N, n) temporaries
         (docs/emulators.md); :meth:`forward` stays the definition it is tested against."""
         h, th = self.hidden(x.float())
+        if self.bf16_heads:
+            hb = h.to(torch.bfloat16)  # a no-op after a bf16 trunk
+            ht = torch.cat([hb, th.to(torch.bfloat16)], dim=1)
+            return torch.cat([self.comp_out(hb), self.energy(ht), self.err_head(ht)], dim=1
+                             ).float() + self.parts_offset
         return torch.cat([self.comp_out(h), self.energies(h, th), self.log_err(h, th)[:, None]],
                          dim=1)
 
@@ -350,7 +363,8 @@ def export(model: BurnStepNet, path, meta: dict):
     return path
 
 
-def rescript(src, dst, note: str = "", bf16_trunk: bool = False) -> Path:
+def rescript(src, dst, note: str = "", bf16_trunk: bool = False, bf16_heads: bool = False
+             ) -> Path:
     """Script a trained model again with this nnn's ``BurnStepNet`` code: the same weights,
     buffers and metadata, with the inference code (e.g. the Ye tilt's search) of today.  A
     TorchScript file carries the code it was scripted with, so a change to ``forward``
@@ -372,13 +386,21 @@ def rescript(src, dst, note: str = "", bf16_trunk: bool = False) -> Path:
                         sd["scales"].double().numpy(), first=a["first"], width=a["width"],
                         depth=a["depth"], network=meta["network"],
                         network_hash=meta["network_hash"], x_floor=x_floor, q=q)
+    sd.setdefault("parts_offset", model.parts_offset)  # files scripted before it existed
     model.load_state_dict(sd)
     if bf16_trunk:
         model.trunk.to(torch.bfloat16)
         model.bf16_trunk = True
+    if bf16_heads:
+        for head in (model.comp_out, model.energy, model.err_head):
+            head.to(torch.bfloat16)
+        model.bf16_heads = True
+        with torch.no_grad():
+            model.parts_offset[-1] = model.err_log_center
     meta = dict(meta)
     meta["rescripted"] = note
     meta["trunk_dtype"] = "bfloat16" if bf16_trunk else "float32"
+    meta["heads_dtype"] = "bfloat16" if bf16_heads else "float32"
     return export(model, dst, meta)
 
 

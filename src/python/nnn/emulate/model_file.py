@@ -39,6 +39,17 @@ def model_filename(network: str) -> str:
     return f"{network}.pt"
 
 
+#: Name suffix of the shipped bfloat16 copy of a network's model (``mesa_80_bf16``): the
+#: same weights with trunk and heads in bfloat16, for CPUs with bf16 units (AVX512_BF16,
+#: AMX); load it by name like the model itself (docs/emulators.md, "Cost")
+BF16_SUFFIX = "_bf16"
+
+
+def bf16_name(network: str) -> str:
+    """The name the bfloat16 copy of ``network``'s shipped model loads by."""
+    return f"{network}{BF16_SUFFIX}"
+
+
 def shipped_model_path(network: str) -> Path:
     """The trained model shipped for ``network`` (a name like "mesa_80"): the first
     ``emulators/<network>.pt`` of the network-data folders ($NNN_NETWORK_DATA, the installed

@@ -13,7 +13,8 @@ Presets:
   evaluation on 100 cases per test set;
 * ``default`` -- the models shipped in ``network_data/emulators/`` (mesa_80 and mesa_151),
   retrained from scratch: the same seeds, sizes, architecture and time budget (hours on
-  2 cores; see docs/emulators.md).  ``--install`` copies the results there.
+  2 cores; see docs/emulators.md), and their bfloat16 copies (``mesa_80_bf16``: the same
+  weights in bf16, for CPUs with bf16 units).  ``--install`` copies the results there.
 
 Any preset value can be overridden on the command line (``--n-samples``, ``--arch``, ...).
 """
@@ -42,7 +43,7 @@ PRESETS = {
                 "epochs": {"mesa_80": 20, "mesa_151": 14},
                 "patience": 8, "max_minutes": None, "energy_epochs": 40, "err_epochs": 60,
                 "w_ye": 3.0, "burned_starts": 8, "threads": {"mesa_80": 2, "mesa_151": 2},
-                "n_test": 700, "sets": ["paper", "train-like", "ood"]},
+                "n_test": 700, "sets": ["paper", "train-like", "ood"], "bf16_copy": True},
 }
 
 
@@ -88,7 +89,12 @@ def run_network(network, cfg, out: Path, progress=True) -> dict:
     finalize(s["model"], network, out / f"{network}_eval", cfg["sets"], cfg["n_test"],
              progress)
     timings["evaluate_s"] = time.perf_counter() - t0
-    return {"model": s["model"], "dataset": str(data), "timings": timings,
+    bf16 = None
+    if cfg.get("bf16_copy"):
+        t0 = time.perf_counter()
+        bf16 = write_bf16_copy(s["model"], network, out, cfg["sets"], cfg["n_test"], progress)
+        timings["bf16_copy_s"] = time.perf_counter() - t0
+    return {"model": s["model"], "bf16_model": bf16, "dataset": str(data), "timings": timings,
             "training": {k: s[k] for k in ("epochs", "best_epoch", "stop_reason",
                                             "train_time_s", "n_parameters", "best_val",
                                             "error_estimate")},
@@ -106,6 +112,20 @@ def finalize(model_path, network, eval_dir, sets, n_test, progress=True) -> dict
                    n_test=n_test, progress=progress)
     reg = regression.record(load_model(model_path, network=network), network)
     return update_metadata(model_path, metrics=metrics_summary(doc), regression=reg)
+
+
+def write_bf16_copy(model_path, network, out: Path, sets, n_test, progress=True) -> str:
+    """The bfloat16 copy of a trained model (trunk and heads in bf16, :func:`model.rescript`),
+    evaluated like the model itself (its own metrics and regression record in its
+    metadata): ``out/<network>_bf16.pt``."""
+    from nnn.emulate.model import rescript
+    from nnn.emulate.model_file import bf16_name, model_filename
+
+    dst = out / model_filename(bf16_name(network))
+    rescript(model_path, dst, note="bfloat16 copy of the trained model (trunk and heads)",
+             bf16_trunk=True, bf16_heads=True)
+    finalize(dst, network, out / f"{bf16_name(network)}_eval", sets, n_test, progress)
+    return str(dst)
 
 
 def metrics_summary(doc: dict) -> dict:
@@ -146,11 +166,15 @@ def run(preset="small", out="nnn_run", progress=True, install=False, **over):
     for net in cfg["networks"]:
         rep["networks"][net] = run_network(net, cfg, out, progress)
         if install:
+            from nnn.emulate.model_file import bf16_name, model_filename
             from nnn.network.paths import data_dirs
 
             dest = next(d for d in data_dirs() if d.is_dir()) / "emulators"
             dest.mkdir(exist_ok=True)
-            shutil.copy2(rep["networks"][net]["model"], dest / f"{net}.pt")
+            shutil.copy2(rep["networks"][net]["model"], dest / model_filename(net))
+            if rep["networks"][net]["bf16_model"]:
+                shutil.copy2(rep["networks"][net]["bf16_model"],
+                             dest / model_filename(bf16_name(net)))
     (out / "pipeline.json").write_text(json.dumps(rep, indent=1, default=str))
     return rep
 
