@@ -10,6 +10,7 @@
 #include "nnn/format.hpp"
 #include "nnn/kinetics.hpp"
 #include "nnn/status.hpp"
+#include "nnn/sums.hpp"
 
 namespace nnn::emulator {
 
@@ -97,12 +98,6 @@ void check_network(const ModelInfo& m, const Network& net) {
 // to 0.5 +- 1 ulp, and domains are often [.., 0.5].
 constexpr double kDomainSlack = 1e-10;
 bool inside(double v, const double iv[2]) { return v >= iv[0] - kDomainSlack && v <= iv[1] + kDomainSlack; }
-
-double sum_of(const double* x, int n) {
-  double s = 0;
-  for (int i = 0; i < n; ++i) s += x[i];
-  return s;
-}
 
 // i-1 such that g[i-1] < x <= g[i], within [0, size-2]: kinetics.cpp's lookup
 // (pynucastro's searchsorted), repeated here for the point evaluation below.
@@ -298,9 +293,7 @@ class Runtime::YeBound {
 };
 
 double Runtime::ye_of(const double* X, double sum_X) const {
-  double zx = 0;
-  for (size_t i = 0; i < zeta_.size(); ++i) zx += zeta_[i] * X[i];
-  return zx / sum_X;
+  return dot(zeta_.data(), X, static_cast<int>(zeta_.size())) / sum_X;
 }
 
 double Runtime::dye_rate_bound(double T, double rho, const double* X) const {
@@ -341,7 +334,7 @@ ZoneResults Runtime::burn(int n_zones, const double* T, const double* rho, const
   std::vector<int> active;  // zones on the emulator path
   std::vector<double> x0_sum(n_zones), ye0(n_zones);  // sum of the input X, its Ye
   for (int z = 0; z < n_zones; ++z) {
-    x0_sum[z] = sum_of(X0 + static_cast<size_t>(z) * n, n);
+    x0_sum[z] = sum(X0 + static_cast<size_t>(z) * n, n);
     ye0[z] = ye_of(X0 + static_cast<size_t>(z) * n, x0_sum[z]);
     if (!inside(std::log10(T[z]), D.logT) || !inside(std::log10(rho[z]), D.logrho) || !inside(ye0[z], D.Ye))
       R.path[z] = static_cast<int>(Path::FallbackDomain);
@@ -382,13 +375,12 @@ ZoneResults Runtime::burn(int n_zones, const double* T, const double* rho, const
       const double* y = &out[static_cast<size_t>(r) * n_out];
       const double eps_nuc = y[n], eps_nu = y[n + 1], err = y[n + 2];
       // sanity: finite, sum X ~ 1, no negatives beyond round-off, err >= 0
-      bool ok = std::isfinite(eps_nuc) && std::isfinite(eps_nu) && std::isfinite(err) && err >= 0;
-      double s = 0, s_raw = 0;
-      for (int i = 0; i < n && ok; ++i) {
-        ok = std::isfinite(y[i]) && y[i] >= -cfg.negative_tolerance;
-        s += std::max(0.0, y[i]);
-        s_raw += y[i];
-      }
+      // (X written first, clipped at 0: a zone that fails gets the fallback's X)
+      double* x = &R.X[static_cast<size_t>(z) * n];
+      for (int i = 0; i < n; ++i) x[i] = std::max(0.0, y[i]);
+      const double s = sum(x, n), s_raw = sum(y, n);  // s_raw is not finite if any X is not
+      const bool ok = std::isfinite(eps_nuc) && std::isfinite(eps_nu) && std::isfinite(err) && err >= 0 &&
+                      std::isfinite(s_raw) && min_of(y, n) >= -cfg.negative_tolerance;
       if (!(ok && std::abs(s_raw - 1) <= cfg.sum_tolerance && s > 0)) {
         set_path(z, Path::FallbackSanity);
         continue;
@@ -397,13 +389,11 @@ ZoneResults Runtime::burn(int n_zones, const double* T, const double* rho, const
         set_path(z, Path::FallbackError);
         continue;
       }
-      double* x = &R.X[static_cast<size_t>(z) * n];
       const double inv_s = 1.0 / s;
-      for (int i = 0; i < n; ++i) x[i] = std::max(0.0, y[i]) * inv_s;
+      for (int i = 0; i < n; ++i) x[i] *= inv_s;
       const double* xi = &in[static_cast<size_t>(r) * n_in + 3];
       if (cfg.check_energy) {
-        double e = -eps_nu * dt;
-        for (int i = 0; i < n; ++i) e += q_[i] * (xi[i] - x[i]);
+        const double e = dot(q_.data(), xi, n) - dot(q_.data(), x, n) - eps_nu * dt;
         const double tol = cfg.energy_rtol * std::max(std::abs(eps_nuc), std::abs(e)) +
                            q_span_ * (cfg.energy_dx + err);
         if (!(std::abs(eps_nuc - e) <= tol)) {
@@ -411,7 +401,7 @@ ZoneResults Runtime::burn(int n_zones, const double* T, const double* rho, const
           continue;
         }
       }
-      const double ye = ye_of(x, sum_of(x, n));
+      const double ye = ye_of(x, sum(x, n));
       // the bound is dye_atol plus a rate term >= 0: a change within dye_atol passes
       // whatever the rates, and only larger ones need them evaluated
       const double dye = std::abs(ye - ye0[z]);

@@ -11,6 +11,7 @@
 #include "integrator.hpp"
 #include "kinetics.hpp"
 #include "network_limit.hpp"
+#include "sums.hpp"
 
 namespace nnn {
 
@@ -46,15 +47,17 @@ void check_zone(const Network& net, double T, double rho, const double* X, int z
                                       "(above it matter is in NSE: use an NSE table)" + where(zone));
   if (!std::isfinite(rho) || rho <= 0)
     throw Error(Status::BadInput, "rho = " + repr(rho) + " g/cm^3 is invalid: must be finite and > 0" + where(zone));
-  double sum = 0;
-  for (int i = 0; i < net.n_species(); ++i) {
-    if (!std::isfinite(X[i]) || X[i] < 0)
-      throw Error(Status::BadInput, "X[" + net.isotopes[i].name + "] = " + repr(X[i]) +
-                                        " is invalid: mass fractions must be finite and >= 0" + where(zone));
-    sum += X[i];
+  const int n = net.n_species();
+  // a NaN or infinity makes the sum non-finite: the culprit is searched only then
+  const double sum_X = sum(X, n);
+  if (!std::isfinite(sum_X) || min_of(X, n) < 0) {
+    for (int i = 0; i < n; ++i)
+      if (!std::isfinite(X[i]) || X[i] < 0)
+        throw Error(Status::BadInput, "X[" + net.isotopes[i].name + "] = " + repr(X[i]) +
+                                          " is invalid: mass fractions must be finite and >= 0" + where(zone));
   }
-  if (std::abs(sum - 1) > kSumTolerance)
-    throw Error(Status::BadInput, "sum of X = " + repr(sum) + " differs from 1 by more than " +
+  if (std::abs(sum_X - 1) > kSumTolerance)
+    throw Error(Status::BadInput, "sum of X = " + repr(sum_X) + " differs from 1 by more than " +
                                       repr(kSumTolerance) + where(zone));
 }
 
