@@ -79,7 +79,7 @@ def _mlp(dims: List[int], last_activation: bool = False) -> nn.Sequential:
     for k, (a, b) in enumerate(zip(dims[:-1], dims[1:])):
         layers.append(nn.Linear(a, b))
         if k < len(dims) - 2 or last_activation:
-            layers.append(nn.ReLU())
+            layers.append(nn.ReLU(inplace=True))
     return nn.Sequential(*layers)
 
 
