@@ -198,6 +198,22 @@ def test_c_driver_load_by_name_and_errors(driver, small_net, tiny_path, bad, tmp
     assert p.returncode == 2 and p.stdout.startswith("error 4 ") and "changed since training" in p.stdout
 
 
+def test_c_driver_loads_the_shipped_bf16_copy_by_name(driver, tmp_path):
+    """The shipped bfloat16 copy loads by its name in C as in Python (nnn_emulator_load(net,
+    "mesa_80_bf16", ...) with the mesa_80 network) and gives Python's results bit for bit."""
+    em = nnn.Emulator.load("mesa_80_bf16")
+    iso = list(em.isotopes)
+    X = np.zeros((4, len(iso)))
+    X[:, iso.index("si28")], X[:, iso.index("s32")] = 0.6, 0.4
+    T, rho = np.linspace(2.8e9, 4.0e9, 4), np.full(4, 1e8)
+    b = em.burn_batch(T, rho, X, 1e-2)
+    assert (b.path == 0).all()
+    zf = write_zones(tmp_path / "zones.txt", T, rho, X, 1e-2)
+    c = parse(run([driver, "mesa_80", "mesa_80_bf16", zf, "zones", 1]))
+    np.testing.assert_array_equal(c, np.column_stack([b.status, b.path, b.eps_nuc, b.eps_nu,
+                                                      b.err, b.X]))
+
+
 @pytest.fixture(scope="module")
 def bad(small_net, tmp_path_factory):
     return bad_models(small_net, tmp_path_factory.mktemp("bad_c"))
