@@ -294,7 +294,7 @@ def test_rescript_keeps_weights_metadata_and_outputs(tmp_path):
     with torch.inference_mode():
         np.testing.assert_allclose(b(x).numpy(), a(x).numpy(), rtol=1e-12, atol=1e-15)
     assert meta_b["rescripted"] == "test" and meta_b["trunk_dtype"] == meta_b["heads_dtype"] == "float32"
-    assert {k: v for k, v in meta_b.items() if k not in ("rescripted", "trunk_dtype", "heads_dtype")} == meta_a
+    assert {k: v for k, v in meta_b.items() if k not in ("rescripted", "trunk_dtype", "heads_dtype", "fused_linear")} == meta_a
     assert float(b.dye_max) == 0.02
     for k, v in a.state_dict().items():
         assert torch.equal(b.state_dict()[k], v), k
@@ -306,7 +306,7 @@ def test_rescript_bf16_runs_the_network_in_bfloat16(tmp_path, heads):
     bfloat16 and runs them there: the composition still sums to 1 and carries exactly the Ye
     of the dYe head (the tilt stays float64), the error estimate keeps its centre, and it
     differs from the float32 model by bf16 round-off (~1e-2 in the logits), not more."""
-    from nnn.emulate.model import rescript
+    from nnn.emulate.model import fused_linear_available, rescript
 
     x, X0 = _inputs(n=64, logdt=-1.0)
     torch.manual_seed(1)
@@ -331,6 +331,12 @@ def test_rescript_bf16_runs_the_network_in_bfloat16(tmp_path, heads):
         r = parts_b[:, len(A)].double()
     assert parts_b.dtype == torch.float32
     np.testing.assert_allclose(parts_b[:, -1].numpy(), parts_a[:, -1].numpy(), atol=0.05)
+    # the fused Linear + ReLU layers (oneDNN) give the plain layers' results bit for bit
+    assert meta_b["fused_linear"] == fused_linear_available()
+    plain, _ = read_meta(rescript(src, tmp_path / "plain.pt", bf16_trunk=True, bf16_heads=heads,
+                                  fuse_linear=False))
+    with torch.inference_mode():
+        np.testing.assert_array_equal(plain.forward_parts(x64).numpy(), parts_b.numpy())
     n = len(A)
     np.testing.assert_allclose(yb[:, :n].sum(1), 1.0, atol=1e-14)
     seen = X0 @ ZETA + np.sinh(r.numpy()) * SCALES[0] * 0.1           # dt = 0.1 s
