@@ -11,6 +11,7 @@
 #include "nnn/kinetics.hpp"
 #include "nnn/status.hpp"
 #include "nnn/sums.hpp"
+#include "vector_math.hpp"
 
 namespace nnn::emulator {
 
@@ -107,13 +108,16 @@ int lower_index(const std::vector<double>& g, double x) {
   return static_cast<int>(std::max<long>(0, i));
 }
 
-// log10 of a tabulated weak rate (1/s) at one (log T, log rho*Ye): the value
-// WeakTable::column then column_value (from a fresh hint) return, with the
-// same operations in the same order, but only the two log T-interpolated
-// entries of the column that the rho*Ye interpolation reads (the column has
-// one per rho*Ye grid point, and a neutrino-loss column the bound never uses).
-// Edges are clamped and *clamped set, as there.
-double table_log_rate(const WeakTable& t, double lT, double x, bool* clamped) {
+// Where one (log T, log rho*Ye) falls on a weak-rate table's grid: the cells
+// and weights of WeakTable::column then column_value (from a fresh hint), with
+// the same operations in the same order. Edges are clamped and *clamped set,
+// as there.
+struct GridPoint {
+  size_t r0, r1;  // offsets of the (rho*Ye, T) cell's lower-T corners in log_rate
+  double wT, wx;  // weights along log T and log rho*Ye
+};
+
+GridPoint locate(const WeakTable& t, double lT, double x, bool* clamped) {
   if (lT < t.log_T.front() || lT > t.log_T.back()) {
     *clamped = true;
     lT = std::clamp(lT, t.log_T.front(), t.log_T.back());
@@ -125,11 +129,19 @@ double table_log_rate(const WeakTable& t, double lT, double x, bool* clamped) {
   }
   const int j = lower_index(t.log_T, lT), i = lower_index(g, x);
   const size_t nT = t.log_T.size();
-  const double w = (lT - t.log_T[j]) / (t.log_T[j + 1] - t.log_T[j]);
-  const double* r0 = &t.log_rate[i * nT + j];
-  const double* r1 = &t.log_rate[(i + 1) * nT + j];
-  const double c0 = r0[0] + (r0[1] - r0[0]) * w, c1 = r1[0] + (r1[1] - r1[0]) * w;
-  return c0 + (c1 - c0) * (x - g[i]) / (g[i + 1] - g[i]);
+  return {i * nT + j, (i + 1) * nT + j, (lT - t.log_T[j]) / (t.log_T[j + 1] - t.log_T[j]),
+          (x - g[i]) / (g[i + 1] - g[i])};
+}
+
+// log10 of a tabulated weak rate (1/s) at a located point: only the two log
+// T-interpolated entries of the column that the rho*Ye interpolation reads (the
+// column has one per rho*Ye grid point, and a neutrino-loss column the bound
+// never uses)
+double table_log_rate(const WeakTable& t, const GridPoint& p) {
+  const double* r0 = &t.log_rate[p.r0];
+  const double* r1 = &t.log_rate[p.r1];
+  const double c0 = r0[0] + (r0[1] - r0[0]) * p.wT, c1 = r1[0] + (r1[1] - r1[0]) * p.wT;
+  return c0 + (c1 - c0) * p.wx;
 }
 
 // Change of the charge per reaction of a dY/dt term: sum_i coef_i Z_i
@@ -212,11 +224,25 @@ std::shared_ptr<const Runtime> Runtime::load(std::shared_ptr<const Network> net,
     const Rate& rate = N.rates[r];
     const double dz = charge_change(N, rate.term);
     if (std::abs(dz) < 0.5) continue;
-    WeakRate w{std::abs(dz), rate.term.prefactor, rate.term.dens_exp, rate.term.ye_weight, 1.0, -1, -1};
+    WeakRate w{std::abs(dz) * rate.term.prefactor, rate.term.dens_exp, rate.term.ye_weight, -1, -1, -1};
     for (size_t q = 0; q < rate.term.y_species.size(); ++q)
-      w.y_max *= std::pow(1.0 / N.isotopes[rate.term.y_species[q]].A, rate.term.y_power[q]);
+      w.coef *= std::pow(1.0 / N.isotopes[rate.term.y_species[q]].A, rate.term.y_power[q]);
+    if (w.dens_exp < 0 || w.dens_exp > 8)
+      throw Error(Status::Internal, "network '" + N.name + "': rate '" + rate.label + "' has rho^" +
+                                        std::to_string(w.dens_exp) + "; the |dYe| bound handles rho^0..rho^8");
+    em->max_dens_exp_ = std::max(em->max_dens_exp_, w.dens_exp);
     if (rate.kind == RateKind::Tabular) {
       w.table = rate.table;
+      // the tables of a network share a few grids: the bound locates (T, rho Ye) once per grid
+      const WeakTable& t = N.tables[rate.table];
+      for (size_t g = 0; g < em->grids_.size() && w.grid < 0; ++g) {
+        const WeakTable& u = N.tables[em->grids_[g]];
+        if (u.log_T == t.log_T && u.log_rhoy == t.log_rhoy) w.grid = static_cast<int>(g);
+      }
+      if (w.grid < 0) {
+        w.grid = static_cast<int>(em->grids_.size());
+        em->grids_.push_back(rate.table);
+      }
     } else if (rate.kind == RateKind::ReacLib || rate.kind == RateKind::Derived) {
       Rate copy = rate;
       for (int& p : copy.screen) {
@@ -242,6 +268,10 @@ std::shared_ptr<const Runtime> Runtime::load(std::shared_ptr<const Network> net,
     }
     em->weak_.push_back(w);
   }
+  // tabular rates first: their log rates go through one vectorised exp
+  std::stable_partition(em->weak_.begin(), em->weak_.end(), [](const WeakRate& w) { return w.table >= 0; });
+  em->n_tabular_ = static_cast<int>(std::count_if(em->weak_.begin(), em->weak_.end(),
+                                                  [](const WeakRate& w) { return w.table >= 0; }));
   if (!weak->rates.empty()) {
     weak->set_flux_layout();
     em->weak_net_ = weak;
@@ -253,7 +283,9 @@ std::shared_ptr<const Runtime> Runtime::load(std::shared_ptr<const Network> net,
 // one Kinetics of weak_net_ (moved to each zone's T, rho).
 class Runtime::YeBound {
  public:
-  explicit YeBound(const Runtime& e) : e_(e), Y_(e.net_->n_species()) {}
+  explicit YeBound(const Runtime& e)
+      : e_(e), Y_(e.net_->n_species()), points_(e.grids_.size()), v_(e.n_tabular_),
+        rho_pow_(e.max_dens_exp_ + 1) {}
 
   double rate(double T, double rho, const double* X) {
     const Network& N = *e_.net_;
@@ -270,18 +302,23 @@ class Runtime::YeBound {
       else kin_->set_conditions(T, rho);
       kin_->update(Y_.data());
     }
+    rho_pow_[0] = 1;
+    for (size_t k = 1; k < rho_pow_.size(); ++k) rho_pow_[k] = rho_pow_[k - 1] * rho;
     constexpr double ln10 = 2.302585092994045684;
     const double log_T = std::log10(T), log_rhoy = std::log10(rho * ye);
-    double sum = 0;
     bool clamped = false;  // a table read at its edge: the edge value (as the engine)
-    for (const WeakRate& w : e_.weak_) {
-      double v;
-      if (w.table >= 0) {
-        v = std::exp(ln10 * table_log_rate(N.tables[w.table], log_T, log_rhoy, &clamped));
-      } else {
-        v = kin_->rate_value(w.evaluator);
-      }
-      sum += w.dZ * w.prefactor * std::pow(rho, w.dens_exp) * (w.ye_weight ? ye : 1.0) * v * w.y_max;
+    for (size_t g = 0; g < points_.size(); ++g) points_[g] = locate(N.tables[e_.grids_[g]], log_T, log_rhoy, &clamped);
+    const int nt = e_.n_tabular_;
+    for (int k = 0; k < nt; ++k) {
+      const WeakRate& w = e_.weak_[k];
+      v_[k] = table_log_rate(N.tables[w.table], points_[w.grid]);
+    }
+    exp_scaled(v_.data(), ln10, nt, v_.data());
+    double sum = 0;
+    for (size_t k = 0; k < e_.weak_.size(); ++k) {
+      const WeakRate& w = e_.weak_[k];
+      const double v = static_cast<int>(k) < nt ? v_[k] : kin_->rate_value(w.evaluator);
+      sum += w.coef * rho_pow_[w.dens_exp] * (w.ye_weight ? ye : 1.0) * v;
     }
     return sum;
   }
@@ -289,6 +326,9 @@ class Runtime::YeBound {
  private:
   const Runtime& e_;
   std::vector<double> Y_;
+  std::vector<GridPoint> points_;  // (T, rho Ye) on each grid of the weak tables
+  std::vector<double> v_;          // the tabular rates (1/s)
+  std::vector<double> rho_pow_;    // rho^0 .. rho^max_dens_exp
   std::unique_ptr<Kinetics> kin_;
 };
 

@@ -136,12 +136,11 @@ class Runtime {
 
  private:
   struct WeakRate {   // a rate that changes the charge
-    double dZ;        // |sum_i coef_i Z_i|: change of the charge per reaction
-    double prefactor; // 1/n! of identical reactants
+    double coef;      // |dZ| (charge change per reaction) x 1/n! x prod (1/A)^p (largest Y)
     int dens_exp;     // power of rho
     bool ye_weight;
-    double y_max;     // prod (1/A)^p over the reactants
     int table;        // tabular rate: index into Network::tables; else -1
+    int grid;         // tabular rate: index into grids_ (its table's grid); else -1
     int evaluator;    // other rates: evaluator index in weak_net_
   };
   class YeBound;      // per-call evaluator of the bound (emulator.cpp)
@@ -159,7 +158,10 @@ class Runtime {
   // (ReacLib decays, captures) by Kinetics on weak_net_, a network of those
   // alone (nullptr if there are none)
   std::shared_ptr<const Network> weak_net_;
-  std::vector<WeakRate> weak_;
+  std::vector<WeakRate> weak_;    // tabular rates first
+  std::vector<int> grids_;        // one table per distinct (log T, log rho*Ye) grid of weak_'s tables
+  int n_tabular_ = 0;             // weak_[0 .. n_tabular_) are tabular
+  int max_dens_exp_ = 0;
 };
 
 }  // namespace nnn::emulator
