@@ -155,3 +155,21 @@ def _compare_at_every_dt(em, m, inp, T, rho, X0, zeta, q):
         np.testing.assert_allclose(b.eps_nuc, ref[:, n], rtol=1e-13, atol=1e-13 * np.ptp(q))
         np.testing.assert_allclose(b.eps_nu, ref[:, n + 1], rtol=1e-13)
         np.testing.assert_allclose(b.err, ref[:, n + 2], rtol=1e-13)
+
+
+def test_bf16_copy_warns_on_a_cpu_without_bf16_units(monkeypatch):
+    """On a CPU without bf16 units libtorch emulates the bf16 copy's matmuls (slower than the
+    float32 model): nnn.Emulator.load says so; the float32 model loads silently."""
+    import warnings
+
+    import nnn
+    from nnn.emulate import runtime
+
+    if not runtime.has_libtorch():
+        pytest.skip("libnnn built without libtorch: the C++ path is not available")
+    monkeypatch.setattr(runtime, "cpu_has_bf16", lambda: False)
+    with pytest.warns(RuntimeWarning, match="bfloat16, which this CPU has no units for"):
+        nnn.Emulator.load("mesa_80_bf16")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        nnn.Emulator.load("mesa_80")

@@ -31,6 +31,7 @@ did). Details: docs/emulator_runtime.md.
 from __future__ import annotations
 
 import copy
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,6 +77,15 @@ DEFAULT_INTEGRATOR = _core.DEFAULTS["integrator"]
 class EmulatorFileError(NnnError):
     """A model file is missing, corrupt, of an old format, or does not belong
     to the network (``args = (message, 4)``, status NNN_EMULATOR_FILE)."""
+
+
+def cpu_has_bf16() -> bool:
+    """True if this CPU has bfloat16 matmul units (AVX512_BF16 or AMX), for which the
+    shipped ``<network>_bf16`` models are made (docs/emulators.md, "Cost")."""
+    try:
+        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    except (AttributeError, NameError):  # another torch: assume yes rather than warn wrongly
+        return True
 
 
 def has_libtorch() -> bool:
@@ -149,6 +159,11 @@ class Emulator:
             text = core.info["meta_json"]
             meta = model_file.parse_metadata(text, repr(core.info["path"])) if text else {}
         self._meta = meta
+        if "bfloat16" in (meta.get("trunk_dtype"), meta.get("heads_dtype")) and not cpu_has_bf16():
+            warnings.warn(f"emulator {core.info['path']!r} runs its network in bfloat16, which "
+                          f"this CPU has no units for (avx512_bf16, amx_bf16): libtorch emulates "
+                          f"it, slower than the float32 model {network.name!r}",
+                          RuntimeWarning, stacklevel=3)
 
     @classmethod
     def load(cls, model, network=None, *, device: str = "cpu", **config) -> "Emulator":
