@@ -1,6 +1,7 @@
 """Where an emulated zone's time goes: the cost split of ``nnn.Emulator.burn_batch``.
 
     python benchmarks/profile_emulator.py                      # shipped mesa_80 model, batch 1000
+    python benchmarks/profile_emulator.py --model mesa_80_bf16 # its bfloat16 copy
     python benchmarks/profile_emulator.py --model runs/m80/mesa_80.pt --batch 64 --seconds 10
 
 On one thread (1 libtorch thread), at one dt (default 1e-3 s), on the
@@ -11,18 +12,22 @@ silicon-burning zones of benchmarks/bench_emulator.py:
     * ``nnn.Emulator.burn_batch`` with every check (the user's call);
     * the C++ call alone (``_core.burn``): the difference is the Python wrapper;
     * the C++ call without the energy and |dYe| checks: the difference is the checks;
-    * the model's forward in Python torch, whole, without the Ye tilt (``n_tilt = 0``)
-      and the trunk alone (``hidden``): the tilt's and the heads' share;
-  and the Ye tilt's iterations at this batch (it runs until every zone has converged);
+    * the network part libnnn runs in TorchScript (``forward_parts``) and its trunk
+      alone (``hidden``): the rest of the C++ call is libnnn's assembly (Ye tilt,
+      softmax, energies: src/cpp/emulator/assembly.cpp) and its per-zone work;
+    * for reference, the model's whole ``forward`` in Python torch (the definition,
+      with the Ye tilt in TorchScript);
+  and the Ye tilt's iterations at this batch in that forward (it runs until every zone
+  has converged);
 - with Linux ``perf`` (``--seconds`` > 0): time shares of a steady loop of
   ``burn_batch`` calls (perf attaches after the warm-up, so imports and
   TorchScript's first runs are not counted), grouped into float32 matmul (MKL
-  sgemm), float64 mat-vec (dgemv: the tilt's q @ Z/A, Ye0, eps_nuc), softmax/exp/log
-  (the tilt's and the forward's transcendental kernels), other
-  libtorch work (elementwise kernels, dispatch, the interpreter), kernel (page
-  faults of freshly allocated tensors), the C++ runtime (libnnn's checks: weak-rate
-  tables, Kinetics, input checks), libc (malloc, memcpy) and Python. Shares are
-  valid on a busy machine; timings are not.
+  sgemm), oneDNN's JIT kernels (the bf16 matmuls), float64 BLAS, torch's
+  transcendental kernels, other libtorch work (elementwise kernels, dispatch, the
+  interpreter), libnnn's vector exp/log (libmvec: the assembly and the |dYe| bound),
+  kernel (page faults of freshly allocated tensors), the C++ runtime (libnnn's
+  assembly and checks: weak-rate tables, Kinetics, input checks), libc (malloc,
+  memcpy) and Python. Shares are valid on a busy machine; timings are not.
 """
 
 from __future__ import annotations
@@ -52,14 +57,15 @@ QUIET_LOAD = 1.5  # load average above which timings are not reported
 # perf symbol/DSO patterns -> group (first match wins)
 GROUPS = [
     ("matmul float32 (trunk, heads: MKL sgemm)", lambda dso, sym: "sgemm" in sym),
-    ("mat-vec float64 (tilt, Ye0, eps_nuc: MKL dgemv)", lambda dso, sym: "mkl_blas" in sym or "gemv" in sym
-     or "gemm" in sym),
+    ("oneDNN JIT kernels (bf16 matmuls)", lambda dso, sym: dso.startswith("[JIT]")),
+    ("libnnn vector exp/log (libmvec)", lambda dso, sym: dso.startswith("libmvec")),
+    ("float64 BLAS (MKL)", lambda dso, sym: "mkl_blas" in sym or "gemv" in sym or "gemm" in sym),
     ("softmax/exp/log", lambda dso, sym: re.search(r"softmax|Sleef_exp|Sleef_log|vml_kernel_[sd](Exp|Ln)|"
                                                    r"exp_kernel|log_kernel", sym) is not None),
     ("other libtorch (elementwise, dispatch, interpreter)", lambda dso, sym: dso.startswith(("libtorch", "libc10"))),
     ("kernel (page faults, scheduling)", lambda dso, sym: "kernel" in dso),
-    ("C++ runtime (libnnn checks)", lambda dso, sym: dso.startswith(("_emulator", "_core", "libnnn", "libm.",
-                                                                      "libstdc++"))),
+    ("C++ runtime (libnnn assembly, checks)", lambda dso, sym: dso.startswith(("_emulator", "_core", "libnnn",
+                                                                                "libm.", "libstdc++"))),
     ("libc (malloc, memcpy)", lambda dso, sym: dso.startswith("libc.")),
     ("Python", lambda dso, sym: dso.startswith(("libpython", "python", "_multiarray"))),
 ]
@@ -102,7 +108,8 @@ def perf_shares(model, network, batch, dt, seconds):
     shares["rest"] = 0.0
     top = []
     for line in rep.stdout.splitlines():
-        m = re.match(r"\s*([\d.]+)%\s+(\S+)\s+\[.\]\s+(.*)", line)
+        # the dso is one word, or "[JIT] tid N" (oneDNN's generated kernels)
+        m = re.match(r"\s*([\d.]+)%\s+(\[JIT\] tid \d+|\S+)\s+\[.\]\s+(.*)", line)
         if not m:
             continue
         pct, dso, sym = float(m.group(1)), m.group(2), m.group(3).strip()
@@ -117,13 +124,14 @@ def perf_shares(model, network, batch, dt, seconds):
 
 
 def tilt_iterations(module, x):
-    """Iterations of the Ye tilt on this batch: the fewest whose result equals the full one
-    (the loop stops once every zone has converged)."""
+    """Iterations of the Ye tilt in the module's forward on this batch: the fewest whose result
+    equals the full one (the loop stops once every zone has converged)."""
+    n = int(module.n_iso)
     with torch.inference_mode():
-        h, _ = module.hidden(x.float())
-        full, _ = module.composition(x, h, int(module.n_tilt), float(module.lam_max))
+        out = module.forward_parts(x)[:, :n + 1]
+        full, _ = module.composition(x, out, int(module.n_tilt), float(module.lam_max))
         for k in range(int(module.n_tilt) + 1):
-            if torch.equal(module.composition(x, h, k, float(module.lam_max))[0], full):
+            if torch.equal(module.composition(x, out, k, float(module.lam_max))[0], full):
                 return k
     return int(module.n_tilt)
 
@@ -162,6 +170,10 @@ def main(argv=None):
         with torch.inference_mode():
             module(x)
 
+    def parts():
+        with torch.inference_mode():
+            module.forward_parts(x)
+
     def trunk():
         with torch.inference_mode():
             module.hidden(x.float())
@@ -171,14 +183,11 @@ def main(argv=None):
                                            clock=clock)
     us["C++ call, every check"] = timeit(lambda: core.burn(*args, cfg), a.min_time, clock=clock)
     us["C++ call, no energy/|dYe| check"] = timeit(lambda: core.burn(*args, nocheck), a.min_time, clock=clock)
-    us["torch forward (Python)"] = timeit(fwd, a.min_time, clock=clock)
-    n_tilt = int(module.n_tilt)
-    module.n_tilt = 0
-    us["torch forward, no Ye tilt"] = timeit(fwd, a.min_time, clock=clock)
-    module.n_tilt = n_tilt
-    us["torch trunk (hidden) alone"] = timeit(trunk, a.min_time, clock=clock)
+    us["network part (forward_parts)"] = timeit(parts, a.min_time, clock=clock)
+    us["trunk (hidden) alone"] = timeit(trunk, a.min_time, clock=clock)
+    us["torch forward (Python, reference)"] = timeit(fwd, a.min_time, clock=clock)
     us = {k: v / n * 1e6 for k, v in us.items()}
-    print(f"Ye tilt iterations at this batch: {tilt_iterations(module, x)} (at most {n_tilt})")
+    print(f"Ye tilt iterations at this batch: {tilt_iterations(module, x)} (at most {int(module.n_tilt)})")
     if quiet or a.show_busy:
         if not quiet:
             print(f"BUSY MACHINE (load average {load:.2f}): timings below are not valid measurements")
@@ -188,9 +197,10 @@ def main(argv=None):
         split = {
             "Python wrapper": us["burn_batch, every check"] - us["C++ call, every check"],
             "energy + |dYe| checks": us["C++ call, every check"] - us["C++ call, no energy/|dYe| check"],
-            "Ye tilt": us["torch forward (Python)"] - us["torch forward, no Ye tilt"],
-            "trunk (hidden)": us["torch trunk (hidden) alone"],
-            "heads, X, energies": us["torch forward, no Ye tilt"] - us["torch trunk (hidden) alone"],
+            "assembly + per-zone work (C++)": us["C++ call, no energy/|dYe| check"]
+            - us["network part (forward_parts)"],
+            "trunk (hidden)": us["trunk (hidden) alone"],
+            "heads": us["network part (forward_parts)"] - us["trunk (hidden) alone"],
         }
         for k, v in split.items():
             print(f"  {k:>36s}: {v:8.2f}")
