@@ -108,13 +108,15 @@ def test_shipped_bf16_copy_keeps_the_shipped_accuracy(net):
 DT_GRID = np.logspace(-6, 2, 9)  # the paper's nine dt
 
 
-def test_libnnn_assembly_equals_the_model_forward(shipped):
+@pytest.mark.parametrize("bf16", [False, True], ids=["float32", "bf16-copy"])
+def test_libnnn_assembly_equals_the_model_forward(shipped, bf16):
     """libnnn runs a BurnStepNet's network part (forward_parts) in TorchScript and assembles
     X, eps_nuc, eps_nu and err in C++ (src/cpp/emulator/assembly.cpp, 3-4x cheaper than the
     module's own forward, docs/emulators.md "Cost"); the module's forward, run by Python
     torch on the same batch, is the definition.  On 64 paper-set zones at the nine dt they
     agree to round-off: X to 1e-13 (the tilt's root moves with Ye0's summation order), Ye to
-    2e-15, eps_nuc to 1e-13 of the network's q spread, eps_nu and err to 1e-13."""
+    2e-15, eps_nuc to 1e-13 of the network's q spread, eps_nu and err to 1e-13; for the
+    shipped models and their bf16 copies."""
     import torch
 
     import nnn
@@ -124,8 +126,12 @@ def test_libnnn_assembly_equals_the_model_forward(shipped):
 
     if not runtime.has_libtorch():
         pytest.skip("libnnn built without libtorch: the C++ path is not available")
+    from nnn.emulate.model_file import bf16_name
+
     net, m = shipped
-    em = nnn.Emulator.load(net, check_energy=False, check_dye=False)
+    if bf16:
+        m = load_model(bf16_name(net), network=net)
+    em = nnn.Emulator.load(m.path, network=net, check_energy=False, check_dye=False)
     inp = set_inputs("paper", 64, load_network(net), load_network(SMALL_NET))
     T, rho, X0 = 10.0 ** inp["logT"], 10.0 ** inp["logrho"], inp["X0"]
     zeta = np.asarray(em.network.Z, float) / np.asarray(em.network.A, float)
