@@ -22,7 +22,8 @@ Three chains per zone, each step starting from the chain's own previous composit
   from the captures of a composition that has drifted from the engine's;
 * with ``--threshold``, the predictor's chain with fallback: a zone whose error estimate
   ``err`` exceeds the threshold is burned by the engine in that step (skipped, and said so,
-  when the predictor has no ``err``, as persistence has none).
+  when the predictor has no ``err``, as persistence has none); with ``--dye-threshold``
+  (alone or as well) a zone whose predicted |dYe|/Ye for the step exceeds it.
 
 Reported per step against the engine's chain, median and max over zones: the Ye drift
 |Ye - Ye_engine| / Ye_engine, the error of the cumulative eps_nuc (sum over steps of the
@@ -93,7 +94,7 @@ def valid_composition(X):
 
 
 def run(predict, net, n_steps=120, n_zones=16, threshold=None, seed=0, n_threads=2,
-        progress=True):
+        progress=True, dye_threshold=None):
     """Chain the three paths; returns the per-step statistics."""
     from tqdm.auto import tqdm
 
@@ -121,9 +122,15 @@ def run(predict, net, n_steps=120, n_zones=16, threshold=None, seed=0, n_threads
         ye_head += electron_fraction(np.asarray(p["X"], float), A, Z) - electron_fraction(xl, A, Z)
         has_err = "err" in p if has_err is None else has_err
         fb_frac = None
-        if threshold is not None and has_err:
+        if (threshold is not None and has_err) or dye_threshold is not None:
             q = pred(lt, lr, xf, dt[k])
-            fb = np.asarray(q["err"], float) > threshold
+            fb = np.zeros(n_zones, bool)
+            if threshold is not None and has_err:
+                fb |= np.asarray(q["err"], float) > threshold
+            if dye_threshold is not None:  # the predicted |dYe| / Ye of this step
+                ye_in = electron_fraction(xf, A, Z)
+                fb |= np.abs(electron_fraction(np.asarray(q["X"], float), A, Z) - ye_in) / ye_in \
+                    > dye_threshold
             xf_new, df = np.asarray(q["X"], float).copy(), np.asarray(q["eps_nuc"], float).copy()
             if fb.any():
                 xfb, dfb, ok = engine_step(net, T[k][fb], rho[k][fb],
@@ -231,7 +238,7 @@ def print_table(res, label):
     for who in ("predictor", "fallback"):
         if who not in rows[0]:
             if who == "fallback":
-                print("# fallback: not run (" + ("no --threshold" if res["has_err"] else
+                print("# fallback: not run (" + ("no --threshold or --dye-threshold" if res["has_err"] else
                       "the predictor returns no 'err'") + ")")
             continue
         print(f"## {who}")
@@ -253,6 +260,8 @@ def main(argv=None):
     p.add_argument("--network", default="mesa_80")
     p.add_argument("--steps", type=int, default=120)
     p.add_argument("--zones", type=int, default=16)
+    p.add_argument("--dye-threshold", type=float, default=None,
+                   help="also fall back where the predicted |dYe|/Ye of the step exceeds this")
     p.add_argument("--threshold", type=float, default=None,
                    help="fallback when the predictor's err exceeds this")
     p.add_argument("--seed", type=int, default=0)
@@ -267,14 +276,15 @@ def main(argv=None):
     label = "persistence" if predict is None else f"model {a.model}"
     t0 = time.perf_counter()
     res = run(predict, net, a.steps, a.zones, a.threshold, a.seed, a.threads,
-              not a.no_progress)
+              not a.no_progress, dye_threshold=a.dye_threshold)
     wall = time.perf_counter() - t0
     print_table(res, label)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     figure(out / "multistep.png", res, label)
     doc = {"network": str(net.name), "model": a.model, "steps": a.steps, "zones": a.zones,
-           "threshold": a.threshold, "seed": a.seed, "track": TRACK,
+           "threshold": a.threshold, "dye_threshold": a.dye_threshold, "seed": a.seed,
+           "track": TRACK,
            "dt": res["dt"].tolist(), "T_zone0": res["T"][:, 0].tolist(),
            "rho": res["rho"][:, 0].tolist(), "zones_alive": int(res["alive"].sum()),
            "n_sanitised": res["n_sanitised"], "has_err": res["has_err"],
