@@ -90,26 +90,34 @@ class FusedLinear(nn.Module):
     Used by the bfloat16 copies only (:func:`rescript`): in bf16 on an AMX Xeon torch's
     separate bias copy and ReLU took ~0.45 of ~2.4 us/zone of the network part, the fused op
     gives the same results bit for bit; in float32 it gains nothing (MKL's sgemm is as fast).
-    Keeps the Linear's parameter names, so a state dict loads either way."""
+    oneDNN's bf16 matmul needs AVX-512 (BW, VL, DQ) or AVX-NE-CONVERT and raises elsewhere, so
+    where libtorch says it cannot (``mkldnn::_is_mkldnn_bf16_supported``), or with ``fused``
+    set False, the layer runs as a plain Linear and ReLU (the same numbers; slower).  Keeps
+    the Linear's parameter names, so a state dict loads either way."""
 
     activation: str
+    fused: bool
 
     def __init__(self, linear: nn.Linear, relu: bool):
         super().__init__()
         self.weight = linear.weight
         self.bias = linear.bias
         self.activation = "relu" if relu else "none"
+        self.fused = True
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        no_scalars = torch.jit.annotate(List[Optional[Union[float, int, complex]]], [])
-        return torch.ops.mkldnn._linear_pointwise(x, self.weight, self.bias, self.activation,
-                                                  no_scalars, "")
+        if self.fused and torch.ops.mkldnn._is_mkldnn_bf16_supported():
+            no_scalars = torch.jit.annotate(List[Optional[Union[float, int, complex]]], [])
+            return torch.ops.mkldnn._linear_pointwise(x, self.weight, self.bias, self.activation,
+                                                      no_scalars, "")
+        y = torch.nn.functional.linear(x, self.weight, self.bias)
+        return torch.relu_(y) if self.activation == "relu" else y
 
 
 def fused_linear_available() -> bool:
     """True if this torch has oneDNN's fused linear (x86 and most aarch64 builds)."""
-    return bool(torch.backends.mkldnn.is_available()) and hasattr(torch.ops.mkldnn,
-                                                                  "_linear_pointwise")
+    return bool(torch.backends.mkldnn.is_available()) and all(
+        hasattr(torch.ops.mkldnn, op) for op in ("_linear_pointwise", "_is_mkldnn_bf16_supported"))
 
 
 def fuse(layers: nn.Module) -> nn.Module:
