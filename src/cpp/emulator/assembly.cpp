@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "libmvec.hpp"
+#include "nnn/sums.hpp"
 
 namespace nnn::emulator {
 
@@ -80,17 +81,6 @@ NNN_VECTOR_CLONES double exp_shifted(const double* a, double lam, const double* 
   for (int i = 0; i < n8; i += kLanes) {
     load(wi, w + i);
     s += wi;
-  }
-  return lanes_sum(s);
-}
-
-// sum_i a_i b_i over n8 entries
-NNN_VECTOR_CLONES double dot(const double* a, const double* b, int n8) {
-  Lanes s = {}, ai, bi;
-  for (int i = 0; i < n8; i += kLanes) {
-    load(ai, a + i);
-    load(bi, b + i);
-    s += ai * bi;
   }
   return lanes_sum(s);
 }
@@ -215,9 +205,7 @@ void assemble(const AssemblyConstants& c, const float* parts, const double* in, 
     for (int i = 0; i < n; ++i) lp[i] -= log_norm;
 
     // the target Ye: Ye0 plus the dYe head's rate times dt, within the trained bounds
-    double x0_sum = 0;
-    for (int i = 0; i < n; ++i) x0_sum += x0[i];
-    const double ye0 = dot(x0, ws.zeta.data(), n8) / std::max(x0_sum, 1e-30);
+    const double ye0 = nnn::dot(x0, ws.zeta.data(), n) / std::max(nnn::sum(x0, n), 1e-30);
     const double dye = std::clamp(std::sinh(static_cast<double>(p[n])) * c.dye_scale * dt, -c.dye_max, c.dye_max);
     const double ye_t = std::clamp(ye0 + dye, c.ye_lo, c.ye_hi);
 
@@ -230,7 +218,7 @@ void assemble(const AssemblyConstants& c, const float* parts, const double* in, 
 
     const double eps_nu = std::sinh(static_cast<double>(p[n + 2])) * c.eps_nu_scale;
     const double eps_nuc = c.eps_from_composition
-                               ? dot(x0, ws.q.data(), n8) - dot(ws.w.data(), ws.q.data(), n8) - eps_nu * dt
+                               ? nnn::dot(x0, ws.q.data(), n) - nnn::dot(ws.w.data(), ws.q.data(), n) - eps_nu * dt
                                : std::sinh(static_cast<double>(p[n + 1])) * c.eps_nuc_scale * dt;
     y[n] = eps_nuc;
     y[n + 1] = eps_nu;

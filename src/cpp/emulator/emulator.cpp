@@ -269,9 +269,9 @@ std::shared_ptr<const Runtime> Runtime::load(std::shared_ptr<const Network> net,
     em->weak_.push_back(w);
   }
   // tabular rates first: their log rates go through one vectorised exp
-  std::stable_partition(em->weak_.begin(), em->weak_.end(), [](const WeakRate& w) { return w.table >= 0; });
-  em->n_tabular_ = static_cast<int>(std::count_if(em->weak_.begin(), em->weak_.end(),
-                                                  [](const WeakRate& w) { return w.table >= 0; }));
+  const auto tabular_end = std::stable_partition(em->weak_.begin(), em->weak_.end(),
+                                                 [](const WeakRate& w) { return w.table >= 0; });
+  em->n_tabular_ = static_cast<int>(tabular_end - em->weak_.begin());
   if (!weak->rates.empty()) {
     weak->set_flux_layout();
     em->weak_net_ = weak;
@@ -290,13 +290,8 @@ class Runtime::YeBound {
   double rate(double T, double rho, const double* X) {
     const Network& N = *e_.net_;
     const int n = N.n_species();
-    double sz = 0, sa = 0;
-    for (int i = 0; i < n; ++i) {
-      Y_[i] = X[i] / N.isotopes[i].A;
-      sz += N.isotopes[i].Z * Y_[i];
-      sa += N.isotopes[i].A * Y_[i];
-    }
-    const double ye = sz / sa;
+    for (int i = 0; i < n; ++i) Y_[i] = X[i] / N.isotopes[i].A;
+    const double ye = e_.ye_of(X, sum(X, n));
     if (e_.weak_net_) {
       if (!kin_) kin_ = std::make_unique<Kinetics>(*e_.weak_net_, T, rho);
       else kin_->set_conditions(T, rho);
@@ -490,7 +485,7 @@ ZoneResults Runtime::burn(int n_zones, const double* T, const double* rho, const
       } else {  // as nnn_burn_zones: X0, no energy, the message
         std::copy(X0 + static_cast<size_t>(z) * n, X0 + static_cast<size_t>(z + 1) * n, x);
         R.eps_nuc[z] = R.eps_nu[z] = 0;
-        R.Ye[z] = electron_fraction(net, x);
+        R.Ye[z] = ye_of(x, sum(x, n));
         R.message[z] = r.message;
       }
     }
