@@ -186,8 +186,6 @@ class BurnStepNet(nn.Module):
                                                dtype=torch.float64))
         # err head output: log10 of the eq-5 distance, centred here (set by the trainer)
         self.register_buffer("err_log_center", torch.tensor(-3.0).float())
-        # added to forward_parts' bf16 heads: err_log_center on the last column, 0 elsewhere
-        self.register_buffer("parts_offset", torch.zeros(n + 4))
         # largest |dYe| a prediction may take (set by the trainer: 1.5x the largest of its
         # training pairs, 0.053 for mesa_80): a dYe head extrapolating off its data once
         # sent a train-like zone from Ye 0.49 to 0.14 in 1 s
@@ -364,8 +362,8 @@ class BurnStepNet(nn.Module):
         if self.bf16_heads:
             hb = h.to(torch.bfloat16)  # a no-op after a bf16 trunk
             ht = torch.cat([hb, th.to(torch.bfloat16)], dim=1)
-            return torch.cat([self.comp_out(hb), self.energy(ht), self.err_head(ht)], dim=1
-                             ).float() + self.parts_offset
+            log_err = self.err_head(ht).float() + self.err_log_center  # as log_err()
+            return torch.cat([self.comp_out(hb).float(), self.energy(ht).float(), log_err], dim=1)
         return torch.cat([self.comp_out(h), self.energies(h, th), self.log_err(h, th)[:, None]],
                          dim=1)
 
@@ -441,7 +439,7 @@ def rescript(src, dst, note: str = "", bf16_trunk: bool = False, bf16_heads: boo
                         sd["scales"].double().numpy(), first=a["first"], width=a["width"],
                         depth=a["depth"], network=meta["network"],
                         network_hash=meta["network_hash"], x_floor=x_floor, q=q)
-    sd.setdefault("parts_offset", model.parts_offset)  # files scripted before it existed
+    sd.pop("parts_offset", None)  # a buffer of files scripted between 24cf78e and this commit
     model.load_state_dict(sd)
     fused = fuse_linear and (bf16_trunk or bf16_heads) and fused_linear_available()
     if bf16_trunk:
@@ -453,8 +451,6 @@ def rescript(src, dst, note: str = "", bf16_trunk: bool = False, bf16_heads: boo
         for head in (model.comp_out, model.energy, model.err_head):
             head.to(torch.bfloat16)
         model.bf16_heads = True
-        with torch.no_grad():
-            model.parts_offset[-1] = model.err_log_center
         if fused:
             model.comp_out, model.energy, model.err_head = (
                 fuse(model.comp_out), fuse(model.energy), fuse(model.err_head))
