@@ -381,19 +381,36 @@ def _tilt_cases():
              np.array([0.49999, 0.499999, 0.4999999, float(case["ye_target"])]), 8)]
 
 
-def test_libnnn_ye_tilt_passes_the_same_hard_cases():
+@pytest.mark.parametrize("grouped", [True, False])
+def test_libnnn_ye_tilt_passes_the_same_hard_cases(grouped):
     """libnnn assembles the composition in C++ (src/cpp/emulator/assembly.cpp) with its own
     copy of the tilt: on every hard case above it reaches the target Ye to round-off, within
-    the same iterations, and its multiplier is the torch tilt's."""
+    the same iterations, and its multiplier is the torch tilt's, whether it sums over the
+    isotopes or over the groups of isotopes with one Z/A (mesa_80's zeta has 50 values)."""
     from nnn import _emulator
 
     for zeta, logp, target, n_iter in _tilt_cases():
         m = BurnStepNet([f"i{k}" for k in range(len(zeta))], zeta, DOMAIN, SCALES, first=16,
                         width=16, depth=2).eval()
-        lam = _emulator.ye_tilt(zeta, logp, target, m.lam_max, n_iter)
+        lam = _emulator.ye_tilt(zeta, logp, target, m.lam_max, n_iter, grouped=grouped)
         ye = torch.softmax(torch.from_numpy(logp + lam[:, None] * zeta), dim=1).numpy() @ zeta
         np.testing.assert_allclose(ye, target, rtol=0, atol=1e-13)
         with torch.no_grad():
             lam_torch = m.tilt(torch.from_numpy(logp), torch.from_numpy(target), n_iter,
                                m.lam_max).numpy()
         np.testing.assert_allclose(lam, lam_torch, rtol=1e-9, atol=1e-9)
+
+
+def test_libnnn_grouped_tilt_falls_back_where_groups_would_underflow():
+    """The grouped sums hold p_i / p_max, exact down to 1e-290: a zone with an isotope further
+    below (here e^-800, at the Z/A the target needs) is tilted over the isotopes instead, and
+    still reaches its Ye (a group sum would have lost that isotope)."""
+    from nnn import _emulator
+
+    zeta = np.array([0.5, 0.5, 0.4, 0.5])
+    logp = np.array([[0.0, -1.0, -800.0, -2.0]])
+    target = np.array([0.49])
+    lam = _emulator.ye_tilt(zeta, logp, target, 1e4, 80, grouped=True)
+    assert -1e4 < lam[0] < -7e3  # the isotope at Z/A 0.4 carries a tenth of the mass
+    ye = torch.softmax(torch.from_numpy(logp + lam[:, None] * zeta), dim=1).numpy() @ zeta
+    np.testing.assert_allclose(ye, target, rtol=0, atol=1e-13)

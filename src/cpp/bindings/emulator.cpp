@@ -5,6 +5,8 @@
 // Networks come from nnn._core: a _core.Network is accepted directly (pybind11
 // shares registered types between modules built with the same compiler and
 // pybind11), so the emulator and Network.burn use the very same object.
+#include <optional>
+
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -105,7 +107,7 @@ PYBIND11_MODULE(_emulator, m) {
         "The emulator settings' defaults (one definition: nnn::emulator::Config)");
   m.def("check_config", [](const py::dict& d) { em_ns::check_config(config_from(d)); },
         "Raise ValueError naming the first invalid setting");
-  m.def("ye_tilt", [](Array zeta, Array logp, Array ye_t, double lam_max, int n_tilt) {
+  m.def("ye_tilt", [](Array zeta, Array logp, Array ye_t, double lam_max, int n_tilt, std::optional<bool> grouped) {
         // libnnn's Ye tilt (src/cpp/emulator/assembly.cpp), for tests against
         // BurnStepNet.tilt: one multiplier per row of logp (rows, n)
         const auto z = zeta.unchecked<1>();
@@ -119,10 +121,14 @@ PYBIND11_MODULE(_emulator, m) {
         c.lam_max = lam_max;
         c.n_tilt = n_tilt;
         std::vector<double> lam(yt.shape(0));
-        for (py::ssize_t r = 0; r < yt.shape(0); ++r) lam[r] = em_ns::ye_tilt(c, lp.data(r, 0), yt(r));
+        const auto how = !grouped ? em_ns::TiltSums::Auto
+                                  : *grouped ? em_ns::TiltSums::Groups : em_ns::TiltSums::Isotopes;
+        for (py::ssize_t r = 0; r < yt.shape(0); ++r) lam[r] = em_ns::ye_tilt(c, lp.data(r, 0), yt(r), how);
         return py::array_t<double>(lam.size(), lam.data());
       }, py::arg("zeta"), py::arg("logp"), py::arg("ye_t"), py::arg("lam_max"), py::arg("n_tilt"),
-      "libnnn's Ye tilt multipliers (tests)");
+      py::arg("grouped") = py::none(),
+      "libnnn's Ye tilt multipliers (tests); grouped: sum over the groups of one Z/A "
+      "(True), over the isotopes (False) or as assemble() does (None)");
   py::dict paths;
   paths["emulator"] = static_cast<int>(em_ns::Path::Emulator);
   paths["domain"] = static_cast<int>(em_ns::Path::FallbackDomain);

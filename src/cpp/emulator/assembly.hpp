@@ -41,9 +41,15 @@ struct AssemblyConstants {
 // (erg/g/s), err]. Thread-safe (scratch is local).
 void assemble(const AssemblyConstants& c, const float* parts, const double* in, int m, double* out);
 
+// How the tilt sums: over the groups of isotopes with one Z/A where that saves at
+// least a third of the work (Auto: mesa_151, not mesa_80), always (Groups), never
+// (Isotopes). Groups are used only where they are exact (assembly.cpp); the choice
+// changes results at round-off only. assemble() uses Auto.
+enum class TiltSums { Auto, Groups, Isotopes };
+
 // The Ye tilt alone, for one zone: the multiplier lam with
 // sum_i p_i e^(lam zeta_i) zeta_i / sum_i p_i e^(lam zeta_i) = ye_t, p = exp(logp)
 // (n entries; BurnStepNet.tilt).
-double ye_tilt(const AssemblyConstants& c, const double* logp, double ye_t);
+double ye_tilt(const AssemblyConstants& c, const double* logp, double ye_t, TiltSums how = TiltSums::Auto);
 
 }  // namespace nnn::emulator
