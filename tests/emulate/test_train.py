@@ -1,4 +1,5 @@
 import subprocess
+from pathlib import Path
 import sys
 
 import numpy as np
@@ -181,3 +182,50 @@ def test_keep_epoch_exports_that_epochs_weights(dataset, tmp_path):
     assert all(torch.equal(v, e2[k]) for k, v in _trunk(again["model"]).items())
     with pytest.raises(ValueError, match=r"keep_epoch must be in \[1, epochs = 2\], got 3"):
         train(dataset, tmp_path / "bad", keep_epoch=3, **kw)
+
+
+def test_init_starts_from_the_given_model(trained, dataset, tmp_path):
+    """``init``: the run starts from that model's weights and rate scales (its first
+    validation loss is the trained model's, below a fresh start's); a model of another
+    architecture is refused by name."""
+    s, _ = trained
+    kw = dict(arch="tiny", epochs=1, patience=5, batch_size=64, lr=1e-12, energy_epochs=1,
+              err_epochs=1, seed=1, progress=False, n_threads=1)
+    fresh = train(dataset, tmp_path / "fresh", **kw)
+    tuned = train(dataset, tmp_path / "tuned", init=s["model"], **kw)
+    assert tuned["config"]["init"] == str(Path(s["model"]).resolve())
+    # lr 1e-12: the weights stay the init's, so its validation is that of the trained
+    # model's last epoch (same data, split and seed)
+    np.testing.assert_allclose(tuned["history"][0]["val"][:3], s["history"][-1]["val"][:3],
+                               rtol=1e-5)
+    assert tuned["history"][0]["val"][0] < fresh["history"][0]["val"][0]
+    a = torch.jit.load(s["model"])
+    b = torch.jit.load(tuned["model"])
+    np.testing.assert_array_equal(a.scales.numpy(), b.scales.numpy())
+    with pytest.raises(ValueError, match="architecture"):
+        train(dataset, tmp_path / "bad", init=s["model"], **dict(kw, arch="small"))
+
+
+def test_load_sets_joins_sets_of_one_network(dataset, tmp_path):
+    """Several sets train as one: their pairs follow each other, sample indices run on (the
+    train/validation split stays by sample), sizes add up; a set of another domain is
+    refused, naming the setting."""
+    import json
+    import shutil
+
+    import h5py
+
+    one = ds.load_pairs(dataset, burned_starts=2, seed=1)
+    both = ds.load_sets([dataset, dataset], burned_starts=2, seed=1)
+    n, n_samples = len(one["dt"]), int(one["meta"]["n_samples"])
+    assert len(both["dt"]) == 2 * n
+    np.testing.assert_array_equal(both["X"][n:], one["X"])
+    np.testing.assert_array_equal(both["sample"][n:], one["sample"] + n_samples)
+    assert both["meta"]["n_samples"] == 2 * n_samples
+    assert [s["n_samples"] for s in both["meta"]["sets"]] == [n_samples, n_samples]
+    other = tmp_path / "other.h5"
+    shutil.copy(dataset, other)
+    with h5py.File(other, "r+") as f:
+        f.attrs["logT_range"] = json.dumps([9.0, 9.9])  # as the generator writes it
+    with pytest.raises(ValueError, match="logT_range"):
+        ds.load_sets([dataset, other])

@@ -461,3 +461,39 @@ def load_pairs(path, dt=None, keep_failed=False, burned_starts=0, seed=0):
     d["n_failed"] = int(np.count_nonzero(status != 0))
     d["meta"] = meta
     return d
+
+
+#: Settings that must agree between the sets trained on together (:func:`load_sets`)
+_SHARED_KEYS = ("network", "network_hash", "isotopes", "logT_range", "logrho_range", "ye_range",
+                "dt_range")
+
+
+def load_sets(paths, burned_starts=0, seed=0):
+    """:func:`load_pairs` of one dataset or several of one network, domain and dt range (for
+    example a set from the sampler and one whose starts are a model's own outputs), as one:
+    sample indices run on from set to set; ``meta`` is the first set's with ``n_samples`` and
+    ``n_failed`` summed and ``sets`` listing each set's path, seed and size."""
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    if not paths:
+        raise ValueError("no dataset given")
+    sets = [load_pairs(p, burned_starts=burned_starts, seed=seed) for p in paths]
+    if len(sets) == 1:
+        return sets[0]
+    first = sets[0]["meta"]
+    for p, s in zip(paths[1:], sets[1:]):
+        for k in _SHARED_KEYS:
+            if json.dumps(s["meta"].get(k)) != json.dumps(first.get(k)):
+                raise ValueError(f"dataset {str(p)!r}: its {k} ({s['meta'].get(k)!r}) differs "
+                                 f"from that of {str(paths[0])!r} ({first.get(k)!r})")
+    meta = dict(first)
+    meta["n_samples"] = sum(int(s["meta"]["n_samples"]) for s in sets)
+    meta["n_failed"] = sum(int(s["n_failed"]) for s in sets)
+    meta["sets"] = [{"path": str(Path(p).resolve()), "seed": int(s["meta"]["seed"]),
+                     "n_samples": int(s["meta"]["n_samples"])} for p, s in zip(paths, sets)]
+    out = {"meta": meta, "n_failed": meta["n_failed"]}
+    offset = np.cumsum([0] + [int(s["meta"]["n_samples"]) for s in sets[:-1]])
+    for k in [k for k in sets[0] if k not in ("meta", "n_failed")]:
+        parts = [s.pop(k) + (o if k == "sample" else 0) for s, o in zip(sets, offset)]
+        out[k] = np.concatenate(parts)
+        del parts
+    return out

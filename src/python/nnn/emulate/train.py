@@ -186,14 +186,17 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
           ye_scale_quantile=DEFAULTS["ye_scale_quantile"],
           burned_starts=DEFAULTS["burned_starts"], max_samples=None,
           max_minutes=None, n_threads=None, resume=False, progress=True, device="cpu",
-          snapshots=False, keep_epoch=None):
-    """Train (or resume) the emulator of dataset ``data``; export ``OUT/<network>.pt``.
+          snapshots=False, keep_epoch=None, init=None):
+    """Train (or resume) the emulator of dataset ``data`` (a path, or a list of paths of one
+    network: :func:`nnn.emulate.dataset.load_sets`); export ``OUT/<network>.pt``.
     Returns the training summary (also written to ``OUT/<network>.json``).  ``snapshots``:
     also keep each epoch's weights and validation losses
     (``checkpoints/<network>_epoch<NNN>.pt``), e.g. to score them on chained steps.
     ``keep_epoch``: export the weights of that epoch of phase 1 instead of those of the best
     validation loss (an epoch chosen on chained steps; its snapshot is used when resuming a
-    finished phase 1)."""
+    finished phase 1).  ``init``: start from the weights of a trained float32 model file of
+    the same network and architecture (fine-tuning), keeping its rate scales; the dYe cap
+    becomes the larger of its own and this data's."""
     from tqdm.auto import tqdm
 
     n_threads = mdl.set_threads(n_threads)
@@ -218,7 +221,10 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
                 raise ValueError(f"{k} must be >= 1, got {v!r}")
             a[k] = int(v)
     dev = torch.device(device)
-    d = ds.load_pairs(data, burned_starts=burned_starts, seed=seed)
+    d = ds.load_sets(data, burned_starts=burned_starts, seed=seed)
+    data_paths = [str(Path(p).resolve()) for p in
+                  ([data] if isinstance(data, (str, Path)) else data)]
+    data_path = data_paths[0] if len(data_paths) == 1 else data_paths
     meta = d["meta"]
     zeta = np.asarray(meta["Z"], float) / np.asarray(meta["A"], float)
     x_all, lx_all, X_all, rates, ok = targets(d, zeta, x_floor, release=True)
@@ -240,6 +246,10 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
     scales = np.nanmedian(np.abs(rates[tr]), axis=0)
     scales[0] = np.quantile(np.abs(rates[tr, 0]), ye_scale_quantile)
     scales = np.where(scales > 0, scales, 1.0)
+    start = None
+    if init is not None:
+        start = _init_state(init, meta, a)
+        scales = start["scales"].double().numpy()  # the losses must see the model's own scales
     r_all = np.arcsinh(rates / scales).astype(np.float32)
     logdt = np.log10(d["dt"][ok])
     domain = {"logT": [float(v) for v in meta["logT_range"]],
@@ -255,15 +265,20 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
     dye_train = np.abs(rates[tr, 0] * d["dt"][ok][tr])
     with torch.no_grad():
         model.dye_max.fill_(DYE_MAX_MARGIN * float(dye_train.max()))
+        if start is not None:
+            cap = max(float(model.dye_max), float(start["dye_max"]))
+            model.load_state_dict(start)
+            model.dye_max.fill_(cap)
     out = Path(out)
     ckdir = out / "checkpoints"
     ckdir.mkdir(parents=True, exist_ok=True)
     network = meta["network"]
-    config = {"data": str(Path(data).resolve()), "arch": a, "lr": lr, "batch_size": batch_size,
+    config = {"data": data_path, "arch": a, "lr": lr, "batch_size": batch_size,
               "val_frac": val_frac, "w_xlin": w_xlin, "w_ye": w_ye, "w_eps": w_eps,
               "x_floor": x_floor, "seed": seed, "max_samples": max_samples, "epochs": epochs,
               "ye_scale_quantile": ye_scale_quantile, "burned_starts": int(burned_starts),
-              "network_hash": meta["network_hash"]}
+              "network_hash": meta["network_hash"],
+              "init": None if init is None else str(Path(init).resolve())}
     config = json.loads(json.dumps(config))
     T = {k: torch.from_numpy(v) for k, v in (("x", x_all), ("lx", lx_all), ("X", X_all),
                                              ("r", r_all))}
@@ -425,11 +440,12 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
     err_rank = float(spearmanr(pred, lerr[b_i].cpu().numpy()).statistic)
 
     info = {
-        "dataset": {"path": str(Path(data).resolve()), "seed": int(meta["seed"]),
+        "dataset": {"path": data_path, "seed": int(meta["seed"]),
                     "n_samples": int(meta["n_samples"]), "n_failed": int(meta["n_failed"]),
                     "rtol": float(meta["rtol"]), "atol": float(meta["atol"]),
                     "n_pairs_train": int(len(tr)), "n_pairs_val": int(len(va)),
-                    "n_burned_start_pairs": int(d["burned"][ok].sum())},
+                    "n_burned_start_pairs": int(d["burned"][ok].sum()),
+                    **({"sets": meta["sets"]} if "sets" in meta else {})},
         "nnn_commit": _git_commit(), "epochs": epoch, "best_epoch": best_epoch,
         "kept_epoch": kept, "kept_by": "best validation" if keep_epoch is None else "keep_epoch",
         "stop_reason": stop, "train_time_s": t_train, "device": str(dev),
@@ -451,6 +467,26 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
     summary = dict(info, model=str(mpath), history=hist)
     mpath.with_suffix(".json").write_text(json.dumps(summary, indent=1))
     return summary
+
+
+def _init_state(path, meta, arch) -> dict:
+    """The weights of model file ``path`` for a fresh BurnStepNet of dataset ``meta`` and
+    architecture ``arch``; ValueError where the two do not match."""
+    from nnn.emulate.model_file import read_metadata, resolve_model_path
+
+    path = resolve_model_path(path)
+    m = read_metadata(path)
+    for k, want in (("network_hash", meta["network_hash"]), ("isotopes", list(meta["isotopes"]))):
+        if m.get(k) != want:
+            raise ValueError(f"init model {str(path)!r}: its {k} differs from the dataset's")
+    got = {k: int(m["architecture"][k]) for k in ("first", "width", "depth")}
+    if got != {k: int(arch[k]) for k in got}:
+        raise ValueError(f"init model {str(path)!r} has architecture {got}, the run "
+                         f"{ {k: arch[k] for k in got} }")
+    if m.get("trunk_dtype", "float32") != "float32" or m.get("heads_dtype", "float32") != "float32":
+        raise ValueError(f"init model {str(path)!r} is a bfloat16 copy: start from its float32 "
+                         "original")
+    return torch.jit.load(str(path), map_location="cpu").state_dict()
 
 
 def _fit_head(fn, head, h_tr, th_tr, y_tr, h_va, th_va, y_va, epochs, lr, batch_size, seed,
@@ -483,7 +519,8 @@ def _fit_head(fn, head, h_tr, th_tr, y_tr, h_va, th_va, y_va, epochs, lr, batch_
 
 def build_parser():
     p = Parser(prog="python -m nnn.train", description=__doc__.split("\n")[0])
-    p.add_argument("--data", required=True, help="dataset from python -m nnn.generate")
+    p.add_argument("--data", required=True, nargs="+",
+                   help="dataset(s) from python -m nnn.generate (several: trained on as one)")
     p.add_argument("--out", required=True, help="output folder (<network>.pt, checkpoints/)")
     p.add_argument("--arch", default=DEFAULTS["arch"], choices=sorted(ARCHS))
     p.add_argument("--first", type=int, default=None, help="width of the first hidden layer")
@@ -507,6 +544,8 @@ def build_parser():
                    help="keep every epoch's weights in OUT/checkpoints/")
     p.add_argument("--keep-epoch", type=int, default=None,
                    help="export this epoch's weights instead of the best validation epoch's")
+    p.add_argument("--init", default=None,
+                   help="fine-tune: start from this float32 model file (or shipped name)")
     p.add_argument("--no-progress", action="store_true")
     return p
 
@@ -518,7 +557,7 @@ def main(argv=None):
                                      "val_frac", "w_xlin", "w_ye", "w_eps", "x_floor",
                                      "ye_scale_quantile", "burned_starts",
                                      "max_samples", "max_minutes", "resume", "device",
-                                     "snapshots", "keep_epoch")}
+                                     "snapshots", "keep_epoch", "init")}
     try:
         s = train(a.data, a.out, n_threads=a.threads, progress=not a.no_progress, **kw)
     except (ValueError, FileNotFoundError) as e:
