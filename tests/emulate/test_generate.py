@@ -266,3 +266,28 @@ def test_burned_start_energy_not_resolved_is_nan():
         else:
             assert np.isnan(en)
         assert np.isnan(nu)  # the loss integral stays 1e14 erg/g after the first microsecond
+
+
+def test_generate_burns_the_given_starts(small_net, tmp_path):
+    """``starts``: the set burns the compositions the given function returns (here the
+    sampler's, rolled by one isotope), records its description, and its pairs are the
+    engine's burns of them."""
+    from nnn.emulate.generate import make_inputs
+
+    def make(spec):
+        d = make_inputs(spec)
+        d["X0"] = np.roll(d["X0"], 1, axis=1)
+        return d
+
+    path = generate(tmp_path / "own.h5", network=small_net, n_samples=64, seed=3,
+                    progress=False, starts=("rolled by one isotope", make), **GEN)
+    assert ds.read_meta(path)["starts"] == "rolled by one isotope"
+    d = ds.load_pairs(path)
+    spec_X0 = np.roll(ds.load_pairs(generate(tmp_path / "plain.h5", network=small_net,
+                                             n_samples=64, seed=3, progress=False, **GEN)
+                                    )["X0"], 1, axis=1)
+    np.testing.assert_array_equal(d["X0"], spec_X0)
+    k = 5
+    r = small_net.burn_batch([10.0 ** d["logT"][k]], [10.0 ** d["logrho"][k]], d["X0"][k][None, :],
+                             times=[float(d["dt"][k])], rtol=1e-10, atol=1e-14)
+    assert np.abs(d["X"][k] - np.asarray(r.X, float).reshape(-1)).max() < 2e-5

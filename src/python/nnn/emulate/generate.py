@@ -65,13 +65,17 @@ def generate(out, network=ds.DEFAULT_NETWORK, n_samples=DEFAULT_N_SAMPLES, seed=
              ye_range=_SPEC.ye_range, frac_broad=_SPEC.frac_broad, times=None,
              n_random_times=_SPEC.n_random_times, rtol=_SPEC.rtol, atol=_SPEC.atol,
              chunk_size=_SPEC.chunk_size, n_threads=0, scheduler=None, overwrite=False,
-             progress=True, compression="lzf", kill_after_chunks=None, n_workers=1):
+             progress=True, compression="lzf", kill_after_chunks=None, n_workers=1,
+             starts=None):
     """Generate (or resume) a training set; returns the path of the finished HDF5 file.
 
     ``network``: name, path or loaded ``nnn.Network``.  ``scheduler``: a dask.distributed
     scheduler address (or a ``Client``) to run the chunks on a cluster.  ``n_workers`` > 1:
     that many local processes, one chunk and one engine thread each.
-    ``kill_after_chunks`` (testing): SIGKILL this process after that many chunks of this run."""
+    ``kill_after_chunks`` (testing): SIGKILL this process after that many chunks of this run.
+    ``starts``: (description, function spec -> inputs dict) to burn other starting
+    compositions than the sampler's (e.g. a model's own chained outputs,
+    benchmarks/emulator_own_starts.py); the description is stored as the set's ``starts``."""
     if int(n_samples) < 1:
         raise ValueError(f"n_samples must be >= 1, got {n_samples}")
     if int(chunk_size) < 1:
@@ -103,7 +107,8 @@ def generate(out, network=ds.DEFAULT_NETWORK, n_samples=DEFAULT_N_SAMPLES, seed=
         frac_broad=float(frac_broad), times=times, n_random_times=int(n_random_times),
         rtol=float(rtol), atol=float(atol),
         chunk_size=int(chunk_size), nnn_version=_version())
-    done = set(ds.start_or_resume(out, spec, lambda: make_inputs(spec), overwrite=overwrite))
+    starts_note, make = starts if starts is not None else ("sampler", make_inputs)
+    done = set(ds.start_or_resume(out, spec, lambda: make(spec), overwrite=overwrite))
     todo = [i for i in range(spec.n_chunks) if i not in done]
     inputs = ds.read_inputs(out)
 
@@ -147,7 +152,7 @@ def generate(out, network=ds.DEFAULT_NETWORK, n_samples=DEFAULT_N_SAMPLES, seed=
         "last_run_samples": n_run, "last_run_wall_s": elapsed,
         "samples_per_s": (n_run / elapsed) if elapsed > 0 and n_run else 0.0,
         "n_threads": n_threads, "n_workers": int(n_workers),
-        "scheduler": str(scheduler) if scheduler else "local",
+        "scheduler": str(scheduler) if scheduler else "local", "starts": str(starts_note),
         **_mass_excess(net)})
     return path
 
