@@ -132,8 +132,9 @@ NNN_VECTOR_CLONES void tilt_sums(const double* b, const double* z, const double*
 // The tilt's weights per group of isotopes with one Z/A: b_g = shift + ln(W_g |zeta_g -
 // ye_t|) (W_g: the group's sum of p_i e^-shift, >= kGroupedMin), the sides as in
 // tilt_weights; a group at ye_t exactly, or a padding entry (W = 0), is on neither
-// side (b = -inf). One log per group: a product below kLogScaled is scaled by
-// 2^1000 into the normal range first (W_g |zeta_g - ye_t| >= 1e-290 * 1e-300).
+// side (b = -inf). One log per group: a product W_g |zeta_g - ye_t| below kLogScaled
+// (it can be as small as kGroupedMin * kLogTiny = 1e-590) is scaled by 2^1000 into the
+// normal range first.
 constexpr double kGroupedMin = 1e-290;
 constexpr double kLogScaled = 1e-290;
 NNN_VECTOR_CLONES void group_weights(const double* wg, const double* z, double ye_t, double shift, double tiny,
@@ -169,18 +170,21 @@ struct Workspace {
     std::copy(c.skip.begin(), c.skip.end(), skip.begin());
     std::copy(c.zeta.begin(), c.zeta.end(), zeta.begin());
     std::copy(c.q.begin(), c.q.end(), q.begin());
-    for (int i = 0; i < n; ++i) {
-      const auto g = std::find(zeta_g.begin(), zeta_g.end(), c.zeta[i]);
-      group[i] = static_cast<int>(g - zeta_g.begin());
-      if (g == zeta_g.end()) zeta_g.push_back(c.zeta[i]);
+    std::vector<int> by_zeta(n);  // groups in increasing Z/A, found in O(n log n)
+    std::iota(by_zeta.begin(), by_zeta.end(), 0);
+    std::sort(by_zeta.begin(), by_zeta.end(), [&](int i, int j) { return c.zeta[i] < c.zeta[j]; });
+    for (int i : by_zeta) {
+      if (zeta_g.empty() || c.zeta[i] != zeta_g.back()) zeta_g.push_back(c.zeta[i]);
+      group[i] = static_cast<int>(zeta_g.size()) - 1;
     }
     k = static_cast<int>(zeta_g.size());
     k8 = padded(k);
     zeta_g.resize(k8, 0.0);
     wg.assign(k8, 0.0);
-    // the group sums and the clean-up cost about what a tilt over 30 % fewer entries
-    // saves (mesa_80: 56 of 80 padded entries, 1.22 us/zone either way; mesa_151: 96 of
-    // 152, 2.2 -> 1.9 us/zone; benchmarks/profile_emulator.py)
+    // the group sums cost about what a tilt over 30 % fewer entries saves. assemble()
+    // on the network outputs of 1000 bench zones, best of 300: mesa_80 (56 of 80 padded
+    // entries) 1.19-1.29 -> 1.26-1.33 us/zone grouped, mesa_151 (96 of 152) 2.15-2.27 ->
+    // 1.83-1.90 (docs/emulators.md, "Cost")
     group_pays = how == TiltSums::Groups || (how == TiltSums::Auto && 3 * k8 <= 2 * n8);
   }
 };
@@ -229,7 +233,7 @@ double tilt(const AssemblyConstants& c, Workspace& ws, double ye_t, double shift
 }
 
 // ws.p = p_i e^-a_max over the isotopes (0 in the padding) from ws.logp; returns
-// a_max = max_i ln p_i, and whether the tilt may group (see kGroupedRange)
+// a_max = max_i ln p_i, and whether the tilt may group (see kGroupedMin)
 double relative_weights(Workspace& ws, double& sum_p, bool& grouped) {
   const double a_max = max_shifted(ws.logp.data(), 0, ws.zeta.data(), ws.n8);
   sum_p = exp_shifted(ws.logp.data(), 0, ws.zeta.data(), a_max, kExpUnderflow, ws.n8, ws.p.data());

@@ -251,7 +251,6 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
         start = _init_state(init, meta, a)
         scales = start["scales"].double().numpy()  # the losses must see the model's own scales
     r_all = np.arcsinh(rates / scales).astype(np.float32)
-    logdt = np.log10(d["dt"][ok])
     domain = {"logT": [float(v) for v in meta["logT_range"]],
               "logrho": [float(v) for v in meta["logrho_range"]],
               "Ye": [float(v) for v in meta["ye_range"]],
