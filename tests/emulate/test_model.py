@@ -294,10 +294,40 @@ def test_rescript_keeps_weights_metadata_and_outputs(tmp_path):
     with torch.inference_mode():
         np.testing.assert_allclose(b(x).numpy(), a(x).numpy(), rtol=1e-12, atol=1e-15)
     assert meta_b["rescripted"] == "test" and meta_b["trunk_dtype"] == meta_b["heads_dtype"] == "float32"
-    assert {k: v for k, v in meta_b.items() if k not in ("rescripted", "trunk_dtype", "heads_dtype", "fused_linear")} == meta_a
+    assert {k: v for k, v in meta_b.items() if k not in ("rescripted", "trunk_dtype", "heads_dtype",
+                                                      "composition_head_dtype", "fused_linear")} == meta_a
     assert float(b.dye_max) == 0.02
     for k, v in a.state_dict().items():
         assert torch.equal(b.state_dict()[k], v), k
+
+
+def test_rescript_bf16_heads_with_a_float32_composition_head(tmp_path):
+    """rescript(..., bf16_heads=True, bf16_composition=False): the energy and error heads run
+    in bf16, the composition head in float32 on the bf16 trunk's output, so the composition
+    (and Ye) is the bf16-trunk copy's bit for bit and the energy outputs the full bf16
+    copy's."""
+    from nnn.emulate.model import rescript
+
+    x, X0 = _inputs(n=64, logdt=-1.0)
+    torch.manual_seed(3)
+    m = BurnStepNet(ISO, ZETA, DOMAIN, SCALES, first=16, width=16, depth=2, network="toy",
+                    network_hash="a" * 64).eval()
+    src = export(m, tmp_path / "src.pt", _toy_meta())
+    mixed, meta = read_meta(rescript(src, tmp_path / "mixed.pt", bf16_trunk=True,
+                                     bf16_heads=True, bf16_composition=False))
+    trunk, _ = read_meta(rescript(src, tmp_path / "trunk.pt", bf16_trunk=True))
+    full, _ = read_meta(rescript(src, tmp_path / "full.pt", bf16_trunk=True, bf16_heads=True))
+    assert meta["heads_dtype"] == "bfloat16" and meta["composition_head_dtype"] == "float32"
+    sd = mixed.state_dict()
+    assert sd["comp_out.weight"].dtype == torch.float32
+    assert sd["energy.0.weight"].dtype == sd["err_head.0.weight"].dtype == torch.bfloat16
+    x64 = torch.from_numpy(np.concatenate([x[:, :3].double().numpy(), X0], 1))
+    n = len(A)
+    with torch.inference_mode():
+        pm, pt, pf = (mod.forward_parts(x64).numpy() for mod in (mixed, trunk, full))
+    np.testing.assert_array_equal(pm[:, :n + 1], pt[:, :n + 1])   # logits and dYe rate
+    np.testing.assert_array_equal(pm[:, n + 1:], pf[:, n + 1:])   # energies and err
+    assert not np.array_equal(pm[:, :n + 1], pf[:, :n + 1])
 
 
 @pytest.mark.parametrize("heads", [False, True])

@@ -211,6 +211,9 @@ class BurnStepNet(nn.Module):
         # energy and error heads' matmuls took 1.3 of 3.9 us/zone of a bf16-trunk forward on
         # an AMX Xeon (torch profiler, batch 1000), 4-5x what AMX takes for them in bf16
         self.bf16_heads = False
+        # ... except the composition head (rescript(..., bf16_composition=False)): its bf16
+        # weights add ~15 % to mesa_80's chained Ye drift (docs/emulators.md, "Cost")
+        self.bf16_composition = True
 
     # -------------------------------------------------------------- the pieces
     def hidden(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -363,7 +366,8 @@ class BurnStepNet(nn.Module):
             hb = h.to(torch.bfloat16)  # a no-op after a bf16 trunk
             ht = torch.cat([hb, th.to(torch.bfloat16)], dim=1)
             log_err = self.err_head(ht).float() + self.err_log_center  # as log_err()
-            return torch.cat([self.comp_out(hb).float(), self.energy(ht).float(), log_err], dim=1)
+            comp = self.comp_out(hb).float() if self.bf16_composition else self.comp_out(h.float())
+            return torch.cat([comp, self.energy(ht).float(), log_err], dim=1)
         return torch.cat([self.comp_out(h), self.energies(h, th), self.log_err(h, th)[:, None]],
                          dim=1)
 
@@ -414,7 +418,7 @@ def export(model: BurnStepNet, path, meta: dict):
 
 
 def rescript(src, dst, note: str = "", bf16_trunk: bool = False, bf16_heads: bool = False,
-             fuse_linear: bool = True) -> Path:
+             bf16_composition: bool = True, fuse_linear: bool = True) -> Path:
     """Script a trained model again with this nnn's ``BurnStepNet`` code: the same weights,
     buffers and metadata, with the inference code (e.g. the Ye tilt's search) of today.  A
     TorchScript file carries the code it was scripted with, so a change to ``forward``
@@ -423,12 +427,16 @@ def rescript(src, dst, note: str = "", bf16_trunk: bool = False, bf16_heads: boo
 
     ``bf16_trunk``, ``bf16_heads``: store the trunk's (the composition, energy and error
     heads') weights in bfloat16 and run them in it (the Ye tilt and the energies stay
-    float64).  On a CPU with bf16 units (AMD Zen 4, Intel Sapphire Rapids and later) the
+    float64); with ``bf16_composition`` False the composition head (logits and dYe rate)
+    stays float32 on the bf16 trunk's output, so the composition is the bf16-trunk copy's
+    bit for bit.  On a CPU with bf16 units (AMD Zen 4, Intel Sapphire Rapids and later) the
     matmuls run 3-5x faster; elsewhere they are emulated and slower.  ``fuse_linear``: in
     the bf16 parts, each Linear and its ReLU as one :class:`FusedLinear` where this torch
     has it (the same results bit for bit, ~20 % cheaper).  The shipped bf16 copies are
-    ``rescript(m, copy, bf16_trunk=True, bf16_heads=True)``; their test-set metrics are
-    within 1-21 % of the float32 model's (docs/emulators.md, "Cost").  Returns ``dst``."""
+    ``rescript(m, copy, bf16_trunk=True, bf16_heads=True)``, mesa_80's with
+    ``bf16_composition=False`` (nnn.emulate.pipeline's default preset); their test-set
+    metrics are within 1-21 % of the float32 model's (docs/emulators.md, "Cost").  Returns
+    ``dst``."""
     module, meta = read_meta(src)
     a = meta["architecture"]
     sd = module.state_dict()
@@ -448,16 +456,19 @@ def rescript(src, dst, note: str = "", bf16_trunk: bool = False, bf16_heads: boo
         if fused:
             model.trunk = fuse(model.trunk)
     if bf16_heads:
-        for head in (model.comp_out, model.energy, model.err_head):
-            head.to(torch.bfloat16)
+        heads = ["energy", "err_head"] + (["comp_out"] if bf16_composition else [])
+        for name in heads:
+            getattr(model, name).to(torch.bfloat16)
+            if fused:
+                setattr(model, name, fuse(getattr(model, name)))
         model.bf16_heads = True
-        if fused:
-            model.comp_out, model.energy, model.err_head = (
-                fuse(model.comp_out), fuse(model.energy), fuse(model.err_head))
+        model.bf16_composition = bool(bf16_composition)
     meta = dict(meta)
     meta["rescripted"] = note
     meta["trunk_dtype"] = "bfloat16" if bf16_trunk else "float32"
     meta["heads_dtype"] = "bfloat16" if bf16_heads else "float32"
+    meta["composition_head_dtype"] = ("bfloat16" if bf16_heads and bf16_composition
+                                      else "float32")
     meta["fused_linear"] = bool(fused)
     return export(model, dst, meta)
 
