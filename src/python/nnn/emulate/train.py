@@ -248,7 +248,7 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
     scales = np.where(scales > 0, scales, 1.0)
     start = None
     if init is not None:
-        start = _init_state(init, meta, a)
+        init, start = _init_state(init, meta, a)
         scales = start["scales"].double().numpy()  # the losses must see the model's own scales
     r_all = np.arcsinh(rates / scales).astype(np.float32)
     domain = {"logT": [float(v) for v in meta["logT_range"]],
@@ -277,7 +277,7 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
               "x_floor": x_floor, "seed": seed, "max_samples": max_samples, "epochs": epochs,
               "ye_scale_quantile": ye_scale_quantile, "burned_starts": int(burned_starts),
               "network_hash": meta["network_hash"],
-              "init": None if init is None else str(Path(init).resolve())}
+              "init": None if init is None else str(init)}
     config = json.loads(json.dumps(config))
     T = {k: torch.from_numpy(v) for k, v in (("x", x_all), ("lx", lx_all), ("X", X_all),
                                              ("r", r_all))}
@@ -468,9 +468,10 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
     return summary
 
 
-def _init_state(path, meta, arch) -> dict:
-    """The weights of model file ``path`` for a fresh BurnStepNet of dataset ``meta`` and
-    architecture ``arch``; ValueError where the two do not match."""
+def _init_state(path, meta, arch):
+    """(the model file's resolved path, its weights) for a fresh BurnStepNet of dataset
+    ``meta`` and architecture ``arch`` (``path``: a file or a shipped model's name);
+    ValueError where the two do not match."""
     from nnn.emulate.model_file import read_metadata, resolve_model_path
 
     path = resolve_model_path(path)
@@ -485,7 +486,7 @@ def _init_state(path, meta, arch) -> dict:
     if m.get("trunk_dtype", "float32") != "float32" or m.get("heads_dtype", "float32") != "float32":
         raise ValueError(f"init model {str(path)!r} is a bfloat16 copy: start from its float32 "
                          "original")
-    return torch.jit.load(str(path), map_location="cpu").state_dict()
+    return path.resolve(), torch.jit.load(str(path), map_location="cpu").state_dict()
 
 
 def _fit_head(fn, head, h_tr, th_tr, y_tr, h_va, th_va, y_va, epochs, lr, batch_size, seed,
