@@ -49,7 +49,8 @@ enum nnn_emulator_path {
   NNN_PATH_FALLBACK_ENERGY = 4, /* eps_nuc inconsistent with the composition change */
   NNN_PATH_FALLBACK_DYE = 5,    /* |Ye - Ye0| above the weak-rate bound */
   NNN_PATH_FALLBACK_ERROR = 6,  /* the model's error estimate above max_error */
-  NNN_PATH_FALLBACK_MODEL = 7   /* the model failed at run time */
+  NNN_PATH_FALLBACK_MODEL = 7,  /* the model failed at run time */
+  NNN_PATH_FALLBACK_YE_CHANGE = 8 /* the step's |Ye - Ye0| / Ye0 above max_dye */
 };
 
 /* Settings; nnn_emulator_default_config gives the defaults (in brackets). */
@@ -57,6 +58,7 @@ typedef struct nnn_emulator_config {
   double sum_tolerance;      /* |sum X - 1| above this: fallback [1e-4] */
   double negative_tolerance; /* X_i < -this: fallback; smaller negatives clipped to 0 [1e-6] */
   double max_error;          /* err above this: fallback; 0: no threshold [0] */
+  double max_dye;            /* the step's |Ye - Ye0| / Ye0 above this: fallback; 0: none [0] */
   double energy_rtol;        /* energy check, relative part [0.9] */
   double energy_dx;          /* energy check, composition floor (mass fraction) [1e-3] */
   double dye_safety;         /* |dYe| check: factor on the weak-rate bound [10] */

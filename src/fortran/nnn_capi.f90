@@ -38,6 +38,7 @@ module nnn_capi
     real(c_double) :: sum_tolerance
     real(c_double) :: negative_tolerance
     real(c_double) :: max_error
+    real(c_double) :: max_dye
     real(c_double) :: energy_rtol
     real(c_double) :: energy_dx
     real(c_double) :: dye_safety
@@ -57,6 +58,7 @@ module nnn_capi
   integer, parameter, public :: NNN_PATH_FALLBACK_DYE = 5     ! |Ye - Ye0| above the weak-rate bound
   integer, parameter, public :: NNN_PATH_FALLBACK_ERROR = 6   ! the model's error estimate above max_error
   integer, parameter, public :: NNN_PATH_FALLBACK_MODEL = 7   ! the model failed at run time
+  integer, parameter, public :: NNN_PATH_FALLBACK_YE_CHANGE = 8  ! the step's |Ye - Ye0| / Ye0 above max_dye
 
   public :: c_nnn_default_options, c_nnn_network_load, c_nnn_network_free
   public :: c_nnn_network_n_species, c_nnn_network_isotope, c_nnn_network_index

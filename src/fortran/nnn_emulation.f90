@@ -29,7 +29,7 @@ module nnn_emulation
   use, intrinsic :: iso_c_binding
   use nnn_capi, only: dp, NNN_OK, NNN_BAD_INPUT, NNN_PATH_EMULATOR, NNN_PATH_FALLBACK_DOMAIN, &
       NNN_PATH_FALLBACK_DT, NNN_PATH_FALLBACK_SANITY, NNN_PATH_FALLBACK_ENERGY, NNN_PATH_FALLBACK_DYE, &
-      NNN_PATH_FALLBACK_ERROR, NNN_PATH_FALLBACK_MODEL, nnn_emulator_config_c, &
+      NNN_PATH_FALLBACK_ERROR, NNN_PATH_FALLBACK_MODEL, NNN_PATH_FALLBACK_YE_CHANGE, nnn_emulator_config_c, &
       c_nnn_emulator_has_libtorch, c_nnn_emulator_load, c_nnn_emulator_free, &
       c_nnn_emulator_set_config, c_nnn_emulator_get_config, c_nnn_emulator_model, &
       nnn_f_clear_error, set_error, to_c_string
@@ -39,7 +39,7 @@ module nnn_emulation
 
   public :: NNN_PATH_EMULATOR, NNN_PATH_FALLBACK_DOMAIN, NNN_PATH_FALLBACK_DT, NNN_PATH_FALLBACK_SANITY
   public :: NNN_PATH_FALLBACK_ENERGY, NNN_PATH_FALLBACK_DYE, NNN_PATH_FALLBACK_ERROR
-  public :: NNN_PATH_FALLBACK_MODEL, NNN_PATH_NONE
+  public :: NNN_PATH_FALLBACK_MODEL, NNN_PATH_FALLBACK_YE_CHANGE, NNN_PATH_NONE
   public :: nnn_emulator_t, nnn_load_emulator, nnn_free_emulator, nnn_emulator_available
   public :: nnn_emulator_loaded, nnn_emulator_domain, nnn_emulator_c_ptr
 
@@ -82,6 +82,8 @@ contains
   !>         setting: the message names it). On failure em is not loaded.
   !> Optional settings (defaults of include/nnn_emulator.h):
   !>   max_error           err above this: fallback (default 0: no threshold)
+  !>   max_dye             the step's |Ye - Ye0| / Ye0 above this: fallback
+  !>                       (default 0: no threshold)
   !>   torch_threads       libtorch threads per inference call (default 1; 0:
   !>                       libtorch's own setting)
   !>   check_energy, check_dye  the energy and |dYe| checks (default .true.)
@@ -91,7 +93,7 @@ contains
   !>   negative_tolerance  X_i < -this: fallback (1e-6)
   !> A loaded em is freed first.
   subroutine nnn_load_emulator(em, net, model, ierr, max_error, torch_threads, check_energy, check_dye, &
-      energy_rtol, energy_dx, dye_safety, dye_atol, sum_tolerance, negative_tolerance)
+      energy_rtol, energy_dx, dye_safety, dye_atol, sum_tolerance, negative_tolerance, max_dye)
     type(nnn_emulator_t), intent(inout) :: em
     type(nnn_network_t), intent(in) :: net
     character(len=*), intent(in) :: model
@@ -100,7 +102,7 @@ contains
     integer, intent(in), optional :: torch_threads
     logical, intent(in), optional :: check_energy, check_dye
     real(dp), intent(in), optional :: energy_rtol, energy_dx, dye_safety, dye_atol
-    real(dp), intent(in), optional :: sum_tolerance, negative_tolerance
+    real(dp), intent(in), optional :: sum_tolerance, negative_tolerance, max_dye
     type(c_ptr) :: h
     type(nnn_emulator_config_c) :: cfg
 
@@ -120,6 +122,7 @@ contains
     ierr = int(c_nnn_emulator_get_config(h, cfg))
     if (ierr == NNN_OK) then
       if (present(max_error)) cfg%max_error = max_error
+      if (present(max_dye)) cfg%max_dye = max_dye
       if (present(torch_threads)) cfg%torch_threads = int(torch_threads, c_int)
       if (present(check_energy)) cfg%check_energy = merge(1_c_int, 0_c_int, check_energy)
       if (present(check_dye)) cfg%check_dye = merge(1_c_int, 0_c_int, check_dye)

@@ -45,7 +45,8 @@ class Options(ctypes.Structure):
 
 class Config(ctypes.Structure):
     _fields_ = [("sum_tolerance", ctypes.c_double), ("negative_tolerance", ctypes.c_double),
-                ("max_error", ctypes.c_double), ("energy_rtol", ctypes.c_double),
+                ("max_error", ctypes.c_double), ("max_dye", ctypes.c_double),
+                ("energy_rtol", ctypes.c_double),
                 ("energy_dx", ctypes.c_double), ("dye_safety", ctypes.c_double),
                 ("dye_atol", ctypes.c_double), ("check_energy", ctypes.c_int),
                 ("check_dye", ctypes.c_int), ("torch_threads", ctypes.c_int),
@@ -253,17 +254,19 @@ def test_c_api(lib, c_net, tiny_path, small_net):
         cfg = Config()
         lib.nnn_emulator_default_config(ctypes.byref(cfg))
         d = nnn.emulate.runtime.default_config()  # one definition, read by Python and C alike
-        assert (cfg.sum_tolerance, cfg.max_error, cfg.energy_rtol, cfg.dye_safety, cfg.torch_threads,
-                cfg.batch_size) == (d["sum_tolerance"], d["max_error"], d["energy_rtol"],
-                                    d["dye_safety"], d["threads"], d["batch_size"])
+        assert (cfg.sum_tolerance, cfg.max_error, cfg.max_dye, cfg.energy_rtol, cfg.dye_safety,
+                cfg.torch_threads, cfg.batch_size) == (
+            d["sum_tolerance"], d["max_error"], d["max_dye"], d["energy_rtol"], d["dye_safety"],
+            d["threads"], d["batch_size"])
         assert cfg.check_energy == 1 and cfg.check_dye == 1
-        cfg.check_energy, cfg.check_dye, cfg.batch_size = 0, 0, 7
+        cfg.check_energy, cfg.check_dye, cfg.batch_size, cfg.max_dye = 0, 0, 7, 3e-5
         assert lib.nnn_emulator_set_config(em, ctypes.byref(cfg)) == 0
         got = Config()
         assert lib.nnn_emulator_get_config(em, ctypes.byref(got)) == 0
-        assert (got.check_energy, got.batch_size) == (0, 7)
+        assert (got.check_energy, got.batch_size, got.max_dye) == (0, 7, 3e-5)
         for field, value, text in (("sum_tolerance", 0.0, "sum_tolerance = 0"),
                                    ("max_error", -1.0, "max_error = -1"),
+                                   ("max_dye", 1.5, "max_dye = 1.5"),
                                    ("dye_atol", float("inf"), "dye_atol = inf"),
                                    ("batch_size", 0, "batch_size = 0")):
             bad_cfg = Config.from_buffer_copy(got)

@@ -15,7 +15,7 @@ import torch
 import nnn
 from nnn.emulate.runtime import (EMULATOR, FALLBACK_DOMAIN, FALLBACK_DT, FALLBACK_DYE,
                           FALLBACK_ENERGY, FALLBACK_ERROR, FALLBACK_MODEL, FALLBACK_SANITY,
-                          PATHS, EmulatorBatchResult, EmulatorBurnResult)
+                          FALLBACK_YE_CHANGE, PATHS, EmulatorBatchResult, EmulatorBurnResult)
 
 from emulator_models import (DOMAIN, DT, NO_CHECKS, RAISE_BAND, SMALL, engine_truth,
                              q_erg_per_g, reference_forward, table_model, tiny_model, zones)
@@ -48,9 +48,9 @@ def test_load_file_name_and_metadata(em, tiny_path, small_net, tmp_path, monkeyp
 
 def test_defaults_come_from_libnnn(em):
     d = nnn.emulate.runtime.default_config()
-    assert d["max_error"] == 0 and d["threads"] == 1 and d["check_energy"] and d["check_dye"]
+    assert d["max_error"] == d["max_dye"] == 0 and d["threads"] == 1 and d["check_energy"] and d["check_dye"]
     assert set(em.config) == set(d)
-    assert sorted(PATHS) == list(range(8))
+    assert sorted(PATHS) == list(range(9))
 
 
 @pytest.mark.parametrize("dt", [1e-4, 3.7e-3, DT, 0.55, 1.0])
@@ -259,6 +259,34 @@ def test_each_check_fires_on_its_zones(oracle, small_net, tmp_path):
     # max_error above the zone's err: emulated
     em.set_config(max_error=0.6, check_energy=True, check_dye=True)
     assert em.burn_batch(T, rho, X, CHECK_DT).path[3] == EMULATOR
+
+
+def test_max_dye_sends_the_fastest_ye_changes_to_the_integrator(oracle, small_net):
+    """max_dye: a zone whose emulated step changes Ye by more than max_dye Ye0 (relative)
+    is burned by the integrator with its own path code; the zones above the threshold are
+    exactly those the numpy Ye of the model's outputs says; 0 switches it off; a threshold
+    outside [0, 1) is refused naming it."""
+    T, rho, X, vals, truth, path = oracle
+    n = small_net.n_species
+    zeta = np.asarray(small_net.Z, float) / np.asarray(small_net.A, float)
+    ye0 = X @ zeta / X.sum(1)
+    x = np.clip(vals[:, :n], 0, None)
+    rel = np.abs(x @ zeta / x.sum(1) - ye0) / ye0
+    em = nnn.Emulator.load(path, network=small_net)
+    assert em.config["max_dye"] == 0
+    assert (em.burn_batch(T, rho, X, CHECK_DT).path == EMULATOR).all()
+    thr = float(np.median(rel))
+    em.set_config(max_dye=thr)
+    b = em.burn_batch(T, rho, X, CHECK_DT)
+    expect = np.where(rel > thr, FALLBACK_YE_CHANGE, EMULATOR)
+    assert 0 < (expect == FALLBACK_YE_CHANGE).sum() < len(T)
+    np.testing.assert_array_equal(b.path, expect)
+    fb = expect != EMULATOR
+    ref = small_net.burn_batch(T[fb], rho[fb], X[fb], CHECK_DT)
+    np.testing.assert_array_equal(b.X[fb], ref.X)
+    for bad, shown in ((-0.1, "-0.1"), (1.0, "1 "), (float("nan"), "nan")):
+        with pytest.raises(ValueError, match=f"max_dye = {shown}"):
+            em.set_config(max_dye=bad)
 
 
 def test_model_raising_falls_back_per_batch(oracle, small_net, tmp_path):

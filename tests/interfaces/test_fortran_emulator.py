@@ -44,6 +44,7 @@ RTOL_INTEGRATOR = 1e-12  # CMake-built libnnn vs the Python extension, integrato
 RTOL_BATCH = 1e-5        # float32 trunk, batch 1 vs batch 40: eps, err relative to the batch's largest
 ATOL_BATCH_X = 1e-6      # ... and X, absolute
 EMULATOR, FALLBACK_DOMAIN, FALLBACK_DT, FALLBACK_SANITY = 0, 1, 2, 3
+FALLBACK_YE_CHANGE = 8  # NNN_PATH_FALLBACK_YE_CHANGE (nnn_capi.f90, include/nnn_emulator.h)
 NNN_PATH_NONE = -1
 AGREEMENT: dict = {}
 
@@ -404,6 +405,7 @@ def test_mismatched_network_and_bad_arguments(F, fnet, fem, pynet, models_lib, t
     for kw, text in (({"torch_threads": -1}, "torch_threads = -1"),
                      ({"sum_tolerance": -1.0}, "sum_tolerance = -1"),
                      ({"max_error": -0.5}, "max_error = -0.5"),
+                     ({"max_dye": 1.5}, "max_dye = 1.5"),
                      ({"dye_safety": 0.0}, "dye_safety = 0")):
         em, ierr, msg = load_fortran(F, fnet, tiny, **kw)
         assert ierr == 1 and text in msg and not E.nnn_emulator_loaded(em), (kw, msg)
@@ -439,6 +441,12 @@ def test_mismatched_network_and_bad_arguments(F, fnet, fem, pynet, models_lib, t
     # the emulator still works after all this
     en, ev, ierr = B.nnn_burn(fnet, 3e9, 1e8, x.copy(), m.DT, emulator=fem, used_fallback=path)
     assert ierr == 0 and int(path) == EMULATOR
+    # max_dye: a step that changes Ye by more than max_dye Ye0 goes to the integrator (path 8)
+    ye_em, ierr, msg = load_fortran(F, fnet, tiny, max_dye=1e-15, **NO_CHECKS_F)
+    assert ierr == 0, msg
+    en, ev, ierr = B.nnn_burn(fnet, 3e9, 1e8, x.copy(), m.DT, emulator=ye_em, used_fallback=path)
+    assert ierr == 0 and int(path) == FALLBACK_YE_CHANGE
+    E.nnn_free_emulator(ye_em)
 
 
 # --------------------------------------------------------------------------- example 03

@@ -52,6 +52,7 @@ py::dict config_dict(const em_ns::Config& c) {
   d["sum_tolerance"] = c.sum_tolerance;
   d["negative_tolerance"] = c.negative_tolerance;
   d["max_error"] = c.max_error;
+  d["max_dye"] = c.max_dye;
   d["check_energy"] = c.check_energy;
   d["energy_rtol"] = c.energy_rtol;
   d["energy_dx"] = c.energy_dx;
@@ -71,6 +72,7 @@ em_ns::Config config_from(const py::dict& d) {
     if (k == "sum_tolerance") c.sum_tolerance = v.cast<double>();
     else if (k == "negative_tolerance") c.negative_tolerance = v.cast<double>();
     else if (k == "max_error") c.max_error = v.cast<double>();
+    else if (k == "max_dye") c.max_dye = v.cast<double>();
     else if (k == "check_energy") c.check_energy = v.cast<bool>();
     else if (k == "energy_rtol") c.energy_rtol = v.cast<double>();
     else if (k == "energy_dx") c.energy_dx = v.cast<double>();
@@ -138,6 +140,7 @@ PYBIND11_MODULE(_emulator, m) {
   paths["dye"] = static_cast<int>(em_ns::Path::FallbackYe);
   paths["error"] = static_cast<int>(em_ns::Path::FallbackError);
   paths["model"] = static_cast<int>(em_ns::Path::FallbackModel);
+  paths["ye_change"] = static_cast<int>(em_ns::Path::FallbackYeChange);
   m.attr("PATH_CODES") = paths;
 
   py::class_<PyRuntime, std::shared_ptr<PyRuntime>>(m, "Runtime")

@@ -37,6 +37,7 @@ void to_c_config(const em_ns::Config& c, nnn_emulator_config* cfg) {
   cfg->sum_tolerance = c.sum_tolerance;
   cfg->negative_tolerance = c.negative_tolerance;
   cfg->max_error = c.max_error;
+  cfg->max_dye = c.max_dye;
   cfg->energy_rtol = c.energy_rtol;
   cfg->energy_dx = c.energy_dx;
   cfg->dye_safety = c.dye_safety;
@@ -52,6 +53,7 @@ em_ns::Config from_c_config(const nnn_emulator_config* cfg) {
   c.sum_tolerance = cfg->sum_tolerance;
   c.negative_tolerance = cfg->negative_tolerance;
   c.max_error = cfg->max_error;
+  c.max_dye = cfg->max_dye;
   c.energy_rtol = cfg->energy_rtol;
   c.energy_dx = cfg->energy_dx;
   c.dye_safety = cfg->dye_safety;

@@ -162,6 +162,7 @@ void check_config(const Config& c) {
   need(c.negative_tolerance >= 0 && c.negative_tolerance < 1, "negative_tolerance", c.negative_tolerance,
        "in [0, 1)");
   need(c.max_error >= 0, "max_error", c.max_error, ">= 0 (0: no threshold)");
+  need(c.max_dye >= 0 && c.max_dye < 1, "max_dye", c.max_dye, "in [0, 1) (0: no threshold)");
   need(c.energy_rtol >= 0 && std::isfinite(c.energy_rtol), "energy_rtol", c.energy_rtol, "finite and >= 0");
   need(c.energy_dx >= 0 && std::isfinite(c.energy_dx), "energy_dx", c.energy_dx, "finite and >= 0");
   need(c.dye_safety > 0 && std::isfinite(c.dye_safety), "dye_safety", c.dye_safety, "finite and > 0");
@@ -426,6 +427,12 @@ ZoneResults Runtime::burn(int n_zones, const double* T, const double* rho, const
       }
       const double inv_s = 1.0 / s;
       for (int i = 0; i < n; ++i) x[i] *= inv_s;
+      const double ye = ye_of(x, sum(x, n));
+      const double dye = std::abs(ye - ye0[z]);
+      if (cfg.max_dye > 0 && dye > cfg.max_dye * ye0[z]) {
+        set_path(z, Path::FallbackYeChange);
+        continue;
+      }
       const double* xi = &in[static_cast<size_t>(r) * n_in + 3];
       if (cfg.check_energy) {
         const double e = dot(q_.data(), xi, n) - dot(q_.data(), x, n) - eps_nu * dt;
@@ -436,10 +443,8 @@ ZoneResults Runtime::burn(int n_zones, const double* T, const double* rho, const
           continue;
         }
       }
-      const double ye = ye_of(x, sum(x, n));
       // the bound is dye_atol plus a rate term >= 0: a change within dye_atol passes
       // whatever the rates, and only larger ones need them evaluated
-      const double dye = std::abs(ye - ye0[z]);
       if (cfg.check_dye && !(dye <= cfg.dye_atol)) {
         const double bound = cfg.dye_safety * dt * ye_bound.rate(T[z], rho[z], xi) + cfg.dye_atol;
         if (!(dye <= bound)) {

@@ -14,8 +14,8 @@ integrator where it is not, in C++ (``nnn._emulator.Runtime`` over libnnn's
 
 Per zone the emulator's answer is used only if log10 T, log10 rho, Ye and
 log10 dt lie inside the model's domain, the model ran, and its output passes
-the checks (sanity, ``max_error`` on the model's own error estimate, energy
-consistency, the weak-rate |dYe| bound). Every other zone is burned by the
+the checks (sanity, ``max_error`` on the model's own error estimate, ``max_dye`` on
+its Ye change, energy consistency, the weak-rate |dYe| bound). Every other zone is burned by the
 integrator over the whole dt; ``path`` says why (see :data:`PATHS`).
 
 Settings and their defaults are libnnn's (``nnn::emulator::Config``, their one
@@ -59,6 +59,7 @@ __all__ = ["Emulator", "EmulatorBurnResult", "EmulatorBatchResult", "EmulatorFil
 #: ``path`` values (libnnn's enum): 0 = emulator; > 0 = integrator, and why.
 EMULATOR, FALLBACK_DOMAIN, FALLBACK_DT, FALLBACK_SANITY = 0, 1, 2, 3
 FALLBACK_ENERGY, FALLBACK_DYE, FALLBACK_ERROR, FALLBACK_MODEL = 4, 5, 6, 7
+FALLBACK_YE_CHANGE = 8
 PATHS = {
     EMULATOR: "emulator",
     FALLBACK_DOMAIN: "fallback: log T, log rho or Ye outside the model's domain",
@@ -68,6 +69,7 @@ PATHS = {
     FALLBACK_DYE: "fallback: |Ye - Ye0| above the weak-rate bound",
     FALLBACK_ERROR: "fallback: the model's error estimate above max_error",
     FALLBACK_MODEL: "fallback: the model failed at run time",
+    FALLBACK_YE_CHANGE: "fallback: the step's |Ye - Ye0| / Ye0 above max_dye",
 }
 STATUS_EMULATOR_FILE = 4
 #: The fallback integrator's default (the engine's, ``nnn._core.DEFAULTS``).
@@ -101,7 +103,8 @@ def _need_module():
 
 def default_config() -> dict:
     """libnnn's emulator settings and their defaults (``nnn::emulator::Config``):
-    sum_tolerance, negative_tolerance, max_error (0: no threshold), check_energy,
+    sum_tolerance, negative_tolerance, max_error (0: no threshold), max_dye (the step's
+    largest |Ye - Ye0| / Ye0 left to the model; 0: no threshold), check_energy,
     energy_rtol, energy_dx, check_dye, dye_safety, dye_atol, threads (libtorch
     intra-op threads per call; 0: libtorch's own), batch_size."""
     _need_module()
