@@ -23,7 +23,10 @@ Three chains per zone, each step starting from the chain's own previous composit
 * with ``--threshold``, the predictor's chain with fallback: a zone whose error estimate
   ``err`` exceeds the threshold is burned by the engine in that step (skipped, and said so,
   when the predictor has no ``err``, as persistence has none); with ``--dye-threshold``
-  (alone or as well) a zone whose predicted |dYe|/Ye for the step exceeds it.
+  (alone or as well) a zone whose predicted |dYe|/Ye for the step exceeds it. With
+  ``--runtime`` this chain runs through libnnn instead (``nnn.Emulator`` with
+  ``max_error = --threshold``, ``max_dye = --dye-threshold`` and every other check on, its
+  fallback burning at the engine's defaults): what a stellar code gets.
 
 Reported per step against the engine's chain, median and max over zones: the Ye drift
 |Ye - Ye_engine| / Ye_engine, the error of the cumulative eps_nuc (sum over steps of the
@@ -94,8 +97,9 @@ def valid_composition(X):
 
 
 def run(predict, net, n_steps=120, n_zones=16, threshold=None, seed=0, n_threads=2,
-        progress=True, dye_threshold=None):
-    """Chain the three paths; returns the per-step statistics."""
+        progress=True, dye_threshold=None, runtime=None):
+    """Chain the three paths; returns the per-step statistics.  ``runtime``: an
+    ``nnn.Emulator`` that runs the fallback chain (with its own settings)."""
     from tqdm.auto import tqdm
 
     T, rho, dt = contraction_track(n_steps, n_zones, seed)
@@ -122,7 +126,13 @@ def run(predict, net, n_steps=120, n_zones=16, threshold=None, seed=0, n_threads
         ye_head += electron_fraction(np.asarray(p["X"], float), A, Z) - electron_fraction(xl, A, Z)
         has_err = "err" in p if has_err is None else has_err
         fb_frac = None
-        if (threshold is not None and has_err) or dye_threshold is not None:
+        if runtime is not None:
+            b = runtime.burn_batch(T[k], rho[k], valid_composition(xf)[0], dt[k],
+                                   n_threads=n_threads)
+            xf, ef = np.asarray(b.X, float), ef + np.asarray(b.eps_nuc, float)
+            alive &= np.asarray(b.status) == 0
+            fb_frac = float((np.asarray(b.path) != 0).mean())
+        elif (threshold is not None and has_err) or dye_threshold is not None:
             q = pred(lt, lr, xf, dt[k])
             fb = np.zeros(n_zones, bool)
             if threshold is not None and has_err:
@@ -264,6 +274,9 @@ def main(argv=None):
                    help="also fall back where the predicted |dYe|/Ye of the step exceeds this")
     p.add_argument("--threshold", type=float, default=None,
                    help="fallback when the predictor's err exceeds this")
+    p.add_argument("--runtime", action="store_true",
+                   help="run the fallback chain through libnnn (nnn.Emulator with max_error = "
+                        "--threshold, max_dye = --dye-threshold)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out", default="out/multistep")
@@ -274,9 +287,15 @@ def main(argv=None):
     net = load_network(a.network)
     predict = make_predictor(a.model, net)
     label = "persistence" if predict is None else f"model {a.model}"
+    runtime = None
+    if a.runtime:
+        import nnn
+
+        runtime = nnn.Emulator.load(a.model, network=net, max_error=a.threshold or 0.0,
+                                    max_dye=a.dye_threshold or 0.0)
     t0 = time.perf_counter()
     res = run(predict, net, a.steps, a.zones, a.threshold, a.seed, a.threads,
-              not a.no_progress, dye_threshold=a.dye_threshold)
+              not a.no_progress, dye_threshold=a.dye_threshold, runtime=runtime)
     wall = time.perf_counter() - t0
     print_table(res, label)
     out = Path(a.out)
@@ -284,6 +303,7 @@ def main(argv=None):
     figure(out / "multistep.png", res, label)
     doc = {"network": str(net.name), "model": a.model, "steps": a.steps, "zones": a.zones,
            "threshold": a.threshold, "dye_threshold": a.dye_threshold, "seed": a.seed,
+           "runtime": bool(a.runtime),
            "track": TRACK,
            "dt": res["dt"].tolist(), "T_zone0": res["T"][:, 0].tolist(),
            "rho": res["rho"][:, 0].tolist(), "zones_alive": int(res["alive"].sum()),

@@ -201,6 +201,30 @@ def test_cli_shim(tmp_path):
     assert r.returncode == 2 and "test set must be one of" in r.stderr
 
 
+def test_multistep_benchmark_runtime_chain_follows_the_engine_when_every_zone_falls_back(
+        small_net, trained):
+    """--runtime: the fallback chain runs through nnn.Emulator with its settings; with a
+    max_dye below any step's Ye change every zone-step goes to libnnn's integrator, and the
+    chain is the engine's to its tolerance."""
+    from pathlib import Path
+
+    import nnn
+    from nnn.emulate import runtime as rt
+
+    if not rt.has_libtorch():
+        pytest.skip("libnnn built without libtorch")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    import emulator_multistep as ms
+
+    s, _ = trained
+    em = nnn.Emulator.load(s["model"], network=small_net, max_dye=1e-12)
+    res = ms.run(ev.make_predictor(s["model"], small_net), small_net, n_steps=3, n_zones=3,
+                 progress=False, runtime=em)
+    for r in res["rows"]:
+        assert r["fallback_fraction"] == 1.0
+        assert r["fallback"]["ye_max"] < 1e-9 and r["fallback"]["eq5_max"] < 1e-7
+
+
 def test_multistep_benchmark_identities(small_net):
     """benchmarks/emulator_multistep.py on approx21, 4 steps: persistence's cumulative
     eps_nuc error is exactly 1 and its Ye drift is the engine's own Ye change; a predictor
