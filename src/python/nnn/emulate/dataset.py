@@ -468,12 +468,17 @@ _SHARED_KEYS = ("network", "network_hash", "isotopes", "logT_range", "logrho_ran
                 "dt_range")
 
 
+def as_paths(data) -> list:
+    """One dataset path or several, as a list."""
+    return [data] if isinstance(data, (str, Path)) else list(data)
+
+
 def load_sets(paths, burned_starts=0, seed=0):
     """:func:`load_pairs` of one dataset or several of one network, domain and dt range (for
     example a set from the sampler and one whose starts are a model's own outputs), as one:
     sample indices run on from set to set; ``meta`` is the first set's with ``n_samples`` and
     ``n_failed`` summed and ``sets`` listing each set's path, seed and size."""
-    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    paths = as_paths(paths)
     if not paths:
         raise ValueError("no dataset given")
     sets = [load_pairs(p, burned_starts=burned_starts, seed=seed) for p in paths]

@@ -96,7 +96,8 @@ def run_network(network, cfg, out: Path, progress=True) -> dict:
     if cfg.get("bf16_copy"):
         t0 = time.perf_counter()
         bf16 = write_bf16_copy(s["model"], network, out, cfg["sets"], cfg["n_test"], progress,
-                               bf16_composition=_bf16_composition(cfg, network))
+                               bf16_composition=_per_network(cfg, "bf16_composition", network)
+                               is not False)  # unset: bf16, as the copy's other heads
         timings["bf16_copy_s"] = time.perf_counter() - t0
     return {"model": s["model"], "bf16_model": bf16, "dataset": str(data), "timings": timings,
             "training": {k: s[k] for k in ("epochs", "best_epoch", "stop_reason",
@@ -116,11 +117,6 @@ def finalize(model_path, network, eval_dir, sets, n_test, progress=True) -> dict
                    n_test=n_test, progress=progress)
     reg = regression.record(load_model(model_path, network=network), network)
     return update_metadata(model_path, metrics=metrics_summary(doc), regression=reg)
-
-
-def _bf16_composition(cfg, network) -> bool:
-    v = cfg.get("bf16_composition", True)
-    return bool(v.get(network, True) if isinstance(v, dict) else v)
 
 
 def write_bf16_copy(model_path, network, out: Path, sets, n_test, progress=True,

@@ -222,8 +222,7 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
             a[k] = int(v)
     dev = torch.device(device)
     d = ds.load_sets(data, burned_starts=burned_starts, seed=seed)
-    data_paths = [str(Path(p).resolve()) for p in
-                  ([data] if isinstance(data, (str, Path)) else data)]
+    data_paths = [str(Path(p).resolve()) for p in ds.as_paths(data)]
     data_path = data_paths[0] if len(data_paths) == 1 else data_paths
     meta = d["meta"]
     zeta = np.asarray(meta["Z"], float) / np.asarray(meta["A"], float)
