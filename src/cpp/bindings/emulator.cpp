@@ -125,7 +125,8 @@ PYBIND11_MODULE(_emulator, m) {
         std::vector<double> lam(yt.shape(0));
         const auto how = !grouped ? em_ns::TiltSums::Auto
                                   : *grouped ? em_ns::TiltSums::Groups : em_ns::TiltSums::Isotopes;
-        for (py::ssize_t r = 0; r < yt.shape(0); ++r) lam[r] = em_ns::ye_tilt(c, lp.data(r, 0), yt(r), how);
+        const em_ns::Assembly a(std::move(c), how);
+        for (py::ssize_t r = 0; r < yt.shape(0); ++r) lam[r] = a.ye_tilt(lp.data(r, 0), yt(r));
         return py::array_t<double>(lam.size(), lam.data());
       }, py::arg("zeta"), py::arg("logp"), py::arg("ye_t"), py::arg("lam_max"), py::arg("n_tilt"),
       py::arg("grouped") = py::none(),

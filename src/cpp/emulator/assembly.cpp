@@ -151,26 +151,25 @@ NNN_VECTOR_CLONES void group_weights(const double* wg, const double* z, double y
   }
 }
 
-// The padded copies of the constants and the scratch of one assemble() call.
-// The tilt sums over the groups of isotopes with one value of Z/A, each with its
-// isotopes' summed weight: as many exponentials per iteration as there are groups
-// (mesa_151: 151 isotopes, 96 values of Z/A, one of them shared by 21 isotopes;
-// mesa_80: 80, 50).
-struct Workspace {
+}  // namespace
+
+// The padded copies of a model's constants, and its groups of isotopes with one
+// value of Z/A: the tilt sums over the groups, each with its isotopes' summed
+// weight, as many exponentials per iteration as there are groups (mesa_151: 151
+// isotopes, 96 values of Z/A, one of them shared by 21 isotopes; mesa_80: 80, 50).
+struct Assembly::Tables {
   int n, n8, k = 0, k8;
-  bool group_pays;  // grouping saves at least a third of the entries (see below)
+  bool group_pays;                           // grouping saves at least a third of the entries
   std::vector<int> group;                    // group[i]: the group of isotope i
   std::vector<double> skip, zeta, q;         // constants, padded with 0
   std::vector<double> zeta_g;                // each group's Z/A, padded with 0
-  std::vector<double> x0, lx, logp, p, w, b, plus, minus, wg;
 
-  Workspace(const AssemblyConstants& c, TiltSums how)
-      : n(c.n), n8(padded(c.n)), group(c.n), skip(n8, 0.0), zeta(n8, 0.0), q(n8, 0.0), x0(n8, 0.0), lx(n8),
-        logp(n8, -std::numeric_limits<double>::infinity()), p(n8, 0.0), w(n8), b(n8), plus(n8), minus(n8) {
+  Tables(const AssemblyConstants& c, TiltSums how)
+      : n(c.n), n8(padded(c.n)), group(c.n), skip(n8, 0.0), zeta(n8, 0.0), q(n8, 0.0) {
     std::copy(c.skip.begin(), c.skip.end(), skip.begin());
     std::copy(c.zeta.begin(), c.zeta.end(), zeta.begin());
     std::copy(c.q.begin(), c.q.end(), q.begin());
-    std::vector<int> by_zeta(n);  // groups in increasing Z/A, found in O(n log n)
+    std::vector<int> by_zeta(n);  // groups in increasing Z/A
     std::iota(by_zeta.begin(), by_zeta.end(), 0);
     std::sort(by_zeta.begin(), by_zeta.end(), [&](int i, int j) { return c.zeta[i] < c.zeta[j]; });
     for (int i : by_zeta) {
@@ -180,7 +179,6 @@ struct Workspace {
     k = static_cast<int>(zeta_g.size());
     k8 = padded(k);
     zeta_g.resize(k8, 0.0);
-    wg.assign(k8, 0.0);
     // the group sums cost about what a tilt over 30 % fewer entries saves. assemble()
     // on the network outputs of 1000 bench zones, best of 300: mesa_80 (56 of 80 padded
     // entries) 1.19-1.29 -> 1.26-1.33 us/zone grouped, mesa_151 (96 of 152) 2.15-2.27 ->
@@ -189,24 +187,36 @@ struct Workspace {
   }
 };
 
+namespace {
+
+using Tables = Assembly::Tables;
+
+// The scratch of one call, padded as the tables
+struct Scratch {
+  std::vector<double> x0, lx, logp, p, w, b, plus, minus, wg;
+  explicit Scratch(const Tables& t)
+      : x0(t.n8, 0.0), lx(t.n8), logp(t.n8, -std::numeric_limits<double>::infinity()), p(t.n8, 0.0), w(t.n8),
+        b(t.n8), plus(t.n8), minus(t.n8), wg(t.k8, 0.0) {}
+};
+
 // BurnStepNet.tilt: safeguarded Newton on phi(lam) = ln S+ - ln S-,
 // S+- = sum over zeta_i >< ye_t of p_i |zeta_i - ye_t| e^(lam zeta_i), with
 // ws.logp = ln p_i (up to a constant), ws.p = p_i e^-shift. The sums run over the
 // groups of equal Z/A when every p_i e^-shift is at least kGroupedMin (the usual
 // case: ln p spans ~140-490 in the shipped models), else over the isotopes (then only
 // ws.logp is used).
-double tilt(const AssemblyConstants& c, Workspace& ws, double ye_t, double shift, bool grouped) {
+double tilt(const AssemblyConstants& c, const Tables& t, Scratch& ws, double ye_t, double shift, bool grouped) {
   const double* z;
   int m8;
   if (grouped) {
     std::fill(ws.wg.begin(), ws.wg.end(), 0.0);
-    for (int i = 0; i < ws.n; ++i) ws.wg[ws.group[i]] += ws.p[i];
-    z = ws.zeta_g.data();
-    m8 = ws.k8;
+    for (int i = 0; i < t.n; ++i) ws.wg[t.group[i]] += ws.p[i];
+    z = t.zeta_g.data();
+    m8 = t.k8;
     group_weights(ws.wg.data(), z, ye_t, shift, kLogTiny, m8, ws.b.data(), ws.plus.data(), ws.minus.data());
   } else {
-    z = ws.zeta.data();
-    m8 = ws.n8;
+    z = t.zeta.data();
+    m8 = t.n8;
     tilt_weights(ws.logp.data(), z, ye_t, kLogTiny, m8, ws.b.data(), ws.plus.data(), ws.minus.data());
   }
   double lam = 0, lo = -c.lam_max, hi = c.lam_max, dx_old = 2 * c.lam_max;
@@ -234,28 +244,34 @@ double tilt(const AssemblyConstants& c, Workspace& ws, double ye_t, double shift
 
 // ws.p = p_i e^-a_max over the isotopes (0 in the padding) from ws.logp; returns
 // a_max = max_i ln p_i, and whether the tilt may group (see kGroupedMin)
-double relative_weights(Workspace& ws, double& sum_p, bool& grouped) {
-  const double a_max = max_shifted(ws.logp.data(), 0, ws.zeta.data(), ws.n8);
-  sum_p = exp_shifted(ws.logp.data(), 0, ws.zeta.data(), a_max, kExpUnderflow, ws.n8, ws.p.data());
-  grouped = ws.group_pays && nnn::min_of(ws.logp.data(), ws.n) - a_max >= std::log(kGroupedMin);
+double relative_weights(const Tables& t, Scratch& ws, double& sum_p, bool& grouped) {
+  const double a_max = max_shifted(ws.logp.data(), 0, t.zeta.data(), t.n8);
+  sum_p = exp_shifted(ws.logp.data(), 0, t.zeta.data(), a_max, kExpUnderflow, t.n8, ws.p.data());
+  grouped = t.group_pays && nnn::min_of(ws.logp.data(), t.n) - a_max >= std::log(kGroupedMin);
   return a_max;
 }
 
 }  // namespace
 
-double ye_tilt(const AssemblyConstants& c, const double* logp, double ye_t, TiltSums how) {
-  Workspace ws(c, how);
-  std::copy(logp, logp + c.n, ws.logp.begin());
+Assembly::Assembly(AssemblyConstants c, TiltSums how)
+    : c_(std::move(c)), t_(std::make_shared<const Tables>(c_, how)) {}
+
+double Assembly::ye_tilt(const double* logp, double ye_t) const {
+  const Tables& t = *t_;
+  Scratch ws(t);
+  std::copy(logp, logp + t.n, ws.logp.begin());
   double sum_p;
   bool grouped;
-  const double a_max = relative_weights(ws, sum_p, grouped);
-  return tilt(c, ws, ye_t, a_max, grouped);
+  const double a_max = relative_weights(t, ws, sum_p, grouped);
+  return tilt(c_, t, ws, ye_t, a_max, grouped);
 }
 
-void assemble(const AssemblyConstants& c, const float* parts, const double* in, int m, double* out) {
+void Assembly::assemble(const float* parts, const double* in, int m, double* out) const {
+  const AssemblyConstants& c = c_;
+  const Tables& t = *t_;
   const int n = c.n, n_in = n + 3, n_parts = n + 4, n_out = n + 3;
-  Workspace ws(c, TiltSums::Auto);
-  const int n8 = ws.n8;
+  Scratch ws(t);
+  const int n8 = t.n8;
   double* lp = ws.logp.data();
   double* x0 = ws.x0.data();
   for (int r = 0; r < m; ++r) {
@@ -267,28 +283,28 @@ void assemble(const AssemblyConstants& c, const float* parts, const double* in, 
 
     // logits h_i + s_i ln X0_i through a log-softmax
     log_abundance(x0, kLogTiny, c.log_floor, n8, ws.lx.data());
-    for (int i = 0; i < n; ++i) lp[i] = static_cast<double>(p[i]) + ws.skip[i] * ws.lx[i];
+    for (int i = 0; i < n; ++i) lp[i] = static_cast<double>(p[i]) + t.skip[i] * ws.lx[i];
     double sum_p;
     bool grouped;
-    const double a_max = relative_weights(ws, sum_p, grouped);
+    const double a_max = relative_weights(t, ws, sum_p, grouped);
     const double log_norm = a_max + std::log(sum_p);
     for (int i = 0; i < n; ++i) lp[i] -= log_norm;
 
     // the target Ye: Ye0 plus the dYe head's rate times dt, within the trained bounds
-    const double ye0 = nnn::dot(x0, ws.zeta.data(), n) / std::max(nnn::sum(x0, n), 1e-30);
+    const double ye0 = nnn::dot(x0, t.zeta.data(), n) / std::max(nnn::sum(x0, n), 1e-30);
     const double dye = std::clamp(std::sinh(static_cast<double>(p[n])) * c.dye_scale * dt, -c.dye_max, c.dye_max);
     const double ye_t = std::clamp(ye0 + dye, c.ye_lo, c.ye_hi);
 
     // X = softmax(logp + lam zeta), written to w (padded), then to the output row
-    const double lam = tilt(c, ws, ye_t, a_max - log_norm, grouped);
-    const double t_max = max_shifted(lp, lam, ws.zeta.data(), n8);
-    const double s = exp_shifted(lp, lam, ws.zeta.data(), t_max, kExpUnderflow, n8, ws.w.data());
+    const double lam = tilt(c, t, ws, ye_t, a_max - log_norm, grouped);
+    const double t_max = max_shifted(lp, lam, t.zeta.data(), n8);
+    const double s = exp_shifted(lp, lam, t.zeta.data(), t_max, kExpUnderflow, n8, ws.w.data());
     for (int i = 0; i < n8; ++i) ws.w[i] /= s;
     std::copy(ws.w.begin(), ws.w.begin() + n, y);
 
     const double eps_nu = std::sinh(static_cast<double>(p[n + 2])) * c.eps_nu_scale;
     const double eps_nuc = c.eps_from_composition
-                               ? nnn::dot(x0, ws.q.data(), n) - nnn::dot(ws.w.data(), ws.q.data(), n) - eps_nu * dt
+                               ? nnn::dot(x0, t.q.data(), n) - nnn::dot(ws.w.data(), t.q.data(), n) - eps_nu * dt
                                : std::sinh(static_cast<double>(p[n + 1])) * c.eps_nuc_scale * dt;
     y[n] = eps_nuc;
     y[n + 1] = eps_nu;

@@ -12,6 +12,7 @@
 // round-off (tests/emulator/test_emulator_python.py).
 #pragma once
 
+#include <memory>
 #include <vector>
 
 namespace nnn::emulator {
@@ -34,22 +35,36 @@ struct AssemblyConstants {
   bool eps_from_composition = false;  // eps_nuc = sum q (X0 - X) - eps_nu dt (eps_from_composition)
 };
 
-// parts: m rows of n + 4 floats [logits (n), normalised dYe rate, normalised
-// eps_nuc/dt and eps_nu, log10 err] (BurnStepNet.forward_parts); in: the same
-// m rows of the model's input [log10 T, log10 rho, log10 dt, X0 (n)] (double);
-// out: m rows of n + 3 doubles [X (n), eps_nuc (erg/g over dt), eps_nu
-// (erg/g/s), err]. Thread-safe (scratch is local).
-void assemble(const AssemblyConstants& c, const float* parts, const double* in, int m, double* out);
-
 // How the tilt sums: over the groups of isotopes with one Z/A where that saves at
 // least a third of the work (Auto: mesa_151, not mesa_80), always (Groups), never
 // (Isotopes). Groups are used only where they are exact (assembly.cpp); the choice
-// changes results at round-off only. assemble() uses Auto.
+// changes results at round-off only. Models run with Auto.
 enum class TiltSums { Auto, Groups, Isotopes };
 
-// The Ye tilt alone, for one zone: the multiplier lam with
-// sum_i p_i e^(lam zeta_i) zeta_i / sum_i p_i e^(lam zeta_i) = ye_t, p = exp(logp)
-// (n entries; BurnStepNet.tilt).
-double ye_tilt(const AssemblyConstants& c, const double* logp, double ye_t, TiltSums how = TiltSums::Auto);
+// One model's assembly: its constants, padded, and its isotopes grouped by Z/A
+// once (at load); each call has its own scratch, so calls are thread-safe.
+class Assembly {
+ public:
+  explicit Assembly(AssemblyConstants c, TiltSums how = TiltSums::Auto);
+  const AssemblyConstants& constants() const { return c_; }
+
+  // parts: m rows of n + 4 floats [logits (n), normalised dYe rate, normalised
+  // eps_nuc/dt and eps_nu, log10 err] (BurnStepNet.forward_parts); in: the same
+  // m rows of the model's input [log10 T, log10 rho, log10 dt, X0 (n)] (double);
+  // out: m rows of n + 3 doubles [X (n), eps_nuc (erg/g over dt), eps_nu
+  // (erg/g/s), err].
+  void assemble(const float* parts, const double* in, int m, double* out) const;
+
+  // The Ye tilt alone, for one zone: the multiplier lam with
+  // sum_i p_i e^(lam zeta_i) zeta_i / sum_i p_i e^(lam zeta_i) = ye_t, p = exp(logp)
+  // (n entries; BurnStepNet.tilt).
+  double ye_tilt(const double* logp, double ye_t) const;
+
+  struct Tables;  // the padded constants and the groups (assembly.cpp)
+
+ private:
+  AssemblyConstants c_;
+  std::shared_ptr<const Tables> t_;
+};
 
 }  // namespace nnn::emulator

@@ -55,7 +55,7 @@ class TorchModel final : public EmulatorModel {
     // A BurnStepNet (it has forward_parts): libnnn runs the network part in
     // TorchScript and assembles the result in C++ (assembly.hpp), 3-4x faster
     // than its forward; any other model runs its forward.
-    if (module_.find_method("forward_parts")) assembly_ = read_assembly();
+    if (module_.find_method("forward_parts")) assembly_.emplace(read_assembly());
   }
 
   int forward(const double* in, int n, int n_in, double* out, int n_out,
@@ -69,13 +69,14 @@ class TorchModel final : public EmulatorModel {
                                     torch::TensorOptions().dtype(torch::kFloat64));
     if (!device_.is_cpu()) x = x.to(device_);
     if (assembly_) {
-      if (n_in != assembly_->n + 3 || n_out != assembly_->n + 3)
-        throw Error(Status::EmulatorFile, "model '" + path_ + "' has " + std::to_string(assembly_->n) +
+      const int n_iso = assembly_->constants().n;
+      if (n_in != n_iso + 3 || n_out != n_iso + 3)
+        throw Error(Status::EmulatorFile, "model '" + path_ + "' has " + std::to_string(n_iso) +
                                               " isotopes; called with " + std::to_string(n_in) +
                                               " inputs and " + std::to_string(n_out) + " outputs");
-      at::Tensor parts = run("forward_parts", x, n, n_in, assembly_->n + 4);
+      at::Tensor parts = run("forward_parts", x, n, n_in, n_iso + 4);
       if (parts.scalar_type() != torch::kFloat32) parts = parts.to(torch::kFloat32);
-      assemble(*assembly_, parts.data_ptr<float>(), in, n, out);
+      assembly_->assemble(parts.data_ptr<float>(), in, n, out);
       return used;
     }
     at::Tensor y = run("forward", x, n, n_in, n_out);
@@ -160,7 +161,7 @@ class TorchModel final : public EmulatorModel {
   }
 
   // BurnStepNet's constants (nnn.emulate.model), each checked for its type
-  std::optional<AssemblyConstants> read_assembly() const {
+  AssemblyConstants read_assembly() const {
     auto tensor = [&](const char* name, int64_t size) {
       const c10::IValue v = attr(name);
       if (!v.isTensor()) wrong_type(name, v, "Tensor");
@@ -213,7 +214,7 @@ class TorchModel final : public EmulatorModel {
   torch::jit::Module module_;
   torch::Device device_;
   std::string path_;
-  std::optional<AssemblyConstants> assembly_;  // set for a BurnStepNet
+  std::optional<Assembly> assembly_;  // set for a BurnStepNet
 };
 
 }  // namespace
