@@ -51,14 +51,30 @@ def make_meta(net, domain=None, **over) -> dict:
     return meta
 
 
-def tiny_model(net, path: Path, seed: int = 0, domain=None) -> Path:
-    """A BurnStepNet of ``net`` with random weights (8 wide, 2 deep), exported
+class BeforeTrunkInput(mdl.BurnStepNet):
+    """A BurnStepNet as the files scripted before ``parts_of_trunk_input`` existed
+    (2026-12-05): ``forward_parts`` builds the trunk's input itself, and the file has no
+    ``parts_of_trunk_input`` (its override here is not exported), so libnnn runs
+    ``forward_parts``."""
+
+    @torch.jit.export
+    def forward_parts(self, x: torch.Tensor) -> torch.Tensor:
+        h, th = self.hidden(x.float())
+        return torch.cat([self.comp_out(h), self.energies(h, th), self.log_err(h, th)[:, None]],
+                         dim=1)
+
+    def parts_of_trunk_input(self, z: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+
+def tiny_model(net, path: Path, seed: int = 0, domain=None, cls=mdl.BurnStepNet) -> Path:
+    """A BurnStepNet (or ``cls``) of ``net`` with random weights (8 wide, 2 deep), exported
     with nnn.emulate.model.export. Its dYe and energy scales are small, so its
     zones are not far from X0, but its energies are not consistent with its
     compositions: use it with :data:`NO_CHECKS`."""
     torch.manual_seed(seed)
-    m = mdl.BurnStepNet(list(net.isotopes), zeta(net), domain or DOMAIN, scales=(1e-9, 1e14, 1e8),
-                        first=8, width=8, depth=2, network=net.name, network_hash=net.file_hash)
+    m = cls(list(net.isotopes), zeta(net), domain or DOMAIN, scales=(1e-9, 1e14, 1e8),
+            first=8, width=8, depth=2, network=net.name, network_hash=net.file_hash)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         return mdl.export(m, path, make_meta(net, domain))

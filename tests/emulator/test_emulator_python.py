@@ -7,6 +7,7 @@ engine's own burns) passes every check; no NaN ever leaves; threads."""
 from __future__ import annotations
 
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -17,8 +18,9 @@ from nnn.emulate.runtime import (EMULATOR, FALLBACK_DOMAIN, FALLBACK_DT, FALLBAC
                           FALLBACK_ENERGY, FALLBACK_ERROR, FALLBACK_MODEL, FALLBACK_SANITY,
                           FALLBACK_YE_CHANGE, PATHS, EmulatorBatchResult, EmulatorBurnResult)
 
-from emulator_models import (DOMAIN, DT, NO_CHECKS, RAISE_BAND, SMALL, engine_truth,
-                             q_erg_per_g, reference_forward, table_model, tiny_model, zones)
+from emulator_models import (DOMAIN, DT, NO_CHECKS, RAISE_BAND, SMALL, BeforeTrunkInput,
+                             engine_truth, q_erg_per_g, reference_forward, table_model, tiny_model,
+                             zones)
 
 
 @pytest.fixture(scope="module")
@@ -416,3 +418,30 @@ def test_other_models_of_the_network(small_net, tmp_path):
     b = nnn.Emulator.load(tiny_model(small_net, tmp_path / "b.pt", seed=4), **NO_CHECKS)
     T, rho, X = zones(small_net, 4)
     assert not np.allclose(a.burn_batch(T, rho, X, DT).X, b.burn_batch(T, rho, X, DT).X)
+
+
+def test_trunk_input_built_in_cpp_and_files_scripted_before_it(small_net, tmp_path):
+    """libnnn builds a BurnStepNet's trunk input itself (Assembly::trunk_input) and runs
+    parts_of_trunk_input; a file scripted before that method existed runs its forward_parts.
+    Both give the model's Python answer, on zones with X = 0 and X below the trunk's 1e-37
+    clamp and its log floor (the float32 logs of libnnn and torch may differ in the last bit)."""
+    new = tiny_model(small_net, tmp_path / "new.pt", seed=5)
+    old = tiny_model(small_net, tmp_path / "old.pt", seed=5, cls=BeforeTrunkInput)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        assert torch.jit.load(str(new))._c._has_method("parts_of_trunk_input")
+        assert not torch.jit.load(str(old))._c._has_method("parts_of_trunk_input")
+    T, rho, X = zones(small_net, 30, seed=11)
+    X[:10, :3] = 0.0
+    X[10:20, 1:4] = 1e-40   # below the clamp
+    X[20:, 2:4] = 1e-20     # above the clamp, below exp(log_floor) for the default x_floor
+    X /= X.sum(axis=1, keepdims=True)
+    n = small_net.n_species
+    for path in (new, old):
+        b = nnn.Emulator.load(path, network=small_net, **NO_CHECKS).burn_batch(T, rho, X, DT)
+        assert (b.path == EMULATOR).all()
+        ref = reference_forward(path, T, rho, X, DT)
+        np.testing.assert_allclose(b.X, ref[:, :n] / ref[:, :n].sum(axis=1, keepdims=True),
+                                   rtol=1e-5, atol=1e-12)
+        np.testing.assert_allclose(b.err, ref[:, n + 2], rtol=1e-5)
+        np.testing.assert_allclose(b.eps_nu, ref[:, n + 1], rtol=1e-5)

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <limits>
 #include <numeric>
+#include <stdexcept>
 
 #include "libmvec.hpp"
 #include "nnn/sums.hpp"
@@ -53,6 +54,8 @@ inline double lanes_sum(const Lanes& m) {
 constexpr double kExpUnderflow = -708.0;
 // Arguments of log below this (ln 1e-300 = -690.8, far below any floor used here)
 constexpr double kLogTiny = 1e-300;
+// BurnStepNet.trunk_input's clamp of X0 before its log
+constexpr double kTrunkTiny = 1e-37;
 
 // max_i (a_i + lam z_i) over n8 entries
 NNN_VECTOR_CLONES double max_shifted(const double* a, double lam, const double* z, int n8) {
@@ -89,6 +92,21 @@ NNN_VECTOR_CLONES double exp_shifted(const double* a, double lam, const double* 
 // ln X0_i as the model's inputs see it: ln max(X0_i, tiny), floored at log_floor
 NNN_VECTOR_CLONES void log_abundance(const double* x0, double tiny, double log_floor, int n8, double* lx) {
   for (int i = 0; i < n8; ++i) lx[i] = std::max(std::log(std::max(x0[i], tiny)), log_floor);
+}
+
+// The trunk's composition inputs (BurnStepNet.trunk_input): X0_i and
+// 1 + 2 lx_i / -log_floor with lx_i = max(ln max(X0_i, tiny), log_floor), in double
+// and rounded to float32 once, as the model does (tiny = 1e-37 as its clamp; a
+// parameter: see kExpUnderflow); lx_i kept for assemble()
+NNN_VECTOR_CLONES void trunk_composition(const double* x0, double tiny, double log_floor, int n, float* x0f,
+                                         float* lxs, double* lx) {
+  const double neg_floor = -log_floor;
+  for (int i = 0; i < n; ++i) {
+    const double l = std::max(std::log(std::max(x0[i], tiny)), log_floor);
+    lx[i] = l;
+    x0f[i] = static_cast<float>(x0[i]);
+    lxs[i] = static_cast<float>(1.0 + 2.0 * l / neg_floor);
+  }
 }
 
 // b_i = ln(p_i |zeta_i - ye_t|) and the side of each isotope (plus_i, minus_i: 1 or 0);
@@ -266,7 +284,33 @@ double Assembly::ye_tilt(const double* logp, double ye_t) const {
   return tilt(c_, t, ws, ye_t, a_max, grouped);
 }
 
-void Assembly::assemble(const float* parts, const double* in, int m, double* out) const {
+bool Assembly::shares_log_abundance() const {
+  // the trunk clamps X0 at 1e-37 before its log, the assembly at 1e-300: with a
+  // floor above ln 1e-37 both are max(ln X0, log_floor), exactly
+  return c_.log_floor >= std::log(static_cast<double>(kTrunkTiny));
+}
+
+void Assembly::trunk_input(const double* in, int m, float* z, double* ln_x0) const {
+  const AssemblyConstants& c = c_;
+  const int n = c.n, n_in = n + 3, n_z = 3 + 2 * n;
+  if (c.in_center.size() != 3 || c.in_half.size() != 3)
+    throw std::logic_error("Assembly::trunk_input: the model's in_center and in_half were not read");
+  if (!shares_log_abundance())
+    throw std::logic_error("Assembly::trunk_input: log_floor below ln 1e-37 (see shares_log_abundance)");
+  float center[3], half[3];
+  for (int k = 0; k < 3; ++k) {
+    center[k] = static_cast<float>(c.in_center[k]);
+    half[k] = static_cast<float>(c.in_half[k]);
+  }
+  for (int r = 0; r < m; ++r) {
+    const double* x = in + static_cast<size_t>(r) * n_in;
+    float* zr = z + static_cast<size_t>(r) * n_z;
+    for (int k = 0; k < 3; ++k) zr[k] = (static_cast<float>(x[k]) - center[k]) / half[k];
+    trunk_composition(x + 3, kTrunkTiny, c.log_floor, n, zr + 3, zr + 3 + n, ln_x0 + static_cast<size_t>(r) * n);
+  }
+}
+
+void Assembly::assemble(const float* parts, const double* in, int m, double* out, const double* ln_x0) const {
   const AssemblyConstants& c = c_;
   const Tables& t = *t_;
   const int n = c.n, n_in = n + 3, n_parts = n + 4, n_out = n + 3;
@@ -282,7 +326,8 @@ void Assembly::assemble(const float* parts, const double* in, int m, double* out
     std::copy(x + 3, x + 3 + n, x0);
 
     // logits h_i + s_i ln X0_i through a log-softmax
-    log_abundance(x0, kLogTiny, c.log_floor, n8, ws.lx.data());
+    if (ln_x0) std::copy(ln_x0 + static_cast<size_t>(r) * n, ln_x0 + static_cast<size_t>(r + 1) * n, ws.lx.data());
+    else log_abundance(x0, kLogTiny, c.log_floor, n8, ws.lx.data());
     for (int i = 0; i < n; ++i) lp[i] = static_cast<double>(p[i]) + t.skip[i] * ws.lx[i];
     double sum_p;
     bool grouped;

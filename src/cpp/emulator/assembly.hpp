@@ -33,6 +33,9 @@ struct AssemblyConstants {
   double lam_max = 1e4;               // bracket of the tilt's multiplier (lam_max)
   int n_tilt = 80;                    // most tilt iterations (n_tilt)
   bool eps_from_composition = false;  // eps_nuc = sum q (X0 - X) - eps_nu dt (eps_from_composition)
+  // the trunk input's scaling of (log10 T, log10 rho, log10 dt), float32 in the
+  // model (in_center, in_half); empty where the model has no parts_of_trunk_input
+  std::vector<double> in_center, in_half;
 };
 
 // How the tilt sums: over the groups of isotopes with one Z/A where that saves at
@@ -52,8 +55,19 @@ class Assembly {
   // eps_nuc/dt and eps_nu, log10 err] (BurnStepNet.forward_parts); in: the same
   // m rows of the model's input [log10 T, log10 rho, log10 dt, X0 (n)] (double);
   // out: m rows of n + 3 doubles [X (n), eps_nuc (erg/g over dt), eps_nu
-  // (erg/g/s), err].
-  void assemble(const float* parts, const double* in, int m, double* out) const;
+  // (erg/g/s), err]; ln_x0: trunk_input()'s, or null (computed here).
+  void assemble(const float* parts, const double* in, int m, double* out, const double* ln_x0 = nullptr) const;
+
+  // BurnStepNet.trunk_input: z = m rows of 3 + 2n floats [(x_k - in_center_k) /
+  // in_half_k (3), X0 (n), ln X0 mapped from [log_floor, 0] to [-1, 1] (n)] of the
+  // m input rows `in` (as in assemble()), with the model's operations (the log in
+  // double, rounded to float once), in one pass instead of TorchScript's seven
+  // over (m, n) temporaries; ln_x0 = m rows of n doubles max(ln X0_i, log_floor),
+  // the logs that assemble() needs too. Needs in_center and in_half, and
+  // shares_log_abundance().
+  void trunk_input(const double* in, int m, float* z, double* ln_x0) const;
+  // whether the trunk's clamped log of X0 is the assembly's (log_floor >= ln 1e-37)
+  bool shares_log_abundance() const;
 
   // The Ye tilt alone, for one zone: the multiplier lam with
   // sum_i p_i e^(lam zeta_i) zeta_i / sum_i p_i e^(lam zeta_i) = ye_t, p = exp(logp)

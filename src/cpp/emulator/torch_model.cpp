@@ -5,6 +5,7 @@
 #include <torch/version.h>
 
 #include <cstring>
+#include <memory>
 #include <optional>
 
 #include "assembly.hpp"
@@ -54,8 +55,15 @@ class TorchModel final : public EmulatorModel {
       : module_(std::move(m)), device_(dev), path_(std::move(path)) {
     // A BurnStepNet (it has forward_parts): libnnn runs the network part in
     // TorchScript and assembles the result in C++ (assembly.hpp), 3-4x faster
-    // than its forward; any other model runs its forward.
-    if (module_.find_method("forward_parts")) assembly_.emplace(read_assembly());
+    // than its forward; any other model runs its forward. Files scripted since
+    // parts_of_trunk_input exists get their trunk input from C++ too
+    // (Assembly::trunk_input: one pass instead of TorchScript's seven, whose logs
+    // the assembly reuses).
+    if (module_.find_method("forward_parts")) {
+      trunk_input_ = static_cast<bool>(module_.find_method("parts_of_trunk_input"));
+      assembly_.emplace(read_assembly());
+      trunk_input_ = trunk_input_ && assembly_->shares_log_abundance();
+    }
   }
 
   int forward(const double* in, int n, int n_in, double* out, int n_out,
@@ -64,22 +72,28 @@ class TorchModel final : public EmulatorModel {
     ThreadsGuard threads(torch_threads);
     const int used = at::get_num_threads();
     c10::InferenceMode guard;
-    // float64 in: the model keeps X0 and Ye0 in double (nnn.emulate.model)
-    at::Tensor x = torch::from_blob(const_cast<double*>(in), {n, n_in},
-                                    torch::TensorOptions().dtype(torch::kFloat64));
-    if (!device_.is_cpu()) x = x.to(device_);
     if (assembly_) {
       const int n_iso = assembly_->constants().n;
       if (n_in != n_iso + 3 || n_out != n_iso + 3)
         throw Error(Status::EmulatorFile, "model '" + path_ + "' has " + std::to_string(n_iso) +
                                               " isotopes; called with " + std::to_string(n_in) +
                                               " inputs and " + std::to_string(n_out) + " outputs");
-      at::Tensor parts = run("forward_parts", x, n, n_in, n_iso + 4);
+      at::Tensor parts;
+      std::unique_ptr<double[]> ln_x0;  // uninitialised: trunk_input() writes all of it
+      if (trunk_input_) {  // the trunk's input built here, in one pass
+        at::Tensor z = torch::empty({n, 3 + 2 * n_iso}, torch::TensorOptions().dtype(torch::kFloat32));
+        ln_x0.reset(new double[static_cast<size_t>(n) * n_iso]);
+        assembly_->trunk_input(in, n, z.data_ptr<float>(), ln_x0.get());
+        if (!device_.is_cpu()) z = z.to(device_);
+        parts = run("parts_of_trunk_input", z, n, n_in, n_iso + 4);
+      } else {
+        parts = run("forward_parts", input(in, n, n_in), n, n_in, n_iso + 4);
+      }
       if (parts.scalar_type() != torch::kFloat32) parts = parts.to(torch::kFloat32);
-      assembly_->assemble(parts.data_ptr<float>(), in, n, out);
+      assembly_->assemble(parts.data_ptr<float>(), in, n, out, ln_x0.get());
       return used;
     }
-    at::Tensor y = run("forward", x, n, n_in, n_out);
+    at::Tensor y = run("forward", input(in, n, n_in), n, n_in, n_out);
     if (y.scalar_type() != torch::kFloat64) y = y.to(torch::kFloat64);
     std::memcpy(out, y.data_ptr<double>(), sizeof(double) * static_cast<size_t>(n) * n_out);
     return used;
@@ -119,6 +133,14 @@ class TorchModel final : public EmulatorModel {
   }
 
  private:
+  // the raw input rows as a tensor on the model's device; float64: the model keeps
+  // X0 and Ye0 in double (nnn.emulate.model)
+  at::Tensor input(const double* in, int n, int n_in) const {
+    at::Tensor x = torch::from_blob(const_cast<double*>(in), {n, n_in},
+                                    torch::TensorOptions().dtype(torch::kFloat64));
+    return device_.is_cpu() ? x : x.to(device_);
+  }
+
   std::string forward_failed(const char* method, int n, int n_in, const std::string& what) const {
     // TorchScript errors carry the traceback first; the last line is the reason
     std::string s = what;
@@ -197,6 +219,10 @@ class TorchModel final : public EmulatorModel {
     const c10::IValue e = attr("eps_from_composition");
     if (!e.isBool()) wrong_type("eps_from_composition", e, "bool");
     c.eps_from_composition = e.toBool();
+    if (trunk_input_) {
+      c.in_center = tensor("in_center", 3);
+      c.in_half = tensor("in_half", 3);
+    }
     return c;
   }
 
@@ -215,6 +241,7 @@ class TorchModel final : public EmulatorModel {
   torch::Device device_;
   std::string path_;
   std::optional<Assembly> assembly_;  // set for a BurnStepNet
+  bool trunk_input_ = false;          // it has parts_of_trunk_input
 };
 
 }  // namespace

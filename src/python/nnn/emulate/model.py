@@ -216,14 +216,29 @@ class BurnStepNet(nn.Module):
         self.bf16_composition = True
 
     # -------------------------------------------------------------- the pieces
+    def trunk_input(self, x: torch.Tensor) -> torch.Tensor:
+        """The trunk's input (N, 3 + 2n) float32 from raw inputs (float32 or float64):
+        [scaled thermo inputs (3), X0 (n), ln X0 mapped from [log_floor, 0] to [-1, 1] (n)].
+        The log and its scaling run in float64 and are rounded to float32 once, so that
+        libnnn, which builds the same rows in C++ (``Assembly::trunk_input``, assembly.cpp)
+        and runs :meth:`parts_of_trunk_input`, gets them bit for bit (two float64 logs that
+        differ in the last bit round to one float32 but for ~1e-9 of the elements; two float32
+        logs differ in ~1 % of them). In TorchScript these are seven passes over (N, n)
+        temporaries, ~0.4 us of a bf16 mesa_151 zone's ~5."""
+        th = (x[:, :3].float() - self.in_center) / self.in_half
+        x0 = x[:, 3:]
+        lx = torch.clamp(torch.log(torch.clamp(x0.double(), min=1e-37)), min=self.log_floor)
+        lxs = 1.0 + 2.0 * lx / (-self.log_floor)  # [log_floor, 0] -> [-1, 1]
+        return torch.cat([th, x0.float(), lxs.float()], dim=1)
+
     def hidden(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """(last hidden layer of the trunk (float32; bfloat16 with bf16 trunk and heads),
-        scaled thermo inputs (N, 3))."""
-        th = (x[:, :3] - self.in_center) / self.in_half
-        x0 = x[:, 3:]
-        lx = torch.clamp(torch.log(torch.clamp(x0, min=1e-37)), min=self.log_floor)
-        lxs = 1.0 + 2.0 * lx / (-self.log_floor)  # [log_floor, 0] -> [-1, 1]
-        z = torch.cat([th, x0, lxs], dim=1)
+        scaled thermo inputs (N, 3)) of raw inputs."""
+        return self.hidden_of(self.trunk_input(x))
+
+    def hidden_of(self, z: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`hidden` from the trunk's input ``z`` (:meth:`trunk_input`)."""
+        th = z[:, :3]
         if self.bf16_trunk:
             h = self.trunk(z.to(torch.bfloat16))
             return (h if self.bf16_heads else h.to(z.dtype)), th
@@ -357,11 +372,17 @@ class BurnStepNet(nn.Module):
     def forward_parts(self, x: torch.Tensor) -> torch.Tensor:
         """The network's share of :meth:`forward`: raw inputs (N, 3 + n) -> float32
         (N, n + 4) [composition logits (n), normalised dYe rate, normalised eps_nuc/dt and
-        eps_nu, log10 err].  libnnn runs this and does the rest of :meth:`forward` (the
-        assembly: Ye tilt, softmax, energies) in C++, src/cpp/emulator/assembly.cpp, 3-4x
-        faster than these ~30 tensor operations per tilt iteration over (N, n) temporaries
+        eps_nu, log10 err].  libnnn does the rest of :meth:`forward` (the assembly: Ye
+        tilt, softmax, energies) in C++, src/cpp/emulator/assembly.cpp, 3-4x faster than
+        these ~30 tensor operations per tilt iteration over (N, n) temporaries
         (docs/emulators.md); :meth:`forward` stays the definition it is tested against."""
-        h, th = self.hidden(x.float())
+        return self.parts_of_trunk_input(self.trunk_input(x))
+
+    @torch.jit.export
+    def parts_of_trunk_input(self, z: torch.Tensor) -> torch.Tensor:
+        """:meth:`forward_parts` from the trunk's input ``z`` (:meth:`trunk_input`, float32):
+        what libnnn runs, having built ``z`` itself."""
+        h, th = self.hidden_of(z)
         if self.bf16_heads:
             hb = h.to(torch.bfloat16)  # a no-op after a bf16 trunk
             ht = torch.cat([hb, th.to(torch.bfloat16)], dim=1)
