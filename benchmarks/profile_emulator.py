@@ -170,13 +170,19 @@ def main(argv=None):
         with torch.inference_mode():
             module(x)
 
+    # the TorchScript part as libnnn runs it: from the trunk input libnnn builds in C++
+    # (files with parts_of_trunk_input), else from the raw inputs
+    from_z = module._c._has_method("parts_of_trunk_input")
+    with torch.inference_mode():
+        z = module.trunk_input(x) if from_z else None
+
     def parts():
         with torch.inference_mode():
-            module.forward_parts(x)
+            module.parts_of_trunk_input(z) if from_z else module.forward_parts(x)
 
     def trunk():
         with torch.inference_mode():
-            module.hidden(x.float())
+            module.hidden_of(z) if from_z else module.hidden(x.float())
 
     us = {}
     us["burn_batch, every check"] = timeit(lambda: em.burn_batch(T, rho, X, a.dt, n_threads=1), a.min_time,
@@ -197,7 +203,7 @@ def main(argv=None):
         split = {
             "Python wrapper": us["burn_batch, every check"] - us["C++ call, every check"],
             "energy + |dYe| checks": us["C++ call, every check"] - us["C++ call, no energy/|dYe| check"],
-            "assembly + per-zone work (C++)": us["C++ call, no energy/|dYe| check"]
+            "C++: trunk input, assembly, per zone": us["C++ call, no energy/|dYe| check"]
             - us["network part (forward_parts)"],
             "trunk (hidden)": us["trunk (hidden) alone"],
             "heads": us["network part (forward_parts)"] - us["trunk (hidden) alone"],

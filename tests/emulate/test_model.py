@@ -361,8 +361,8 @@ def test_rescript_bf16_runs_the_network_in_bfloat16(tmp_path, heads):
         r = parts_b[:, len(A)].double()
     assert parts_b.dtype == torch.float32
     np.testing.assert_allclose(parts_b[:, -1].numpy(), parts_a[:, -1].numpy(), atol=0.05)
-    # the fused Linear + ReLU layers (oneDNN) give the plain layers' results bit for bit, and
-    # so does their own fallback branch (taken where oneDNN's bf16 matmul cannot run)
+    # the fused Linear + ReLU layers (oneDNN), packed or not, give the plain layers' results bit
+    # for bit, and so does their own fallback branch (taken where oneDNN's bf16 matmul cannot run)
     assert meta_b["fused_linear"] == fused_linear_available()
     plain, _ = read_meta(rescript(src, tmp_path / "plain.pt", bf16_trunk=True, bf16_heads=heads,
                                   fuse_linear=False))
@@ -370,6 +370,11 @@ def test_rescript_bf16_runs_the_network_in_bfloat16(tmp_path, heads):
     assert len(fused_layers) == (8 if heads else 2) * meta_b["fused_linear"]  # 2 trunk, 1 + 3 + 2 heads
     with torch.inference_mode():
         np.testing.assert_array_equal(plain.forward_parts(x64).numpy(), parts_b.numpy())
+        for layer in fused_layers:  # weights in oneDNN's layout, as libnnn packs them at load
+            layer.pack()
+        assert all((layer.packed is not None) == torch.ops.mkldnn._is_mkldnn_bf16_supported()
+                   for layer in fused_layers)
+        np.testing.assert_array_equal(b.forward_parts(x64).numpy(), parts_b.numpy())
         for layer in fused_layers:
             layer.fused = False
         np.testing.assert_array_equal(b.forward_parts(x64).numpy(), parts_b.numpy())
