@@ -53,17 +53,11 @@ class TorchModel final : public EmulatorModel {
  public:
   TorchModel(torch::jit::Module m, torch::Device dev, std::string path)
       : module_(std::move(m)), device_(dev), path_(std::move(path)) {
-    // A BurnStepNet (it has forward_parts): libnnn runs the network part in
-    // TorchScript and assembles the result in C++ (assembly.hpp), 3-4x faster
-    // than its forward; any other model runs its forward. Files scripted since
-    // parts_of_trunk_input exists get their trunk input from C++ too
-    // (Assembly::trunk_input: one pass instead of TorchScript's seven, whose logs
-    // the assembly reuses).
     // FusedLinear layers (the bf16 copies) keep their weights in oneDNN's blocked
     // layout from here on (nnn.emulate.model.FusedLinear.pack), instead of oneDNN
     // reordering them on every call: mesa_151_bf16's network part 260 -> 201 us at
-    // batch 1, 1.39 -> 1.34 us/zone at batch 1000, results bit for bit
-    // (a layer that cannot be packed runs unpacked: the same results)
+    // batch 1, 1.39 -> 1.34 us/zone at batch 1000, results bit for bit. A layer
+    // that cannot be packed runs unpacked, with the same results: nothing to report.
     if (device_.is_cpu()) {
       torch::NoGradGuard no_grad;
       for (torch::jit::Module sub : module_.modules()) {
@@ -74,6 +68,12 @@ class TorchModel final : public EmulatorModel {
         }
       }
     }
+    // A BurnStepNet (it has forward_parts): libnnn runs the network part in
+    // TorchScript and assembles the result in C++ (assembly.hpp), 3-4x faster
+    // than its forward; any other model runs its forward. Files scripted since
+    // parts_of_trunk_input exists get their trunk input from C++ too
+    // (Assembly::trunk_input: one pass instead of TorchScript's seven, whose logs
+    // the assembly reuses).
     if (module_.find_method("forward_parts")) {
       trunk_input_ = static_cast<bool>(module_.find_method("parts_of_trunk_input"));
       assembly_.emplace(read_assembly());
