@@ -34,7 +34,6 @@ import numpy as np
 
 from nnn.emulate import generate as gen
 from nnn.emulate.burn import load_network
-from nnn.emulate.sampling import electron_fraction
 
 #: Pre-burn times (s), one per sample, uniformly
 PREBURN_TIMES = (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0)
@@ -60,11 +59,8 @@ def ash_starts(threads: int = 0):
                            rtol=spec.rtol, atol=spec.atol, n_threads=threads)
         X = np.asarray(b.X, float).reshape(n, len(PREBURN_TIMES), -1)[np.arange(n), pick]
         ok = np.asarray(b.status).reshape(n) == 0
-        X = np.where(ok[:, None], np.clip(X, 0.0, None), d["X0"])
-        X /= X.sum(axis=1, keepdims=True)
-        d["X0"], d["Ye0"] = X, electron_fraction(X, spec.A, spec.Z)
         print(f"pre-burn: {ok.sum()} of {n} samples burned ({n - ok.sum()} kept the sampler's X)")
-        return d
+        return gen.with_starts(d, np.where(ok[:, None], X, d["X0"]), spec)
 
     note = (f"the sampler's, pre-burned by the engine at log T +- {PREBURN_OFFSET[0]}, log rho +- "
             f"{PREBURN_OFFSET[1]} for t_b in {PREBURN_TIMES} s")

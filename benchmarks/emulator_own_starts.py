@@ -28,7 +28,6 @@ import numpy as np
 from nnn.emulate import generate as gen
 from nnn.emulate.model import load_model
 from nnn.emulate.model_file import resolve_model_path
-from nnn.emulate.sampling import electron_fraction
 
 
 def own_starts(model, steps: int, dt_range=(1e-2, 10.0)):
@@ -49,8 +48,7 @@ def own_starts(model, steps: int, dt_range=(1e-2, 10.0)):
             dt = 10.0 ** rng.uniform(lo, hi, len(act))
             Xn = np.clip(m.predict(d["logT"][act], d["logrho"][act], X[act], dt)["X"], 0, None)
             X[act] = Xn / Xn.sum(axis=1, keepdims=True)
-        d["X0"], d["Ye0"] = X, electron_fraction(X, spec.A, spec.Z)
-        return d
+        return gen.with_starts(d, X, spec)
 
     note = (f"the sampler's, stepped 1..{steps} times by {path.name} "
             f"(dt log-uniform in {dt_range[0]:g}..{dt_range[1]:g} s)")

@@ -55,6 +55,15 @@ def make_inputs(spec: ds.DatasetSpec) -> dict:
             "Ye0": electron_fraction(X0, spec.A, spec.Z), "family": fam}
 
 
+def with_starts(inputs: dict, X, spec: ds.DatasetSpec) -> dict:
+    """``inputs`` (:func:`make_inputs`) with other starting compositions ``X`` (n, n_iso),
+    clipped at 0 and renormalised as a stellar code would pass them, and their Ye: for the
+    ``starts`` of :func:`generate`."""
+    X = np.clip(np.asarray(X, float), 0.0, None)
+    X /= X.sum(axis=1, keepdims=True)
+    return {**inputs, "X0": X, "Ye0": electron_fraction(X, spec.A, spec.Z)}
+
+
 #: Samples per set unless told otherwise (the other defaults: :class:`DatasetSpec`'s fields).
 DEFAULT_N_SAMPLES = 4096
 _SPEC = ds.DatasetSpec
