@@ -133,13 +133,13 @@ GridPoint locate(const WeakTable& t, double lT, double x, bool* clamped) {
           (x - g[i]) / (g[i + 1] - g[i])};
 }
 
-// log10 of a tabulated weak rate (1/s) at a located point: only the two log
-// T-interpolated entries of the column that the rho*Ye interpolation reads (the
-// column has one per rho*Ye grid point, and a neutrino-loss column the bound
-// never uses)
-double table_log_rate(const WeakTable& t, const GridPoint& p) {
-  const double* r0 = &t.log_rate[p.r0];
-  const double* r1 = &t.log_rate[p.r1];
+// log10 of a table on a weak-rate grid (rates, 1/s: WeakTable::log_rate or a
+// SummedTable) at a located point: only the two log T-interpolated entries of the
+// column that the rho*Ye interpolation reads (the column has one per rho*Ye grid
+// point)
+double table_log_rate(const std::vector<double>& log_rate, const GridPoint& p) {
+  const double* r0 = &log_rate[p.r0];
+  const double* r1 = &log_rate[p.r1];
   const double c0 = r0[0] + (r0[1] - r0[0]) * p.wT, c1 = r1[0] + (r1[1] - r1[0]) * p.wT;
   return c0 + (c1 - c0) * p.wx;
 }
@@ -273,6 +273,24 @@ std::shared_ptr<const Runtime> Runtime::load(std::shared_ptr<const Network> net,
   const auto tabular_end = std::stable_partition(em->weak_.begin(), em->weak_.end(),
                                                  [](const WeakRate& w) { return w.table >= 0; });
   em->n_tabular_ = static_cast<int>(tabular_end - em->weak_.begin());
+  for (int k = 0; k < em->n_tabular_; ++k) {
+    const WeakRate& w = em->weak_[k];
+    auto same = [&](const SummedTable& t) {
+      return t.grid == w.grid && t.dens_exp == w.dens_exp && t.ye_weight == w.ye_weight;
+    };
+    auto it = std::find_if(em->summed_.begin(), em->summed_.end(), same);
+    const std::vector<double>& lr = N.tables[w.table].log_rate;
+    if (it == em->summed_.end()) {
+      em->summed_.push_back({w.grid, w.dens_exp, w.ye_weight, std::vector<double>(lr.size(), 0.0)});
+      it = em->summed_.end() - 1;
+    }
+    // the sum itself, in linear units (log10 below)
+    for (size_t c = 0; c < lr.size(); ++c) it->log_rate[c] += w.coef * std::pow(10.0, lr[c]);
+  }
+  // (a sum below 1e-300 /s, all its rates underflowing, counts as 1e-300: a finite
+  // log keeps the interpolation's arithmetic finite)
+  for (SummedTable& t : em->summed_)
+    for (double& v : t.log_rate) v = std::log10(std::max(v, 1e-300));
   if (!weak->rates.empty()) {
     weak->set_flux_layout();
     em->weak_net_ = weak;
@@ -285,7 +303,7 @@ std::shared_ptr<const Runtime> Runtime::load(std::shared_ptr<const Network> net,
 class Runtime::YeBound {
  public:
   explicit YeBound(const Runtime& e)
-      : e_(e), Y_(e.net_->n_species()), points_(e.grids_.size()), v_(e.n_tabular_),
+      : e_(e), Y_(e.net_->n_species()), points_(e.grids_.size()), v_(e.summed_.size()),
         rho_pow_(e.max_dens_exp_ + 1) {}
 
   double rate(double T, double rho, const double* X) {
@@ -304,17 +322,17 @@ class Runtime::YeBound {
     const double log_T = std::log10(T), log_rhoy = std::log10(rho * ye);
     bool clamped = false;  // a table read at its edge: the edge value (as the engine)
     for (size_t g = 0; g < points_.size(); ++g) points_[g] = locate(N.tables[e_.grids_[g]], log_T, log_rhoy, &clamped);
-    const int nt = e_.n_tabular_;
-    for (int k = 0; k < nt; ++k) {
-      const WeakRate& w = e_.weak_[k];
-      v_[k] = table_log_rate(N.tables[w.table], points_[w.grid]);
-    }
-    exp_scaled(v_.data(), ln10, nt, v_.data());
+    const int ns = static_cast<int>(e_.summed_.size());
+    for (int s = 0; s < ns; ++s) v_[s] = table_log_rate(e_.summed_[s].log_rate, points_[e_.summed_[s].grid]);
+    exp_scaled(v_.data(), ln10, ns, v_.data());
     double sum = 0;
-    for (size_t k = 0; k < e_.weak_.size(); ++k) {
+    for (int s = 0; s < ns; ++s) {
+      const SummedTable& t = e_.summed_[s];
+      sum += rho_pow_[t.dens_exp] * (t.ye_weight ? ye : 1.0) * v_[s];
+    }
+    for (size_t k = e_.n_tabular_; k < e_.weak_.size(); ++k) {
       const WeakRate& w = e_.weak_[k];
-      const double v = static_cast<int>(k) < nt ? v_[k] : kin_->rate_value(w.evaluator);
-      sum += w.coef * rho_pow_[w.dens_exp] * (w.ye_weight ? ye : 1.0) * v;
+      sum += w.coef * rho_pow_[w.dens_exp] * (w.ye_weight ? ye : 1.0) * kin_->rate_value(w.evaluator);
     }
     return sum;
   }
@@ -323,7 +341,7 @@ class Runtime::YeBound {
   const Runtime& e_;
   std::vector<double> Y_;
   std::vector<GridPoint> points_;  // (T, rho Ye) on each grid of the weak tables
-  std::vector<double> v_;          // the tabular rates (1/s)
+  std::vector<double> v_;          // the summed tabular rates (1/s)
   std::vector<double> rho_pow_;    // rho^0 .. rho^max_dens_exp
   std::unique_ptr<Kinetics> kin_;
 };
