@@ -225,7 +225,7 @@ std::shared_ptr<const Runtime> Runtime::load(std::shared_ptr<const Network> net,
     const Rate& rate = N.rates[r];
     const double dz = charge_change(N, rate.term);
     if (std::abs(dz) < 0.5) continue;
-    WeakRate w{std::abs(dz) * rate.term.prefactor, rate.term.dens_exp, rate.term.ye_weight, -1, -1, -1};
+    WeakRate w{std::abs(dz) * rate.term.prefactor, rate.term.dens_exp, rate.term.ye_weight, -1};
     for (size_t q = 0; q < rate.term.y_species.size(); ++q)
       w.coef *= std::pow(1.0 / N.isotopes[rate.term.y_species[q]].A, rate.term.y_power[q]);
     if (w.dens_exp < 0 || w.dens_exp > 8)
@@ -233,18 +233,29 @@ std::shared_ptr<const Runtime> Runtime::load(std::shared_ptr<const Network> net,
                                         std::to_string(w.dens_exp) + "; the |dYe| bound handles rho^0..rho^8");
     em->max_dens_exp_ = std::max(em->max_dens_exp_, w.dens_exp);
     if (rate.kind == RateKind::Tabular) {
-      w.table = rate.table;
-      // the tables of a network share a few grids: the bound locates (T, rho Ye) once per grid
+      // the tables of a network share a few grids: the bound locates (T, rho Ye) once per
+      // grid, and reads one sum per grid (summed_; log10 taken below)
       const WeakTable& t = N.tables[rate.table];
-      for (size_t g = 0; g < em->grids_.size() && w.grid < 0; ++g) {
+      int grid = -1;
+      for (size_t g = 0; g < em->grids_.size() && grid < 0; ++g) {
         const WeakTable& u = N.tables[em->grids_[g]];
-        if (u.log_T == t.log_T && u.log_rhoy == t.log_rhoy) w.grid = static_cast<int>(g);
+        if (u.log_T == t.log_T && u.log_rhoy == t.log_rhoy) grid = static_cast<int>(g);
       }
-      if (w.grid < 0) {
-        w.grid = static_cast<int>(em->grids_.size());
+      if (grid < 0) {
+        grid = static_cast<int>(em->grids_.size());
         em->grids_.push_back(rate.table);
       }
-    } else if (rate.kind == RateKind::ReacLib || rate.kind == RateKind::Derived) {
+      auto it = std::find_if(em->summed_.begin(), em->summed_.end(), [&](const SummedTable& u) {
+        return u.grid == grid && u.dens_exp == w.dens_exp && u.ye_weight == w.ye_weight;
+      });
+      if (it == em->summed_.end()) {
+        em->summed_.push_back({grid, w.dens_exp, w.ye_weight, std::vector<double>(t.log_rate.size(), 0.0)});
+        it = em->summed_.end() - 1;
+      }
+      for (size_t c = 0; c < t.log_rate.size(); ++c) it->log_rate[c] += w.coef * std::pow(10.0, t.log_rate[c]);
+      continue;
+    }
+    if (rate.kind == RateKind::ReacLib || rate.kind == RateKind::Derived) {
       Rate copy = rate;
       for (int& p : copy.screen) {
         if (pair_map[p] < 0) {
@@ -268,24 +279,6 @@ std::shared_ptr<const Runtime> Runtime::load(std::shared_ptr<const Network> net,
                                         "' changes the charge; the |dYe| bound cannot evaluate it");
     }
     em->weak_.push_back(w);
-  }
-  // tabular rates first: their log rates go through one vectorised exp
-  const auto tabular_end = std::stable_partition(em->weak_.begin(), em->weak_.end(),
-                                                 [](const WeakRate& w) { return w.table >= 0; });
-  em->n_tabular_ = static_cast<int>(tabular_end - em->weak_.begin());
-  for (int k = 0; k < em->n_tabular_; ++k) {
-    const WeakRate& w = em->weak_[k];
-    auto same = [&](const SummedTable& t) {
-      return t.grid == w.grid && t.dens_exp == w.dens_exp && t.ye_weight == w.ye_weight;
-    };
-    auto it = std::find_if(em->summed_.begin(), em->summed_.end(), same);
-    const std::vector<double>& lr = N.tables[w.table].log_rate;
-    if (it == em->summed_.end()) {
-      em->summed_.push_back({w.grid, w.dens_exp, w.ye_weight, std::vector<double>(lr.size(), 0.0)});
-      it = em->summed_.end() - 1;
-    }
-    // the sum itself, in linear units (log10 below)
-    for (size_t c = 0; c < lr.size(); ++c) it->log_rate[c] += w.coef * std::pow(10.0, lr[c]);
   }
   // (a sum below 1e-300 /s, all its rates underflowing, counts as 1e-300: a finite
   // log keeps the interpolation's arithmetic finite)
@@ -330,10 +323,8 @@ class Runtime::YeBound {
       const SummedTable& t = e_.summed_[s];
       sum += rho_pow_[t.dens_exp] * (t.ye_weight ? ye : 1.0) * v_[s];
     }
-    for (size_t k = e_.n_tabular_; k < e_.weak_.size(); ++k) {
-      const WeakRate& w = e_.weak_[k];
+    for (const WeakRate& w : e_.weak_)
       sum += w.coef * rho_pow_[w.dens_exp] * (w.ye_weight ? ye : 1.0) * kin_->rate_value(w.evaluator);
-    }
     return sum;
   }
 

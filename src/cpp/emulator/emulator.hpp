@@ -141,13 +141,11 @@ class Runtime {
   double dye_rate_bound(double T, double rho, const double* X0) const;
 
  private:
-  struct WeakRate {   // a rate that changes the charge
+  struct WeakRate {   // a rate that changes the charge, not tabular (those are in summed_)
     double coef;      // |dZ| (charge change per reaction) x 1/n! x prod (1/A)^p (largest Y)
     int dens_exp;     // power of rho
     bool ye_weight;
-    int table;        // tabular rate: index into Network::tables; else -1
-    int grid;         // tabular rate: index into grids_ (its table's grid); else -1
-    int evaluator;    // other rates: evaluator index in weak_net_
+    int evaluator;    // its evaluator index in weak_net_
   };
   class YeBound;      // per-call evaluator of the bound (emulator.cpp)
   // Ye of the mass fractions X (n_species) whose sum is sum_X
@@ -164,9 +162,8 @@ class Runtime {
   // rates (ReacLib decays, captures) are evaluated by Kinetics on weak_net_, a
   // network of those alone (nullptr if there are none)
   std::shared_ptr<const Network> weak_net_;
-  std::vector<WeakRate> weak_;    // tabular rates first
-  std::vector<int> grids_;        // one table per distinct (log T, log rho*Ye) grid of weak_'s tables
-  int n_tabular_ = 0;             // weak_[0 .. n_tabular_) are tabular
+  std::vector<WeakRate> weak_;    // the ReacLib and derived ones
+  std::vector<int> grids_;        // one table per distinct (log T, log rho*Ye) grid of the weak tables
   int max_dens_exp_ = 0;
   // The tabular rates summed per grid (and power of rho, Ye weight) at the grid
   // points: log10 sum_k coef_k rate_k, on the grid's layout. Interpolated like
