@@ -21,7 +21,7 @@ near the sample's own point (not at log T 9.6-9.8). Fine-tuning beside a sampler
         --w-ye 3 --burned-starts 8 --threads 1 --out RUN
 
 and the same ``nnn.train`` on D0.h5 and a second sampler set (seed 23) as the control.
-Measured (docs/emulators.md, "eps_nuc at short dt on ood"): ood eps_nuc 7 % better than the
+Measured (docs/emulator_studies.md, "eps_nuc at short dt on ood"): ood eps_nuc 7 % better than the
 control at 1e-6 s, the other sets' eq 6 4-6 % worse: not shipped.
 """
 

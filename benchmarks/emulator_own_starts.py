@@ -14,7 +14,7 @@ the set's output times, as in any set. Fine-tuning on it beside a sampler set::
     python -m nnn.train --data D0.h5 DP.h5 --init mesa_151 --epochs 4 --lr 1e-4 \\
         --w-ye 3 --burned-starts 8 --threads 1 --out RUN
 
-and the same `nnn.train` on D0.h5 alone as the control; results in docs/emulators.md
+and the same `nnn.train` on D0.h5 alone as the control; results in docs/emulator_studies.md
 ("Training on the model's own outputs").
 """
 

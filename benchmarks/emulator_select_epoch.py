@@ -6,7 +6,7 @@
 
 One-step validation losses do not predict how a model behaves when its outputs are fed back
 as inputs: on mesa_151 an 18-epoch model, better in one step than the shipped 14-epoch one,
-drifted 8x further in Ye along the chain (docs/emulators.md).  This script chains each
+drifted 8x further in Ye along the chain (docs/emulator_studies.md).  This script chains each
 snapshot along :mod:`emulator_multistep`'s Si-burning contraction on a *selection* track
 (``--seed``, default 1: other zones, compositions and dt jitter than the seed-0 track the
 docs report), and prints, per epoch, the validation losses and the chained Ye drift (median

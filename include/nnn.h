@@ -4,7 +4,8 @@
  * exits, aborts or prints. After a failure, nnn_last_error() returns a
  * message naming the bad field and value; the message is thread-local, so
  * zones burned in an OpenMP loop each see their own. A call with n_zones = 0
- * does nothing and returns NNN_OK; its arrays may then be NULL.
+ * burns nothing and returns NNN_OK once its scalar arguments (dt, options)
+ * pass their checks; its arrays may then be NULL.
  *
  * A loaded network is immutable: one handle may be used by any number of
  * threads at once. Arrays of several zones are zone-major:

@@ -109,7 +109,6 @@ contains
     if (present(err)) err = 0
     ierr = check_net(net)
     if (ierr == NNN_OK .and. present(emulator)) ierr = check_emulator(emulator, net)
-    if (ierr == NNN_OK) ierr = check_dt(dt)
     if (ierr /= NNN_OK) return
     if (size(X) /= size(x0)) then
       ierr = set_error(NNN_BAD_INPUT, 'size(X) = ' // itoa(size(X)) // ' differs from n_species = ' // &
@@ -202,7 +201,6 @@ contains
     if (present(err)) err = 0
     ierr = check_net(net)
     if (ierr == NNN_OK .and. present(emulator)) ierr = check_emulator(emulator, net)
-    if (ierr == NNN_OK) ierr = check_dt(dt)
     if (ierr /= NNN_OK) return
     if (size(rho) /= nz) then
       ierr = size_error('rho', size(rho), 'size(T)', nz)
@@ -287,14 +285,6 @@ contains
       ierr = int(c_nnn_emulator_check_network(nnn_emulator_c_ptr(emulator), nnn_network_c_ptr(net)))
     end if
   end function check_emulator
-
-  ! The engine checks dt too, but names it times[0]; a burn step's caller knows it as dt.
-  integer function check_dt(dt) result(ierr)
-    real(dp), intent(in) :: dt
-    ierr = NNN_OK
-    if (.not. (dt > 0 .and. dt <= huge(dt))) &
-        ierr = set_error(NNN_BAD_INPUT, 'dt = ' // rtoa(dt) // ' s is invalid: must be finite and > 0')
-  end function check_dt
 
   integer function size_error(field, n, what, expected) result(ierr)
     character(len=*), intent(in) :: field, what

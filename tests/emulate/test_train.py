@@ -229,3 +229,39 @@ def test_load_sets_joins_sets_of_one_network(dataset, tmp_path):
         f.attrs["logT_range"] = json.dumps([9.0, 9.9])  # as the generator writes it
     with pytest.raises(ValueError, match="logT_range"):
         ds.load_sets([dataset, other])
+
+
+def test_output_ablation_switches(trained, dataset, small_net, tmp_path):
+    """The ablation switches of issue 12's section 3: ``composition_as_change=False`` keeps
+    the skip of ln X0 at 0 through training, so the composition is the softmax of the
+    head's logits alone; ``ye_tilt=False`` leaves that softmax untilted, so its Ye is not the
+    head's Ye0 + dYe, as the default model's is; libnnn refuses such a file by name."""
+    import nnn
+    from nnn.emulate.runtime import EmulatorFileError
+
+    s = train(dataset, tmp_path / "abl", arch="tiny", epochs=1, patience=5, batch_size=64,
+              lr=1e-3, energy_epochs=1, err_epochs=1, seed=1, progress=False, n_threads=1,
+              composition_as_change=False, ye_tilt=False)
+    assert s["config"]["composition_as_change"] is False and s["config"]["ye_tilt"] is False
+    d = ds.load_pairs(dataset)
+    k = slice(0, 40)
+    zeta = np.asarray(small_net.Z, float) / np.asarray(small_net.A, float)
+    n = len(small_net.isotopes)
+    for path, tilted in ((s["model"], False), (trained[0]["model"], True)):
+        m = load_model(path, network=small_net)
+        x = torch.from_numpy(m.inputs(d["logT"][k], d["logrho"][k], d["X0"][k], d["dt"][k]))
+        with torch.no_grad():
+            parts = m.module.forward_parts(x).double()
+        ye0 = d["X0"][k] @ zeta / d["X0"][k].sum(1)
+        ye_head = ye0 + np.clip(np.sinh(parts[:, n].numpy()) * float(m.module.scales[0])
+                                * d["dt"][k], -float(m.module.dye_max), float(m.module.dye_max))
+        X = m.predict(d["logT"][k], d["logrho"][k], d["X0"][k], d["dt"][k])["X"]
+        if tilted:
+            np.testing.assert_allclose(X @ zeta, ye_head, rtol=0, atol=1e-12)
+            continue
+        np.testing.assert_array_equal(m.module.skip.detach().numpy(), 0.0)
+        np.testing.assert_allclose(X, torch.softmax(parts[:, :n], dim=1).numpy(), rtol=1e-12,
+                                   atol=1e-15)
+        assert np.abs(X @ zeta - ye_head).max() > 1e-6
+        with pytest.raises(EmulatorFileError, match="'ye_tilt' is False"):
+            nnn.Emulator.load(path, network=small_net)

@@ -14,6 +14,7 @@ network_hash, isotopes, domain), made here in milliseconds instead of trained:
 """
 
 
+import functools
 import json
 import warnings
 from pathlib import Path
@@ -214,6 +215,9 @@ def bad_models(small_net, d: Path):
     out["domain"] = (save(TableModel(small_net, keys, vals, domain=dom), d / "domain.pt",
                           make_meta(small_net)),
                      ["domain.pt", "domain of log T is [9.8, 9.2]"])
+    no_tilt = functools.partial(mdl.BurnStepNet, ye_tilt=False)  # the trainer's ablation
+    out["no_ye_tilt"] = (tiny_model(small_net, d / "no_tilt.pt", cls=no_tilt),
+                         ["no_tilt.pt", "'ye_tilt' is False", "Python evaluation only"])
     out["missing"] = (d / "does_not_exist.pt", ["does_not_exist.pt", "does not exist"])
     (d / "a_directory").mkdir(exist_ok=True)
     out["directory"] = (d / "a_directory", ["a_directory", "is a directory"])

@@ -16,7 +16,7 @@ def bad(small_net, tmp_path_factory):
 
 
 CASES = ["corrupt", "truncated", "no_attributes", "v1", "format", "hash", "isotopes", "order",
-         "wrong_width", "domain", "missing", "directory"]
+         "wrong_width", "domain", "no_ye_tilt", "missing", "directory"]
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -51,8 +51,13 @@ def test_load_file_name_and_metadata(em, tiny_path, small_net, tmp_path, monkeyp
 def test_defaults_come_from_libnnn(em):
     d = nnn.emulate.runtime.default_config()
     assert d["max_error"] == d["max_dye"] == 0 and d["threads"] == 1 and d["check_energy"] and d["check_dye"]
-    assert set(em.config) == set(d)
-    assert sorted(PATHS) == list(range(9))
+    # the Python names of the path codes are libnnn's codes, and the numpy types a caller
+    # passes are accepted as the settings they stand for
+    assert sorted(PATHS) == sorted(nnn._emulator.PATH_CODES.values())
+    em2 = nnn.Emulator.load(em.info["path"], network=em.network, threads=np.int64(2),
+                            max_error=np.float32(0.5), check_dye=np.bool_(False))
+    assert em2.config == dict(d, threads=2, max_error=0.5, check_dye=False)
+    assert type(em2.config["threads"]) is int and type(em2.config["check_dye"]) is bool
 
 
 @pytest.mark.parametrize("dt", [1e-4, 3.7e-3, DT, 0.55, 1.0])
@@ -347,8 +352,9 @@ def test_bad_input_and_settings_raise(em, small_net):
         em.burn(-1.0, 1e8, x, DT)
     with pytest.raises(ValueError, match="sum of X"):
         em.burn(3e9, 1e8, x * 0.5, DT)
-    with pytest.raises(ValueError, match="times"):
-        em.burn(3e9, 1e8, x, -1.0)
+    for dt, text in ((-1.0, "-1"), (0.0, "0"), (float("nan"), "nan"), (float("inf"), "inf")):
+        with pytest.raises(ValueError, match=f"^dt = {text} s is invalid"):  # not times[0]
+            em.burn(3e9, 1e8, x, dt)
     with pytest.raises(ValueError, match="shape"):
         em.burn_batch([3e9, 3e9], [1e8], np.tile(x, (2, 1)), DT)
     # a bad integrator option is refused before any zone runs (even all-emulator calls)
@@ -359,12 +365,28 @@ def test_bad_input_and_settings_raise(em, small_net):
             em.burn_batch(T, rho, X, DT, **kw)
     with pytest.raises(ValueError, match="n_threads = -1"):
         em.burn_batch(T, rho, X, DT, n_threads=-1)
+    for kw, text in (({"max_steps": 3.9}, "max_steps = 3.9 must be an integer"),
+                     ({"n_threads": 0.9}, "n_threads = 0.9 must be an integer"),
+                     ({"max_steps": float("nan")}, "max_steps = nan must be an integer")):
+        with pytest.raises(ValueError, match=text):
+            em.burn_batch(T, rho, X, DT, **kw)
+    with pytest.raises(ValueError, match="threads = 2.9 is invalid"):
+        em.set_threads(2.9)
+    with pytest.raises(ValueError, match="model = '' is empty"):
+        nnn.Emulator.load("")
     # settings: named, with the value, and nothing changes
     before = em.config
     for kw, word in (({"max_error": -0.1}, "max_error = -0.1"), ({"energy_rtol": float("nan")}, "energy_rtol = nan"),
-                     ({"dye_safety": 0.0}, "dye_safety = 0"), ({"threads": -2}, "torch_threads = -2"),
+                     ({"dye_safety": 0.0}, "dye_safety = 0"), ({"threads": -2}, "^emulator setting threads = -2"),
                      ({"batch_size": 0}, "batch_size = 0"), ({"sum_tolerance": 5.0}, "sum_tolerance = 5"),
-                     ({"dt_rtol": 1e-9}, "unknown emulator setting 'dt_rtol'")):
+                     ({"dt_rtol": 1e-9}, "unknown emulator setting 'dt_rtol'"),
+                     # of the wrong type: named with the value as given, never truncated or cast
+                     ({"threads": 1.5}, r"threads = 1.5 is invalid: expected an integer"),
+                     ({"batch_size": 1e3}, r"batch_size = 1000.0 is invalid: expected an integer"),
+                     ({"sum_tolerance": None}, r"sum_tolerance = None is invalid: expected a number"),
+                     ({"max_error": True}, r"max_error = True is invalid: expected a number"),
+                     ({"check_energy": 2}, r"check_energy = 2 is invalid: expected True or False"),
+                     ({"check_dye": 0.0}, r"check_dye = 0.0 is invalid: expected True or False")):
         with pytest.raises(ValueError, match=word):
             em.set_config(**kw)
         with pytest.raises(ValueError, match=word.split(" =")[0]):

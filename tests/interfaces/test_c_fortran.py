@@ -390,7 +390,7 @@ def test_bad_input_fortran_module_checks(fortran_py, fnet, pynet):
                             np.zeros(2), np.zeros(2))
     assert ierr == 1 and f"size(X, 1) = {n - 1} differs from n_species = {n}" in fstr(N.nnn_error_message())
     # bad dt (named dt, not the engine's times[0])
-    for dt, text in ((0.0, "dt = 0"), (-1.0, "dt = -1"), (math.nan, "dt = NaN"), (math.inf, "dt = Inf")):
+    for dt, text in ((0.0, "dt = 0 s"), (-1.0, "dt = -1 s"), (math.nan, "dt = nan s"), (math.inf, "dt = inf s")):
         en, ev, ierr = B.nnn_burn(fnet, 3e9, 1e8, x.copy(), dt)
         assert ierr == 1 and text in fstr(N.nnn_error_message()), fstr(N.nnn_error_message())
         ierr = B.nnn_burn_zones(fnet, np.array([3e9]), np.array([1e8]), fortran_zones([x]), dt, np.zeros(1),

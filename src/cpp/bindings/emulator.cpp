@@ -5,6 +5,7 @@
 // Networks come from nnn._core: a _core.Network is accepted directly (pybind11
 // shares registered types between modules built with the same compiler and
 // pybind11), so the emulator and Network.burn use the very same object.
+#include <limits>
 #include <optional>
 
 #include <pybind11/numpy.h>
@@ -64,26 +65,75 @@ py::dict config_dict(const em_ns::Config& c) {
   return d;
 }
 
+// A Python setting's value of the C++ field's type, or BadInput naming the setting and the
+// value as Python prints it: pybind's own cast error names neither, and int(3.9) or
+// bool(2) would pass on something the user did not ask for.
+[[noreturn]] void bad_setting(const std::string& k, py::handle v, const char* want) {
+  throw nnn::Error(nnn::Status::BadInput, "emulator setting " + k + " = " +
+                                              std::string(py::repr(v)) + " is invalid: expected " + want);
+}
+
+// Python's bool and numpy's bool_ (which the numbers ABCs do not count as numbers, unlike
+// bool); numbers.Real and numbers.Integral take numpy's scalar types as well.
+bool is_bool(py::handle v) {
+  return PyBool_Check(v.ptr()) || py::isinstance(v, py::module_::import("numpy").attr("bool_"));
+}
+
+bool is_a(py::handle v, const char* abc) {
+  return py::isinstance(v, py::module_::import("numbers").attr(abc));
+}
+
+double number_setting(const std::string& k, py::handle v) {
+  if (is_bool(v) || !is_a(v, "Real")) bad_setting(k, v, "a number");
+  return py::float_(v.attr("__float__")());
+}
+
+bool bool_setting(const std::string& k, py::handle v) {
+  if (!is_bool(v)) bad_setting(k, v, "True or False");
+  return PyObject_IsTrue(v.ptr()) == 1;
+}
+
+int int_setting(const std::string& k, py::handle v) {
+  if (is_bool(v) || !is_a(v, "Integral")) bad_setting(k, v, "an integer");
+  const long long i = py::int_(v.attr("__index__")()).cast<long long>();
+  if (i < std::numeric_limits<int>::min() || i > std::numeric_limits<int>::max())
+    bad_setting(k, v, "an integer of C int's range");
+  return static_cast<int>(i);
+}
+
 em_ns::Config config_from(const py::dict& d) {
   em_ns::Config c;
   for (auto item : d) {
     const std::string k = py::str(item.first);
     py::handle v = item.second;
-    if (k == "sum_tolerance") c.sum_tolerance = v.cast<double>();
-    else if (k == "negative_tolerance") c.negative_tolerance = v.cast<double>();
-    else if (k == "max_error") c.max_error = v.cast<double>();
-    else if (k == "max_dye") c.max_dye = v.cast<double>();
-    else if (k == "check_energy") c.check_energy = v.cast<bool>();
-    else if (k == "energy_rtol") c.energy_rtol = v.cast<double>();
-    else if (k == "energy_dx") c.energy_dx = v.cast<double>();
-    else if (k == "check_dye") c.check_dye = v.cast<bool>();
-    else if (k == "dye_safety") c.dye_safety = v.cast<double>();
-    else if (k == "dye_atol") c.dye_atol = v.cast<double>();
-    else if (k == "threads") c.torch_threads = v.cast<int>();
-    else if (k == "batch_size") c.batch_size = v.cast<int>();
+    if (k == "sum_tolerance") c.sum_tolerance = number_setting(k, v);
+    else if (k == "negative_tolerance") c.negative_tolerance = number_setting(k, v);
+    else if (k == "max_error") c.max_error = number_setting(k, v);
+    else if (k == "max_dye") c.max_dye = number_setting(k, v);
+    else if (k == "check_energy") c.check_energy = bool_setting(k, v);
+    else if (k == "energy_rtol") c.energy_rtol = number_setting(k, v);
+    else if (k == "energy_dx") c.energy_dx = number_setting(k, v);
+    else if (k == "check_dye") c.check_dye = bool_setting(k, v);
+    else if (k == "dye_safety") c.dye_safety = number_setting(k, v);
+    else if (k == "dye_atol") c.dye_atol = number_setting(k, v);
+    else if (k == "threads") c.torch_threads = int_setting(k, v);
+    else if (k == "batch_size") c.batch_size = int_setting(k, v);
     else throw nnn::Error(nnn::Status::BadInput, "unknown emulator setting '" + k + "'");
   }
   return c;
+}
+
+// check_config names libnnn's fields as C and Fortran know them; Python calls torch_threads
+// "threads", so its message is renamed here (the rule itself stays check_config's)
+void check_python_config(const em_ns::Config& c) {
+  try {
+    em_ns::check_config(c);
+  } catch (const nnn::Error& e) {
+    const std::string c_name = "emulator setting torch_threads ";
+    std::string msg = e.what();
+    if (msg.rfind(c_name, 0) == 0) msg = "emulator setting threads " + msg.substr(c_name.size());
+    throw nnn::Error(e.status(), msg);
+  }
 }
 
 }  // namespace
@@ -107,8 +157,12 @@ PYBIND11_MODULE(_emulator, m) {
   m.attr("META_NAME") = em_ns::kMetaName;
   m.def("default_config", []() { return config_dict(em_ns::Config{}); },
         "The emulator settings' defaults (one definition: nnn::emulator::Config)");
-  m.def("check_config", [](const py::dict& d) { em_ns::check_config(config_from(d)); },
-        "Raise ValueError naming the first invalid setting");
+  m.def("check_config", [](const py::dict& d) {
+          const em_ns::Config c = config_from(d);
+          check_python_config(c);
+          return config_dict(c);  // as libnnn holds them: 1 -> 1.0, numpy scalars -> Python's
+        },
+        "The settings as libnnn holds them, or ValueError naming the first invalid one");
   m.def("ye_tilt", [](Array zeta, Array logp, Array ye_t, double lam_max, int n_tilt, std::optional<bool> grouped) {
         // libnnn's Ye tilt (src/cpp/emulator/assembly.cpp), for tests against
         // BurnStepNet.tilt: one multiplier per row of logp (rows, n)

@@ -177,6 +177,8 @@ PYBIND11_MODULE(_core, m) {
         }, py::arg("rtol"), py::arg("atol"), py::arg("max_steps") = nnn::kDefaultMaxSteps,
         py::arg("integrator") = std::string(nnn::kDefaultIntegrator),
         "ValueError naming the first invalid burn option (the engine's own check), else None");
+  m.def("check_dt", &nnn::check_dt, py::arg("dt"),
+        "ValueError naming dt (s) unless it is finite and > 0 (the engine's own check), else None");
 
   py::class_<Network, NetPtr>(m, "Network")
       .def_static("load", [](const std::string& path) {

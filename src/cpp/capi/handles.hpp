@@ -117,12 +117,6 @@ inline nnn_zone_info zone_info(const nnn::BurnResult& r) {
   return info;
 }
 
-inline void check_dt(double dt) {
-  if (!std::isfinite(dt) || dt <= 0)
-    throw nnn::Error(nnn::Status::BadInput,
-                     "dt = " + nnn::repr(dt) + " s is invalid: must be finite and > 0");
-}
-
 // Copies a zone batch's results (nnn_burn_zones*) to the C outputs. A failed
 // zone gets its input X back and zero energies; the first failure's status
 // and message become the call's. extra(z, r, ok) copies what only one call
@@ -150,7 +144,7 @@ int copy_zones(const std::vector<nnn::BurnResult>& rs, int n_species, const doub
 
 }  // namespace nnn::capi
 
-using nnn::capi::check_dt;
+using nnn::check_dt;
 using nnn::capi::copy_zones;
 using nnn::capi::copy_zone;
 using nnn::capi::require_arrays;

@@ -193,6 +193,7 @@ int nnn_emulator_burn_zones_with_info(const nnn_emulator* em, int n_zones, const
     return NNN_OK;
   });
   if (st != NNN_OK) return mark_rejected(st, zone_status, n_zones);
+  if (n_zones == 0) return NNN_OK;  // the arrays may be NULL, and memcpy(NULL, ., 0) is undefined
   std::memcpy(X_out, r.X.data(), sizeof(double) * r.X.size());
   std::memcpy(eps_nuc, r.eps_nuc.data(), sizeof(double) * n_zones);
   std::memcpy(eps_nu, r.eps_nu.data(), sizeof(double) * n_zones);

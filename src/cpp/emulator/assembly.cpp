@@ -200,7 +200,7 @@ struct Assembly::Tables {
     // the group sums cost about what a tilt over 30 % fewer entries saves. assemble()
     // on the network outputs of 1000 bench zones, best of 300: mesa_80 (56 of 80 padded
     // entries) 1.19-1.29 -> 1.26-1.33 us/zone grouped, mesa_151 (96 of 152) 2.15-2.27 ->
-    // 1.83-1.90 (docs/emulators.md, "Cost")
+    // 1.83-1.90 (docs/emulator_studies.md, "Cost")
     group_pays = how == TiltSums::Groups || (how == TiltSums::Auto && 3 * k8 <= 2 * n8);
   }
 };

@@ -353,7 +353,7 @@ ZoneResults Runtime::burn(int n_zones, const double* T, const double* rho, const
   if (n_threads < 0) bad_input("n_threads = " + std::to_string(n_threads) + " must be >= 0 (0: all cores)");
   const Network& net = *net_;
   const int n = net.n_species();
-  check_times({dt});
+  check_dt(dt);
   for (int z = 0; z < n_zones; ++z) check_zone(net, T[z], rho[z], X0 + static_cast<size_t>(z) * n, z);
   check_options(opt);
   check_config(cfg);

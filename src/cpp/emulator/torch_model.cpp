@@ -234,6 +234,18 @@ class TorchModel final : public EmulatorModel {
     const c10::IValue e = attr("eps_from_composition");
     if (!e.isBool()) wrong_type("eps_from_composition", e, "bool");
     c.eps_from_composition = e.toBool();
+    // the ablation without the Ye tilt (nnn.train's ye_tilt=False) is scored in Python only:
+    // the assembly below always tilts, and a stellar code needs the charge it conserves
+    if (module_.hasattr("ye_tilt")) {
+      const c10::IValue t = module_.attr("ye_tilt");
+      if (!t.isBool()) wrong_type("ye_tilt", t, "bool");
+      if (!t.toBool())
+        throw Error(Status::EmulatorFile, "model '" + path_ +
+                                              "': attribute 'ye_tilt' is False (a training ablation "
+                                              "without the Ye tilt, for Python evaluation only); "
+                                              "libnnn runs models whose composition is tilted to "
+                                              "the predicted Ye");
+    }
     if (trunk_input_) {
       c.in_center = tensor("in_center", 3);
       c.in_half = tensor("in_half", 3);

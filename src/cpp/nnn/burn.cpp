@@ -72,6 +72,11 @@ void check_times(const std::vector<double>& times) {
   }
 }
 
+void check_dt(double dt) {
+  if (!std::isfinite(dt) || dt <= 0)
+    throw Error(Status::BadInput, "dt = " + repr(dt) + " s is invalid: must be finite and > 0");
+}
+
 void check_options(const BurnOptions& opt) {
   if (!(opt.rtol > 0 && opt.rtol < 1)) throw Error(Status::BadInput, "rtol = " + repr(opt.rtol) + " must be in (0, 1)");
   if (!(opt.atol > 0 && opt.atol < 1)) throw Error(Status::BadInput, "atol = " + repr(opt.atol) + " must be in (0, 1)");

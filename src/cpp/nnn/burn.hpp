@@ -53,6 +53,8 @@ struct BurnResult {
 constexpr double kSumTolerance = 1e-6;
 void check_zone(const Network& net, double T, double rho, const double* X, int zone = -1);
 void check_times(const std::vector<double>& times);
+// a burn step dt (s): finite and > 0, named "dt" (not times[0]) for the caller of a step
+void check_dt(double dt);
 // rtol, atol in (0, 1), max_steps > 0, integrator auto | bdf | rodas4
 void check_options(const BurnOptions& opt);
 

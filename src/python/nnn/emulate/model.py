@@ -171,7 +171,7 @@ class BurnStepNet(nn.Module):
     def __init__(self, isotopes: List[str], zeta, domain: dict, scales=(1.0, 1.0, 1.0),
                  first: int = 256, width: int = 256, depth: int = 4, energy_width: int = 64,
                  err_width: int = 64, network: str = "", network_hash: str = "",
-                 x_floor: float = X_FLOOR, q=None):
+                 x_floor: float = X_FLOOR, q=None, ye_tilt: bool = True):
         super().__init__()
         if depth < 1 or first < 1 or width < 1:
             raise ValueError(f"depth, first and width must be >= 1, got {depth}, {first}, "
@@ -233,8 +233,12 @@ class BurnStepNet(nn.Module):
         # an AMX Xeon (torch profiler, batch 1000), 4-5x what AMX takes for them in bf16
         self.bf16_heads = False
         # ... except the composition head (rescript(..., bf16_composition=False)): its bf16
-        # weights add ~15 % to mesa_80's chained Ye drift (docs/emulators.md, "Cost")
+        # weights add ~15 % to mesa_80's chained Ye drift (docs/emulator_studies.md, "Cost")
         self.bf16_composition = True
+        # False only in the ablation of issue 12's section 3 (nnn.train's ``ye_tilt``): the
+        # composition is the plain softmax and its Ye is whatever that gives; libnnn refuses
+        # such files (src/cpp/emulator/torch_model.cpp), they are for Python evaluation
+        self.ye_tilt = bool(ye_tilt)
 
     # -------------------------------------------------------------- the pieces
     def trunk_input(self, x: torch.Tensor) -> torch.Tensor:
@@ -296,9 +300,12 @@ class BurnStepNet(nn.Module):
         # 1.04 / 3.08 / 1.31 (persistence level); the exact implicit-function gradient (one
         # Newton step from the root, slope held fixed) 0.655 / 1.98 / 1.02; lam constant
         # 0.416 / 1.48 / 0.66.
-        with torch.no_grad():
-            lam = self.tilt(logp.detach().to(torch.float64), ye_t.detach().to(torch.float64),
-                            n_newton, lam_max).to(x.dtype)
+        if self.ye_tilt:
+            with torch.no_grad():
+                lam = self.tilt(logp.detach().to(torch.float64),
+                                ye_t.detach().to(torch.float64), n_newton, lam_max).to(x.dtype)
+        else:
+            lam = torch.zeros_like(ye_t)
         tilted = logp + lam[:, None] * zeta
         if log:
             return torch.log_softmax(tilted, dim=1), r
@@ -488,7 +495,8 @@ def rescript(src, dst, note: str = "", bf16_trunk: bool = False, bf16_heads: boo
     model = BurnStepNet(list(meta["isotopes"]), zeta, meta["domain"],
                         sd["scales"].double().numpy(), first=a["first"], width=a["width"],
                         depth=a["depth"], network=meta["network"],
-                        network_hash=meta["network_hash"], x_floor=x_floor, q=q)
+                        network_hash=meta["network_hash"], x_floor=x_floor, q=q,
+                        ye_tilt=bool(getattr(module, "ye_tilt", True)))
     sd.pop("parts_offset", None)  # a buffer of files scripted between 24cf78e and this commit
     model.load_state_dict(sd)
     fused = fuse_linear and (bf16_trunk or bf16_heads) and fused_linear_available()

@@ -67,6 +67,8 @@ def shipped_model_path(network: str) -> Path:
 def resolve_model_path(model) -> Path:
     """A model file (anything that exists, ends in ``.pt`` or contains a path separator),
     else the shipped model of the network name ``model``."""
+    if not str(model):  # Path("") is ".", the current folder
+        raise ValueError("model = '' is empty: give a model file or a network name")
     p = Path(model)
     if p.exists() or p.suffix == ".pt" or os.sep in str(model):
         return p

@@ -45,7 +45,7 @@ PRESETS = {
                 "w_ye": 3.0, "burned_starts": 8, "threads": {"mesa_80": 2, "mesa_151": 2},
                 "n_test": 700, "sets": ["paper", "train-like", "ood"], "bf16_copy": True,
                 # mesa_80's copy keeps its composition head in float32: in bf16 it drifted
-                # 1.15e-3 in Ye over 120 chained steps, 9.9e-4 so (docs/emulators.md, "Cost")
+                # 1.15e-3 in Ye over 120 chained steps, 9.9e-4 so (docs/emulator_studies.md, "Cost")
                 "bf16_composition": {"mesa_80": False, "mesa_151": True}},
 }
 

@@ -31,6 +31,7 @@ did). Details: docs/emulator_runtime.md.
 from __future__ import annotations
 
 import copy
+import numbers
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,8 +112,26 @@ def default_config() -> dict:
     return dict(_emulator.default_config())
 
 
-if _emulator is not None:  # the codes are libnnn's; check that the two lists agree
-    assert {v: k for k, v in _emulator.PATH_CODES.items()}.keys() == PATHS.keys()
+def _check_path_codes():
+    """The codes are libnnn's (``_emulator.PATH_CODES``): refuse to import if this list has
+    drifted from them (a plain assert would vanish under ``python -O``)."""
+    theirs = sorted(_emulator.PATH_CODES.values())
+    if theirs != sorted(PATHS):
+        raise ImportError(f"nnn.emulate.runtime.PATHS {sorted(PATHS)} differ from libnnn's path "
+                          f"codes {theirs}: rebuild nnn (pip install -e .)")
+
+
+if _emulator is not None:
+    _check_path_codes()
+
+
+def _integer(name: str, value) -> int:
+    """``value`` as an int, or ValueError naming ``name``: 3.9 is not silently made 3."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} = {value!r} must be an integer")
+    if not -2**63 <= int(value) < 2**63:
+        raise ValueError(f"{name} = {value!r} is out of range")
+    return int(value)
 
 
 @dataclass
@@ -238,13 +257,12 @@ class Emulator:
             if k not in new:
                 raise ValueError(f"unknown emulator setting {k!r} (settings: {sorted(new)})")
             new[k] = v
-        _emulator.check_config(new)
-        self._config = new
+        self._config = dict(_emulator.check_config(new))
 
     def set_threads(self, n: int) -> None:
         """libtorch intra-op threads per inference call (0: libtorch's own; the default is
         ``default_config()["threads"]``, libnnn's ``Config::torch_threads``)."""
-        self.set_config(threads=int(n))
+        self.set_config(threads=n)
 
     @property
     def threads(self) -> int:
@@ -265,8 +283,9 @@ class Emulator:
     def _run(self, T, rho, X, dt, rtol, atol, max_steps, integrator, n_threads):
         if dt is None:
             raise ValueError("dt (s) is required")
-        return self._core.burn(T, rho, X, float(dt), float(rtol), float(atol), int(max_steps),
-                               integrator, int(n_threads), self._config)
+        return self._core.burn(T, rho, X, float(dt), float(rtol), float(atol),
+                               _integer("max_steps", max_steps), integrator,
+                               _integer("n_threads", n_threads), self._config)
 
     def burn(self, T, rho, X, dt, *, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL,
              max_steps=DEFAULT_MAX_STEPS, integrator=DEFAULT_INTEGRATOR) -> EmulatorBurnResult:

@@ -61,7 +61,7 @@ ARCHS = {
 DEFAULTS = {"arch": "small", "epochs": 60, "patience": 8, "lr": 1e-3, "batch_size": 1024,
             "val_frac": 0.1, "w_xlin": 10.0, "w_ye": 1.0, "w_eps": 0.3, "x_floor": mdl.X_FLOOR,
             "energy_epochs": 40, "err_epochs": 60, "seed": 0, "ye_scale_quantile": 0.5,
-            "burned_starts": 0}
+            "burned_starts": 0, "composition_as_change": True, "ye_tilt": True}
 
 
 def q_values(meta) -> np.ndarray:
@@ -186,7 +186,8 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
           ye_scale_quantile=DEFAULTS["ye_scale_quantile"],
           burned_starts=DEFAULTS["burned_starts"], max_samples=None,
           max_minutes=None, n_threads=None, resume=False, progress=True, device="cpu",
-          snapshots=False, keep_epoch=None, init=None):
+          snapshots=False, keep_epoch=None, init=None,
+          composition_as_change=DEFAULTS["composition_as_change"], ye_tilt=DEFAULTS["ye_tilt"]):
     """Train (or resume) the emulator of dataset ``data`` (a path, or a list of paths of one
     network: :func:`nnn.emulate.dataset.load_sets`); export ``OUT/<network>.pt``.
     Returns the training summary (also written to ``OUT/<network>.json``).  ``snapshots``:
@@ -196,7 +197,13 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
     validation loss (an epoch chosen on chained steps; its snapshot is used when resuming a
     finished phase 1).  ``init``: start from the weights of a trained float32 model file of
     the same network and architecture (fine-tuning), keeping its rate scales; the dYe cap
-    becomes the larger of its own and this data's."""
+    becomes the larger of its own and this data's.
+
+    ``composition_as_change``, ``ye_tilt``: the ablation switches of issue 12's section 3
+    (benchmarks/emulator_output_ablation.py).  ``composition_as_change=False`` fixes the
+    skip coefficients of ln X0 in the logits at 0, so that the head predicts the state
+    rather than the change; ``ye_tilt=False`` drops the Ye tilt, so that the composition is
+    the plain softmax and its Ye is whatever that gives (such a file runs in Python only)."""
     from tqdm.auto import tqdm
 
     n_threads = mdl.set_threads(n_threads)
@@ -212,6 +219,9 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
     keep_epoch = None if keep_epoch is None else int(keep_epoch)
     if not lr > 0:
         raise ValueError(f"lr must be > 0, got {lr!r}")
+    if init is not None and not composition_as_change:
+        raise ValueError("composition_as_change=False trains the state from scratch; it cannot "
+                         f"start from init={str(init)!r}, whose logits learned the change")
     if not 0.0 < ye_scale_quantile < 1.0:
         raise ValueError(f"ye_scale_quantile must be in (0, 1), got {ye_scale_quantile!r}")
     a = dict(ARCHS[arch], name=arch)
@@ -259,7 +269,11 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
     model = mdl.BurnStepNet(list(meta["isotopes"]), zeta, domain, scales, first=a["first"],
                             width=a["width"], depth=a["depth"], network=meta["network"],
                             network_hash=meta["network_hash"], x_floor=x_floor,
-                            q=q_values(meta)).to(dev)
+                            q=q_values(meta), ye_tilt=ye_tilt).to(dev)
+    if not composition_as_change:
+        with torch.no_grad():
+            model.skip.zero_()
+        model.skip.requires_grad_(False)
     dye_train = np.abs(rates[tr, 0] * d["dt"][ok][tr])
     with torch.no_grad():
         model.dye_max.fill_(DYE_MAX_MARGIN * float(dye_train.max()))
@@ -276,7 +290,8 @@ def train(data, out, arch=DEFAULTS["arch"], first=None, width=None, depth=None,
               "x_floor": x_floor, "seed": seed, "max_samples": max_samples, "epochs": epochs,
               "ye_scale_quantile": ye_scale_quantile, "burned_starts": int(burned_starts),
               "network_hash": meta["network_hash"],
-              "init": None if init is None else str(init)}
+              "init": None if init is None else str(init),
+              "composition_as_change": bool(composition_as_change), "ye_tilt": bool(ye_tilt)}
     config = json.loads(json.dumps(config))
     T = {k: torch.from_numpy(v) for k, v in (("x", x_all), ("lx", lx_all), ("X", X_all),
                                              ("r", r_all))}
@@ -545,6 +560,10 @@ def build_parser():
                    help="export this epoch's weights instead of the best validation epoch's")
     p.add_argument("--init", default=None,
                    help="fine-tune: start from this float32 model file (or shipped name)")
+    p.add_argument("--composition-as-state", dest="composition_as_change", action="store_false",
+                   help="ablation: the composition head predicts the state, not the change")
+    p.add_argument("--no-ye-tilt", dest="ye_tilt", action="store_false",
+                   help="ablation: no Ye tilt (the plain softmax; the file runs in Python only)")
     p.add_argument("--no-progress", action="store_true")
     return p
 
@@ -556,7 +575,8 @@ def main(argv=None):
                                      "val_frac", "w_xlin", "w_ye", "w_eps", "x_floor",
                                      "ye_scale_quantile", "burned_starts",
                                      "max_samples", "max_minutes", "resume", "device",
-                                     "snapshots", "keep_epoch", "init")}
+                                     "snapshots", "keep_epoch", "init",
+                                     "composition_as_change", "ye_tilt")}
     try:
         s = train(a.data, a.out, n_threads=a.threads, progress=not a.no_progress, **kw)
     except (ValueError, FileNotFoundError) as e:

@@ -217,7 +217,10 @@ class Network:
     def _times(dt, times):
         if (dt is None) == (times is None):
             raise ValueError("give exactly one of dt (s) or times (s)")
-        return [float(dt)] if times is None else [float(t) for t in np.atleast_1d(times)]
+        if times is None:
+            _core.check_dt(float(dt))  # named dt, not the engine's times[0]
+            return [float(dt)]
+        return [float(t) for t in np.atleast_1d(times)]
 
     @staticmethod
     def _mode(T, rho, history, self_heating, thermal_neutrinos) -> str:
