@@ -306,6 +306,11 @@ def test_c_api(lib, c_net, tiny_path, small_net):
         st = lib.nnn_emulator_burn_zones(em, nz, ptr(T), ptr(rho), ptr(X), DT, None, ptr(Xo),
                                          ptr(en), ptr(enu), None, None, None, 1)
         assert st == 1 and "T = -5" in lib.nnn_last_error().decode()
+        T[2] = 3e9
+        for dt, text in ((0.0, "dt = 0 s"), (float("nan"), "dt = nan s"), (-1e-300, "dt = -1e-300 s")):
+            st = lib.nnn_emulator_burn_zones(em, nz, ptr(T), ptr(rho), ptr(X), dt, None, ptr(Xo),
+                                             ptr(en), ptr(enu), None, None, None, 1)
+            assert st == 1 and lib.nnn_last_error().decode().startswith(text)  # not times[0]
         assert lib.nnn_emulator_burn_zones(em, 1, None, ptr(rho), ptr(X), DT, None, ptr(Xo),
                                            ptr(en), ptr(enu), None, None, None, 1) == 1
         assert lib.nnn_emulator_burn_zones(em, 0, None, None, None, DT, None, None, None, None, None,
