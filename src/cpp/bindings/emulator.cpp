@@ -74,17 +74,22 @@ py::dict config_dict(const em_ns::Config& c) {
 }
 
 // Python's bool and numpy's bool_ (which the numbers ABCs do not count as numbers, unlike
-// bool); numbers.Real and numbers.Integral take numpy's scalar types as well.
-bool is_bool(py::handle v) {
-  return PyBool_Check(v.ptr()) || py::isinstance(v, py::module_::import("numpy").attr("bool_"));
+// bool); numbers.Real and numbers.Integral take numpy's scalar types as well. The type
+// objects are looked up once: config_from runs on every burn call.
+struct SettingTypes {
+  py::object numpy_bool, real, integral;
+};
+const SettingTypes& setting_types() {
+  static const SettingTypes* t = new SettingTypes{  // leaked on purpose, as `err` below
+      py::module_::import("numpy").attr("bool_"), py::module_::import("numbers").attr("Real"),
+      py::module_::import("numbers").attr("Integral")};
+  return *t;
 }
 
-bool is_a(py::handle v, const char* abc) {
-  return py::isinstance(v, py::module_::import("numbers").attr(abc));
-}
+bool is_bool(py::handle v) { return PyBool_Check(v.ptr()) || py::isinstance(v, setting_types().numpy_bool); }
 
 double number_setting(const std::string& k, py::handle v) {
-  if (is_bool(v) || !is_a(v, "Real")) bad_setting(k, v, "a number");
+  if (is_bool(v) || !py::isinstance(v, setting_types().real)) bad_setting(k, v, "a number");
   return py::float_(v.attr("__float__")());
 }
 
@@ -94,7 +99,7 @@ bool bool_setting(const std::string& k, py::handle v) {
 }
 
 int int_setting(const std::string& k, py::handle v) {
-  if (is_bool(v) || !is_a(v, "Integral")) bad_setting(k, v, "an integer");
+  if (is_bool(v) || !py::isinstance(v, setting_types().integral)) bad_setting(k, v, "an integer");
   const long long i = py::int_(v.attr("__index__")()).cast<long long>();
   if (i < std::numeric_limits<int>::min() || i > std::numeric_limits<int>::max())
     bad_setting(k, v, "an integer of C int's range");
@@ -123,19 +128,6 @@ em_ns::Config config_from(const py::dict& d) {
   return c;
 }
 
-// check_config names libnnn's fields as C and Fortran know them; Python calls torch_threads
-// "threads", so its message is renamed here (the rule itself stays check_config's)
-void check_python_config(const em_ns::Config& c) {
-  try {
-    em_ns::check_config(c);
-  } catch (const nnn::Error& e) {
-    const std::string c_name = "emulator setting torch_threads ";
-    std::string msg = e.what();
-    if (msg.rfind(c_name, 0) == 0) msg = "emulator setting threads " + msg.substr(c_name.size());
-    throw nnn::Error(e.status(), msg);
-  }
-}
-
 }  // namespace
 
 PYBIND11_MODULE(_emulator, m) {
@@ -159,7 +151,7 @@ PYBIND11_MODULE(_emulator, m) {
         "The emulator settings' defaults (one definition: nnn::emulator::Config)");
   m.def("check_config", [](const py::dict& d) {
           const em_ns::Config c = config_from(d);
-          check_python_config(c);
+          em_ns::check_config(c, "threads");  // Python's name of torch_threads
           return config_dict(c);  // as libnnn holds them: 1 -> 1.0, numpy scalars -> Python's
         },
         "The settings as libnnn holds them, or ValueError naming the first invalid one");

@@ -154,7 +154,7 @@ double charge_change(const Network& net, const Term& t) {
 
 }  // namespace
 
-void check_config(const Config& c) {
+void check_config(const Config& c, const char* threads_name) {
   auto need = [](bool ok, const char* name, double v, const char* rule) {
     if (!ok) bad_input(std::string("emulator setting ") + name + " = " + repr(v) + " is invalid: must be " + rule);
   };
@@ -167,7 +167,7 @@ void check_config(const Config& c) {
   need(c.energy_dx >= 0 && std::isfinite(c.energy_dx), "energy_dx", c.energy_dx, "finite and >= 0");
   need(c.dye_safety > 0 && std::isfinite(c.dye_safety), "dye_safety", c.dye_safety, "finite and > 0");
   need(c.dye_atol >= 0 && std::isfinite(c.dye_atol), "dye_atol", c.dye_atol, "finite and >= 0");
-  need(c.torch_threads >= 0, "torch_threads", c.torch_threads, ">= 0 (0: libtorch's own setting)");
+  need(c.torch_threads >= 0, threads_name, c.torch_threads, ">= 0 (0: libtorch's own setting)");
   need(c.batch_size >= 1, "batch_size", c.batch_size, ">= 1");
 }
 

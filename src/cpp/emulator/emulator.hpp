@@ -94,7 +94,8 @@ struct Config {
 };
 
 // Throws Error(BadInput) naming the first invalid setting and its value.
-void check_config(const Config& cfg);
+// threads_name: what the caller calls torch_threads (Python: "threads").
+void check_config(const Config& cfg, const char* threads_name = "torch_threads");
 
 // Results for n zones, row-major X[zone * n_species + i].
 struct ZoneResults {
