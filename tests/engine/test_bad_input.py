@@ -163,6 +163,8 @@ BAD_OPTIONS = [
     (dict(max_steps=-5), r"max_steps = -5 must be > 0"),
     (dict(integrator="euler"), r"integrator = 'euler' is unknown"),
     (dict(n_threads=-1), r"n_threads = -1 must be >= 0"),
+    (dict(n_threads=0.9), r"n_threads = 0.9 must be an integer"),  # not 0 (all cores)
+    (dict(max_steps=2.5), r"max_steps = 2.5 must be an integer"),
 ]
 
 

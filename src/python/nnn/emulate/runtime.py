@@ -31,7 +31,6 @@ did). Details: docs/emulator_runtime.md.
 from __future__ import annotations
 
 import copy
-import numbers
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +45,7 @@ except ImportError:  # pragma: no cover - torch is a dependency; the module has 
 from nnn import _core
 from nnn.emulate import model_file
 from nnn.network.core import (DEFAULT_ATOL, DEFAULT_MAX_STEPS, DEFAULT_RTOL, BatchResult,
-                              BurnError, BurnResult, Network, NnnError)
+                              BurnError, BurnResult, Network, NnnError, integer)
 
 try:
     from nnn import _emulator
@@ -123,15 +122,6 @@ def _check_path_codes():
 
 if _emulator is not None:
     _check_path_codes()
-
-
-def _integer(name: str, value) -> int:
-    """``value`` as an int, or ValueError naming ``name``: 3.9 is not silently made 3."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} = {value!r} must be an integer")
-    if not -2**63 <= int(value) < 2**63:
-        raise ValueError(f"{name} = {value!r} is out of range")
-    return int(value)
 
 
 @dataclass
@@ -284,8 +274,8 @@ class Emulator:
         if dt is None:
             raise ValueError("dt (s) is required")
         return self._core.burn(T, rho, X, float(dt), float(rtol), float(atol),
-                               _integer("max_steps", max_steps), integrator,
-                               _integer("n_threads", n_threads), self._config)
+                               integer("max_steps", max_steps), integrator,
+                               integer("n_threads", n_threads), self._config)
 
     def burn(self, T, rho, X, dt, *, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL,
              max_steps=DEFAULT_MAX_STEPS, integrator=DEFAULT_INTEGRATOR) -> EmulatorBurnResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
@@ -27,6 +28,16 @@ DEFAULT_RTOL = _core.DEFAULTS["rtol"]
 DEFAULT_ATOL = _core.DEFAULTS["atol"]
 DEFAULT_MAX_STEPS = _core.DEFAULTS["max_steps"]
 DEFAULT_INTEGRATOR = _core.DEFAULTS["integrator"]
+
+
+def integer(name: str, value) -> int:
+    """``value`` as an int, or ValueError naming ``name``: 3.9 is not silently made 3
+    (burn options such as max_steps and n_threads)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} = {value!r} must be an integer")
+    if not -2**63 <= int(value) < 2**63:
+        raise ValueError(f"{name} = {value!r} is out of range")
+    return int(value)
 
 
 @dataclass
@@ -264,7 +275,7 @@ class Network:
             raise ValueError("X (the initial composition) is required")
         mode = self._mode(T, rho, history, self_heating, thermal_neutrinos)
         x0 = self.composition(X)
-        opts = (float(rtol), float(atol), int(max_steps), integrator)
+        opts = (float(rtol), float(atol), integer("max_steps", max_steps), integrator)
         if mode == "history":
             t_h, T_h, rho_h = read_history(history)
             if t_h.ndim != 1:
@@ -306,18 +317,19 @@ class Network:
         X = np.asarray(X, dtype=float)
         if X.ndim == 1:
             X = X[None, :]
-        opts = (float(rtol), float(atol), int(max_steps), integrator)
+        opts = (float(rtol), float(atol), integer("max_steps", max_steps), integrator)
+        n_threads = integer("n_threads", n_threads)
         if mode == "history":
             t_h, T_h, rho_h = read_history(history)
-            d = self._core.burn_batch_history(t_h, T_h, rho_h, X, tlist, *opts, int(n_threads))
+            d = self._core.burn_batch_history(t_h, T_h, rho_h, X, tlist, *opts, n_threads)
         else:
             T = np.atleast_1d(np.asarray(T, dtype=float))
             rho = np.atleast_1d(np.asarray(rho, dtype=float))
             if mode == "self_heating":
                 d = self._core.burn_batch_self_heating(T, rho, X, tlist, *opts,
-                                                       bool(thermal_neutrinos), int(n_threads))
+                                                       bool(thermal_neutrinos), n_threads)
             else:
-                d = self._core.burn_batch(T, rho, X, tlist, *opts, int(n_threads))
+                d = self._core.burn_batch(T, rho, X, tlist, *opts, n_threads)
         single = times is None
         pick = (lambda a: a[:, 0]) if single else (lambda a: a)
         return BatchResult(X=pick(d["X"]), eps_nuc=pick(d["eps_nuc"]), eps_nu=pick(d["eps_nu"]),
